@@ -1,0 +1,2 @@
+//! `lbmongo`: Liquibase-compatible MongoDB migrations without a JVM.
+fn main() {}

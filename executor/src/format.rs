@@ -1,0 +1,3 @@
+//! Reading changelogs: XML, YAML, JSON and formatted `.js` files into one `ChangeLog`.
+
+pub mod node;

@@ -1,0 +1,49 @@
+//! The format-neutral tree every changelog format is read into (Liquibase `ParsedNode`).
+//!
+//! XML, YAML, JSON and formatted `.js` readers each turn text into a `Node` tree and nothing
+//! else; one loader turns nodes into the `ChangeLog` model, so every format obeys the same rules
+//! and reports the same errors.
+//!
+//! Mapping, as Liquibase's parsers build `ParsedNode`s (4.28.0):
+//! - XML: an element is a node named by its *local* name (namespaces and prefixes ignored); each
+//!   attribute is a child node with a value; child elements are child nodes; the element's text
+//!   (concatenated across comments and CDATA, trimmed, blank = none) is the value.
+//! - YAML/JSON: a mapping key is a child node; a scalar is the value (booleans and numbers as
+//!   their text); a list item that is a one-key mapping is a child node named by that key, a
+//!   scalar list item is a child node with the parent's name. JSON `{"$rawJson": …}` is the value
+//!   as Jackson pretty-prints it.
+
+/// One node of a parsed changelog file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Node {
+    /// Element or key name (`changeSet`, `createIndex`, `collectionName`, …).
+    pub name: String,
+    /// Scalar text, if any.
+    pub value: Option<String>,
+    /// Children in document order.
+    pub children: Vec<Node>,
+    /// 1-based line where the node starts, when the format gives one.
+    pub line: Option<usize>,
+}
+
+impl Node {
+    /// A node with a name and nothing else.
+    pub fn new(name: impl Into<String>, line: Option<usize>) -> Self {
+        Self { name: name.into(), value: None, children: Vec::new(), line }
+    }
+
+    /// A leaf node carrying a value.
+    pub fn leaf(name: impl Into<String>, value: impl Into<String>, line: Option<usize>) -> Self {
+        Self { name: name.into(), value: Some(value.into()), children: Vec::new(), line }
+    }
+
+    /// The first child with this name.
+    pub fn child(&self, name: &str) -> Option<&Node> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    /// The value of the first child with this name (attribute-style lookup).
+    pub fn child_value(&self, name: &str) -> Option<&str> {
+        self.child(name).and_then(|c| c.value.as_deref())
+    }
+}

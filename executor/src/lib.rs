@@ -1,0 +1,25 @@
+//! The lbmongo engine: Liquibase-compatible changelogs, checksums, lock and history, and
+//! execution against MongoDB.
+//!
+//! This crate is everything lbmongo does; the `lbmongo` binary and the Liquibase jar (over JNI)
+//! are thin doors onto it. It never prints and knows nothing of clap or JNI. Behaviour follows
+//! Liquibase 4.33 open-source core with the official liquibase-mongodb extension (the contract
+//! is `shared/spec/`): history and lock documents are byte-compatible, so a project can switch
+//! between lbmongo, Liquibase with our jar and Liquibase with the official extension.
+#![warn(missing_docs)]
+
+pub mod change;
+pub mod changelog;
+pub mod checksum;
+pub mod error;
+pub mod expression;
+pub mod format;
+pub mod json;
+pub mod parameter;
+
+pub use mongodb::bson;
+
+pub use change::Change;
+pub use changelog::{ChangeLog, ChangeSet, ChangeSetId};
+pub use checksum::CheckSum;
+pub use error::{Error, Problem, Result};

@@ -1,0 +1,2 @@
+//! Changelog parameters: `<property>` definitions and `${…}` expansion (Liquibase
+//! `ChangeLogParameters`, `ExpressionExpander`).

@@ -1,0 +1,1 @@
+//! End-to-end tests: the built `lbmongo` binary against a real server.
