@@ -146,7 +146,14 @@ impl<'a> Reader<'a> {
             return self.open_change_set(number, line, author, id);
         }
         if is_alt_changeset(line) {
-            return Err(self.unexpected(number, "// changeset <author>:<id>"));
+            return Err(Problem {
+                hint: Some(
+                    "write `// changeset <author>:<id>` with no space after the colon; any `//` \
+                     line starting with the word `changeset` is read as one"
+                        .into(),
+                ),
+                ..self.unexpected(number, "// changeset <author>:<id>")
+            });
         }
         if let Some((name, rest)) = include(line) {
             // Pro ends a changeset at an include (core's `changeSetFinished` hook), so the
