@@ -60,11 +60,12 @@ pub struct ChangeSet {
     pub run_in_transaction: bool,
     /// The changeset's own context expression (`context` / `contextFilter`).
     pub contexts: ContextExpression,
-    /// Context expressions inherited from enclosing `include`/`includeAll` elements, outermost first.
+    /// Context expressions inherited from enclosing `include`/`includeAll` elements and changelog
+    /// roots, innermost first (as `ChangeSet.getInheritableContextFilter` builds them).
     pub inherited_contexts: Vec<ContextExpression>,
     /// The changeset's own labels.
     pub labels: Labels,
-    /// Labels inherited from enclosing `include`/`includeAll` elements.
+    /// Labels inherited from enclosing `include`/`includeAll` elements, innermost first.
     pub inherited_labels: Vec<Labels>,
     /// `dbms` as written (comma list, `!x` excludes, `all`/`none`).
     pub dbms: Option<String>,
@@ -89,6 +90,8 @@ pub struct ChangeSet {
 }
 
 /// One element of a `<rollback>` block.
+// A rollback block holds a handful of steps; boxing the common case would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum RollbackStep {
     /// A change to run.

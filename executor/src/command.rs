@@ -1,0 +1,379 @@
+//! `Change -> Command`: pure lowering of changes to MongoDB command documents, and the one
+//! function that sends a command and checks its response.
+//!
+//! Lowering follows liquibase-mongodb (spec mongo §2.2–§2.5): everything is a `runCommand` on the
+//! URL's database (`adminCommand` on `admin`), options merge at the top level of the command
+//! except for `createIndex`, whose options merge into the index spec, and an option key equal to
+//! the command name overwrites the value in place.
+
+use mongodb::Client;
+use mongodb::bson::{Bson, Document, doc};
+
+use crate::change::{Change, Delete, Json, Update};
+use crate::error::{Error, Result};
+use crate::json::to_relaxed_json;
+
+/// The database a command runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    /// The database named in the URL.
+    Url,
+    /// `admin`.
+    Admin,
+}
+
+/// One server command: its target database and body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Command {
+    /// Where it runs.
+    pub db: Db,
+    /// The command document; its first key is the command name.
+    pub body: Document,
+}
+
+impl Command {
+    /// A command against the URL's database.
+    pub fn url(body: Document) -> Self {
+        Self { db: Db::Url, body }
+    }
+
+    /// The command as a mongosh line, as liquibase-mongodb's `toJs` renders statements:
+    /// `db.runCommand(<relaxed JSON>);` or `db.adminCommand(<relaxed JSON>);`.
+    pub fn to_js(&self) -> String {
+        let method = match self.db {
+            Db::Url => "runCommand",
+            Db::Admin => "adminCommand",
+        };
+        format!("db.{method}({});", to_relaxed_json(&self.body))
+    }
+
+    /// The command's name (its first key).
+    pub fn name(&self) -> &str {
+        self.body.keys().next().map_or("", String::as_str)
+    }
+}
+
+impl Change {
+    /// The command this change sends, or `None` for changes that send nothing (`tagDatabase`,
+    /// `empty`) or run as a mongosh script (`mongo`, `mongoFile`).
+    pub fn to_command(&self) -> Option<Command> {
+        let command = match self {
+            Change::CreateCollection(c) => {
+                Command::url(merged(doc! { "create": &c.collection_name }, c.options.as_ref()))
+            }
+            Change::DropCollection(c) => Command::url(doc! { "drop": &c.collection_name }),
+            Change::CreateIndex(c) => {
+                // As CreateIndexStatement: the options go into the index spec, after `key`.
+                let index = merged(doc! { "key": c.keys.doc.clone() }, c.options.as_ref());
+                Command::url(doc! { "createIndexes": &c.collection_name, "indexes": [index] })
+            }
+            Change::DropIndex(c) => Command::url(
+                doc! { "dropIndexes": &c.collection_name, "index": c.keys.doc.clone() },
+            ),
+            Change::InsertOne(c) => Command::url(merged(
+                doc! { "insert": &c.collection_name, "documents": [c.document.doc.clone()] },
+                c.options.as_ref(),
+            )),
+            Change::InsertMany(c) => {
+                let documents: Vec<Bson> =
+                    c.documents.docs.iter().cloned().map(Bson::Document).collect();
+                Command::url(merged(
+                    doc! { "insert": &c.collection_name, "documents": documents },
+                    c.options.as_ref(),
+                ))
+            }
+            Change::RunCommand(c) => Command::url(c.command.doc.clone()),
+            Change::AdminCommand(c) => Command { db: Db::Admin, body: c.command.doc.clone() },
+            Change::UpdateOne(u) => update_command(u, false),
+            Change::UpdateMany(u) => update_command(u, true),
+            Change::DeleteOne(d) => delete_command(d, 1),
+            Change::DeleteMany(d) => delete_command(d, 0),
+            Change::Mongo(_) | Change::MongoFile(_) | Change::TagDatabase(_) | Change::Empty => {
+                return None;
+            }
+        };
+        Some(command)
+    }
+
+    /// The automatic inverse of this change, when Liquibase has one.
+    ///
+    /// As liquibase-mongodb (4.1.1.2+, liquibase-mongodb#38): `createCollection` is undone by
+    /// `{drop: name}` and `createIndex` by `dropIndexes`. liquibase-mongodb drops an index by its
+    /// key pattern, which fails when several indexes share the pattern (e.g. with different
+    /// collations); when the change named the index we drop it by that name instead, which
+    /// removes exactly the index the change created.
+    pub fn inverse(&self) -> Option<Command> {
+        match self {
+            Change::CreateCollection(c) => Some(Command::url(doc! { "drop": &c.collection_name })),
+            Change::CreateIndex(c) => {
+                let index = match c.options.as_ref().and_then(|o| o.doc.get_str("name").ok()) {
+                    Some(name) => Bson::String(name.to_owned()),
+                    None => Bson::Document(c.keys.doc.clone()),
+                };
+                Some(Command::url(doc! { "dropIndexes": &c.collection_name, "index": index }))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `{cmd: value}` followed by every option; an option named like the command replaces its
+/// value in place (as liquibase-mongodb's `AbstractRunCommandStatement` builds documents).
+fn merged(mut base: Document, options: Option<&Json>) -> Document {
+    if let Some(options) = options {
+        for (key, value) in &options.doc {
+            base.insert(key.clone(), value.clone());
+        }
+    }
+    base
+}
+
+/// Options of `updateOne`/`updateMany`/`deleteOne`/`deleteMany` that belong to the statement
+/// inside `updates`/`deletes`; every other option goes to the top level of the command
+/// (`ordered`, `writeConcern`, `bypassDocumentValidation`, `comment`, `let`).
+const STATEMENT_OPTIONS: &[&str] = &["upsert", "arrayFilters", "collation", "hint", "sort"];
+
+fn split_options(options: Option<&Json>) -> (Document, Document) {
+    let mut statement = Document::new();
+    let mut top = Document::new();
+    if let Some(options) = options {
+        for (key, value) in &options.doc {
+            let target =
+                if STATEMENT_OPTIONS.contains(&key.as_str()) { &mut statement } else { &mut top };
+            target.insert(key.clone(), value.clone());
+        }
+    }
+    (statement, top)
+}
+
+fn update_command(u: &Update, multi: bool) -> Command {
+    let (statement_options, top) = split_options(u.options.as_ref());
+    let update = match u.update.doc.get("$pipeline") {
+        // A pipeline update is written `{$pipeline: [...]}` in the changelog, since the JSON
+        // properties hold documents; the server takes the bare array.
+        Some(Bson::Array(stages)) if u.update.doc.len() == 1 => Bson::Array(stages.clone()),
+        _ => Bson::Document(u.update.doc.clone()),
+    };
+    let mut statement = doc! { "q": u.filter.doc.clone(), "u": update, "multi": multi };
+    statement.extend(statement_options);
+    let mut body = doc! { "update": &u.collection_name, "updates": [statement] };
+    body.extend(top);
+    Command::url(body)
+}
+
+fn delete_command(d: &Delete, limit: i32) -> Command {
+    let (statement_options, top) = split_options(d.options.as_ref());
+    let mut statement = doc! { "q": d.filter.doc.clone(), "limit": limit };
+    statement.extend(statement_options);
+    let mut body = doc! { "delete": &d.collection_name, "deletes": [statement] };
+    body.extend(top);
+    Command::url(body)
+}
+
+/// Sends one command and checks the response: the single execution path for every change.
+///
+/// As liquibase-mongodb's `AbstractRunCommandStatement.checkResponse`: `ok` must be 1 and
+/// `writeErrors` empty, else `Command failed. The full response is <json>`. We also refuse a
+/// `writeConcernError`, which the extension ignores: the write may not be durable.
+pub async fn execute(client: &Client, url_db: &str, command: &Command) -> Result<Document> {
+    let db = match command.db {
+        Db::Url => url_db,
+        Db::Admin => "admin",
+    };
+    let response = client
+        .database(db)
+        .run_command(command.body.clone())
+        .await
+        .map_err(|e| Error::Driver(crate::connection::mask(&e.to_string())))?;
+    check_response(response)
+}
+
+/// Checks a command response (see [`execute`]).
+pub fn check_response(response: Document) -> Result<Document> {
+    let ok = match response.get("ok") {
+        Some(Bson::Int32(v)) => f64::from(*v),
+        Some(Bson::Int64(v)) => i64_to_f64(*v),
+        Some(Bson::Double(v)) => *v,
+        _ => 0.0,
+    };
+    let write_errors = matches!(response.get("writeErrors"), Some(Bson::Array(a)) if !a.is_empty());
+    let write_concern_error = response.contains_key("writeConcernError");
+    if (ok - 1.0).abs() > f64::EPSILON || write_errors || write_concern_error {
+        let what = if write_concern_error && !write_errors {
+            "Command failed with a write concern error"
+        } else {
+            "Command failed"
+        };
+        return Err(Error::Driver(format!(
+            "{what}. The full response is {}",
+            to_relaxed_json(&response)
+        )));
+    }
+    Ok(response)
+}
+
+/// The server error code of a failed command, if the driver error carries one.
+pub fn error_code(error: &mongodb::error::Error) -> Option<i32> {
+    use mongodb::error::{ErrorKind, WriteFailure};
+    match error.kind.as_ref() {
+        ErrorKind::Command(c) => Some(c.code),
+        ErrorKind::Write(WriteFailure::WriteError(w)) => Some(w.code),
+        ErrorKind::Write(WriteFailure::WriteConcernError(w)) => Some(w.code),
+        ErrorKind::InsertMany(m) => m.write_errors.as_ref().and_then(|e| e.first()).map(|e| e.code),
+        _ => None,
+    }
+}
+
+fn i64_to_f64(v: i64) -> f64 {
+    // `ok` is 0 or 1; anything else only has to compare unequal to 1.
+    if v == 1 { 1.0 } else { 0.0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::change::{
+        AdminCommand, CreateCollection, CreateIndex, DropCollection, DropIndex, InsertMany,
+        InsertOne, JsonArray, RunCommand, TagDatabase,
+    };
+
+    fn json(text: &str) -> Json {
+        Json { text: text.to_owned(), doc: crate::json::parse_document(text).expect("valid json") }
+    }
+
+    #[test]
+    fn lowering_follows_liquibase_mongodb() {
+        let cases: Vec<(Change, Option<(Db, Document)>)> = vec![
+            (
+                Change::CreateCollection(CreateCollection {
+                    collection_name: "towns".into(),
+                    options: Some(json("{capped: true, size: 1024, create: 'renamed'}")),
+                }),
+                Some((Db::Url, doc! { "create": "renamed", "capped": true, "size": 1024 })),
+            ),
+            (
+                Change::DropCollection(DropCollection { collection_name: "towns".into() }),
+                Some((Db::Url, doc! { "drop": "towns" })),
+            ),
+            (
+                Change::CreateIndex(CreateIndex {
+                    collection_name: "c".into(),
+                    keys: json("{ name: 1, type: -1 }"),
+                    options: Some(json("{unique: true, name: 'ui_c'}")),
+                }),
+                Some((
+                    Db::Url,
+                    doc! { "createIndexes": "c", "indexes": [
+                        { "key": { "name": 1, "type": -1 }, "unique": true, "name": "ui_c" }
+                    ] },
+                )),
+            ),
+            (
+                Change::DropIndex(DropIndex { collection_name: "c".into(), keys: json("{a: 1}") }),
+                Some((Db::Url, doc! { "dropIndexes": "c", "index": { "a": 1 } })),
+            ),
+            (
+                Change::InsertOne(InsertOne {
+                    collection_name: "p".into(),
+                    document: json("{id: 111}"),
+                    options: Some(json("{bypassDocumentValidation: true}")),
+                }),
+                Some((
+                    Db::Url,
+                    doc! { "insert": "p", "documents": [{ "id": 111 }], "bypassDocumentValidation": true },
+                )),
+            ),
+            (
+                Change::InsertMany(InsertMany {
+                    collection_name: "p".into(),
+                    documents: JsonArray {
+                        text: "[{a:1},{a:2}]".into(),
+                        docs: vec![doc! { "a": 1 }, doc! { "a": 2 }],
+                    },
+                    options: None,
+                }),
+                Some((Db::Url, doc! { "insert": "p", "documents": [{ "a": 1 }, { "a": 2 }] })),
+            ),
+            (
+                Change::RunCommand(RunCommand { command: json("{ buildInfo: 1 }") }),
+                Some((Db::Url, doc! { "buildInfo": 1 })),
+            ),
+            (
+                Change::AdminCommand(AdminCommand { command: json("{ buildInfo: 1 }") }),
+                Some((Db::Admin, doc! { "buildInfo": 1 })),
+            ),
+            (
+                Change::UpdateMany(Update {
+                    collection_name: "p".into(),
+                    filter: json("{a: 1}"),
+                    update: json("{$set: {b: 2}}"),
+                    options: Some(json("{upsert: true, ordered: false}")),
+                }),
+                Some((
+                    Db::Url,
+                    doc! { "update": "p", "updates": [
+                        { "q": { "a": 1 }, "u": { "$set": { "b": 2 } }, "multi": true, "upsert": true }
+                    ], "ordered": false },
+                )),
+            ),
+            (
+                Change::DeleteOne(Delete {
+                    collection_name: "p".into(),
+                    filter: json("{a: 1}"),
+                    options: None,
+                }),
+                Some((Db::Url, doc! { "delete": "p", "deletes": [{ "q": { "a": 1 }, "limit": 1 }] })),
+            ),
+            (Change::TagDatabase(TagDatabase { tag: "v1".into() }), None),
+            (Change::Empty, None),
+        ];
+        for (change, expected) in cases {
+            let actual = change.to_command().map(|c| (c.db, c.body));
+            assert_eq!(actual, expected, "{}", change.name());
+        }
+    }
+
+    #[test]
+    fn option_named_like_the_command_keeps_first_position() {
+        let change = Change::CreateCollection(CreateCollection {
+            collection_name: "a".into(),
+            options: Some(json("{validationLevel: 'strict', create: 'b'}")),
+        });
+        let body = change.to_command().expect("a command").body;
+        assert_eq!(body.keys().collect::<Vec<_>>(), ["create", "validationLevel"]);
+        assert_eq!(body.get_str("create"), Ok("b"));
+    }
+
+    #[test]
+    fn create_index_inverse_drops_by_name_when_named_else_by_keys() {
+        let named = Change::CreateIndex(CreateIndex {
+            collection_name: "c".into(),
+            keys: json("{a: 1}"),
+            options: Some(json("{name: 'ix_a'}")),
+        });
+        let unnamed = Change::CreateIndex(CreateIndex {
+            collection_name: "c".into(),
+            keys: json("{a: 1}"),
+            options: None,
+        });
+        assert_eq!(named.inverse().map(|c| c.body), Some(doc! { "dropIndexes": "c", "index": "ix_a" }));
+        assert_eq!(
+            unnamed.inverse().map(|c| c.body),
+            Some(doc! { "dropIndexes": "c", "index": { "a": 1 } })
+        );
+        assert_eq!(Change::Empty.inverse(), None);
+    }
+
+    #[test]
+    fn response_checks_mirror_the_extension() {
+        assert!(check_response(doc! { "ok": 1.0 }).is_ok());
+        assert!(check_response(doc! { "ok": 1 }).is_ok());
+        let err = check_response(doc! { "ok": 1, "writeErrors": [{ "code": 11000 }] })
+            .expect_err("write errors fail");
+        assert!(err.to_string().starts_with("Command failed. The full response is {"), "{err}");
+        let err = check_response(doc! { "ok": 1, "writeConcernError": { "code": 64 } })
+            .expect_err("write concern errors fail");
+        assert!(err.to_string().contains("write concern error"), "{err}");
+        assert!(check_response(doc! { "ok": 0 }).is_err());
+    }
+}

@@ -1,0 +1,303 @@
+//! Connection URLs: database name, credentials, `retryWrites`, masking, and opening a client.
+//!
+//! Mirrors liquibase-mongodb's `MongoConnection` / `MongoClientDriver` (spec mongo §8): the
+//! database must be in the URL path; `--username`/`--password` are form-URL-encoded and spliced
+//! in after the scheme; `retryWrites` is rewritten or appended only when configured. Unlike the
+//! extension, no message ever shows a password.
+
+use std::time::Duration;
+
+use mongodb::Client;
+use mongodb::bson::{Document, doc};
+use mongodb::options::{ClientOptions, ReadPreference, SelectionCriteria, WriteConcern};
+
+use crate::error::{Error, Result};
+
+/// What the user gave to reach the database.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnectionOptions {
+    /// `mongodb://…` or `mongodb+srv://…`, database in the path.
+    pub url: String,
+    /// `--username`, spliced into the URL.
+    pub username: Option<String>,
+    /// `--password`, spliced into the URL (only with a username).
+    pub password: Option<String>,
+    /// `liquibase.mongodb.retryWrites`, applied only when set.
+    pub retry_writes: Option<bool>,
+    /// Driver application name (`appName`); defaults to `lbmongo_<version>`.
+    pub app_name: Option<String>,
+    /// Server selection timeout; `None` keeps the driver default (30 s).
+    pub server_selection_timeout: Option<Duration>,
+}
+
+/// An open connection: the client, the URL's database and what the server is.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// The driver client.
+    pub client: Client,
+    /// The database named in the URL.
+    pub database: String,
+    /// The URL with the password masked, for messages.
+    pub display_url: String,
+    /// The user name, if any (Liquibase prints `<USER>@<url>`).
+    pub user: Option<String>,
+    /// Whether the server is a replica set member or a mongos (majority writes and primary
+    /// reads for history and lock then).
+    pub distributed: bool,
+}
+
+impl Connection {
+    /// Opens a client for the URL and asks the server what it is.
+    pub async fn open(options: &ConnectionOptions) -> Result<Connection> {
+        let url = effective_url(options)?;
+        let display_url = mask(&url);
+        let database = database_name(&url)?;
+        let mut client_options = ClientOptions::parse(&url).await.map_err(|e| Error::Config {
+            message: format!("invalid connection URL `{display_url}`: {}", mask(&e.to_string())),
+            hint: None,
+        })?;
+        // As liquibase-mongodb (OFF) sets `applicationName`, so server logs show the tool.
+        client_options.app_name = Some(
+            options
+                .app_name
+                .clone()
+                .unwrap_or_else(|| format!("lbmongo_{}", env!("CARGO_PKG_VERSION"))),
+        );
+        if let Some(timeout) = options.server_selection_timeout {
+            client_options.server_selection_timeout = Some(timeout);
+        }
+        let user = client_options.credential.as_ref().and_then(|c| c.username.clone());
+        let client = Client::with_options(client_options)
+            .map_err(|e| Error::Driver(mask(&e.to_string())))?;
+        let hello = client
+            .database("admin")
+            .run_command(doc! { "hello": 1 })
+            .await
+            .map_err(|e| Error::Driver(format!("cannot connect to {display_url}: {}", mask(&e.to_string()))))?;
+        Ok(Connection { client, database, display_url, user, distributed: is_distributed(&hello) })
+    }
+
+    /// Write concern for history and lock writes: majority on replica sets and sharded clusters,
+    /// so a failover cannot lose a record of what ran; the server default elsewhere.
+    pub fn tracking_write_concern(&self) -> Option<WriteConcern> {
+        self.distributed.then(WriteConcern::majority)
+    }
+
+    /// Read preference for history and lock reads: always the primary.
+    pub fn tracking_selection(&self) -> SelectionCriteria {
+        SelectionCriteria::ReadPreference(ReadPreference::Primary)
+    }
+
+    /// `<USER>@<url>` as Liquibase names the target in messages; the user part is empty without
+    /// credentials.
+    pub fn target(&self) -> String {
+        format!("{}@{}", self.user.as_deref().unwrap_or(""), self.display_url)
+    }
+}
+
+fn is_distributed(hello: &Document) -> bool {
+    hello.contains_key("setName") || hello.get_str("msg").is_ok_and(|m| m == "isdbgrid")
+}
+
+/// The URL after splicing credentials and `retryWrites`, as liquibase-mongodb builds it.
+pub fn effective_url(options: &ConnectionOptions) -> Result<String> {
+    let url = options.url.trim();
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err(bad_url(url));
+    };
+    if scheme != "mongodb" && scheme != "mongodb+srv" {
+        return Err(bad_url(url));
+    }
+    let mut url = url.to_owned();
+    // As MongoConnection.injectCredentials: a non-blank user (and its password, if any) goes
+    // right after the scheme, form-URL-encoded.
+    if let Some(user) = options.username.as_deref().filter(|u| !u.trim().is_empty()) {
+        let mut credentials = form_encode(user);
+        if let Some(password) = options.password.as_deref() {
+            credentials.push(':');
+            credentials.push_str(&form_encode(password));
+        }
+        url = format!("{scheme}://{credentials}@{rest}");
+    }
+    if let Some(retry) = options.retry_writes {
+        url = with_retry_writes(&url, retry);
+    }
+    Ok(url)
+}
+
+fn bad_url(url: &str) -> Error {
+    Error::Config {
+        message: format!("`{}` is not a MongoDB URL", mask(url)),
+        hint: Some("use `mongodb://host:port/database` or `mongodb+srv://host/database`".to_owned()),
+    }
+}
+
+/// Rewrites the first `retryWrites=…` or appends it, as `MongoClientDriver` (OFF) does.
+fn with_retry_writes(url: &str, retry: bool) -> String {
+    if let Some(start) = url.find("retryWrites=") {
+        let value_start = start + "retryWrites=".len();
+        let end = url[value_start..].find('&').map_or(url.len(), |i| value_start + i);
+        format!("{}{retry}{}", &url[..value_start], &url[end..])
+    } else {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{sep}retryWrites={retry}")
+    }
+}
+
+/// The database named in the URL path.
+pub fn database_name(url: &str) -> Result<String> {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = after_scheme
+        .rsplit_once('@')
+        .map_or(after_scheme, |(_, hosts)| hosts)
+        .split_once('/')
+        .map(|(_, path)| path.split('?').next().unwrap_or_default());
+    match path {
+        Some(name) if !name.is_empty() => Ok(percent_decode(name)),
+        _ => Err(Error::Config {
+            message: format!("database not specified in URL `{}`", mask(url)),
+            hint: Some("add the database to the URL path: `mongodb://host:27017/mydb`".to_owned()),
+        }),
+    }
+}
+
+/// Masks the password of every `scheme://user:password@` in `text`: `mongodb://user:*****@host`.
+pub fn mask(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        // The userinfo ends at the last `@` before the next `/`, `?` or whitespace.
+        let authority_end = tail
+            .find(|c: char| c == '/' || c == '?' || c.is_whitespace() || c == '"' || c == '\'')
+            .unwrap_or(tail.len());
+        let authority = &tail[..authority_end];
+        match authority.rfind('@') {
+            Some(at) => {
+                let userinfo = &authority[..at];
+                match userinfo.split_once(':') {
+                    Some((user, _)) => {
+                        out.push_str(user);
+                        out.push_str(":*****");
+                    }
+                    None => out.push_str(userinfo),
+                }
+                out.push_str(&authority[at..]);
+            }
+            None => out.push_str(authority),
+        }
+        rest = &tail[authority_end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Java's `URLEncoder.encode(s, UTF_8)`: unreserved `A-Za-z0-9.-*_` kept, space as `+`,
+/// everything else `%XX`.
+fn form_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'*' | b'_' => {
+                out.push(char::from(b));
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        if let (b'%', Some(&h), Some(&l)) = (bytes[i], bytes.get(i + 1), bytes.get(i + 2))
+            && let (Some(h), Some(l)) = (hex(h), hex(l))
+        {
+            out.push(u8::try_from(h * 16 + l).expect("two hex digits fit a byte"));
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(url: &str) -> ConnectionOptions {
+        ConnectionOptions { url: url.to_owned(), ..ConnectionOptions::default() }
+    }
+
+    #[test]
+    fn database_comes_from_the_url_path() {
+        let cases = [
+            ("mongodb://localhost:27017/shop", Some("shop")),
+            ("mongodb://u:p@h1,h2/shop?replicaSet=rs", Some("shop")),
+            ("mongodb+srv://cluster.example/db1?retryWrites=true", Some("db1")),
+            ("mongodb://localhost:27017", None),
+            ("mongodb://localhost:27017/", None),
+            ("mongodb://localhost:27017/?tls=true", None),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(database_name(url).ok().as_deref(), expected, "{url}");
+        }
+        let err = database_name("mongodb://u:secret@h/").expect_err("no database");
+        assert_eq!(err.to_string(), "database not specified in URL `mongodb://u:*****@h/`");
+    }
+
+    #[test]
+    fn credentials_are_spliced_after_the_scheme_form_encoded() {
+        let o = ConnectionOptions {
+            username: Some("lb user".into()),
+            password: Some("p@ss:w/rd".into()),
+            ..opts("mongodb://h:1/db")
+        };
+        assert_eq!(effective_url(&o).expect("valid"), "mongodb://lb+user:p%40ss%3Aw%2Frd@h:1/db");
+        let x509 = ConnectionOptions { username: Some("CN=me".into()), ..opts("mongodb://h/db") };
+        assert_eq!(effective_url(&x509).expect("valid"), "mongodb://CN%3Dme@h/db");
+        let no_user = ConnectionOptions { password: Some("x".into()), ..opts("mongodb://h/db") };
+        assert_eq!(effective_url(&no_user).expect("valid"), "mongodb://h/db");
+    }
+
+    #[test]
+    fn retry_writes_is_rewritten_or_appended_only_when_set() {
+        let cases = [
+            ("mongodb://h/db", None, "mongodb://h/db"),
+            ("mongodb://h/db", Some(false), "mongodb://h/db?retryWrites=false"),
+            ("mongodb://h/db?w=1", Some(false), "mongodb://h/db?w=1&retryWrites=false"),
+            ("mongodb://h/db?retryWrites=true&w=1", Some(false), "mongodb://h/db?retryWrites=false&w=1"),
+        ];
+        for (url, retry, expected) in cases {
+            let o = ConnectionOptions { retry_writes: retry, ..opts(url) };
+            assert_eq!(effective_url(&o).expect("valid"), expected);
+        }
+    }
+
+    #[test]
+    fn passwords_are_masked_everywhere_in_a_text() {
+        let cases = [
+            ("mongodb://u:secret@h/db", "mongodb://u:*****@h/db"),
+            ("error at mongodb+srv://a:b@c/d and mongodb://x:y@z", "error at mongodb+srv://a:*****@c/d and mongodb://x:*****@z"),
+            ("mongodb://onlyuser@h/db", "mongodb://onlyuser@h/db"),
+            ("no url here", "no url here"),
+            ("mongodb://u:p@ss@h/db", "mongodb://u:*****@h/db"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(mask(text), expected);
+        }
+    }
+
+    #[test]
+    fn other_schemes_are_refused() {
+        let err = effective_url(&opts("jdbc:h2:mem:x")).expect_err("not mongodb");
+        assert_eq!(err.to_string(), "`jdbc:h2:mem:x` is not a MongoDB URL");
+    }
+}

@@ -1,0 +1,854 @@
+//! The only orchestration: update, rollback, sync and the history commands, each a recipe of
+//! lock, history, plan and execute.
+//!
+//! Every command that writes takes the lock first and releases it on every path, with the
+//! command's own outcome winning over a release failure (spec: "the lock is always released").
+
+use mongodb::bson::{DateTime, doc};
+
+use crate::change::Change;
+use crate::changelog::{ChangeLog, ChangeSet, ChangeSetId, OnFail, Precondition, Preconditions};
+use crate::checksum::CheckSum;
+use crate::command::execute;
+use crate::connection::Connection;
+use crate::error::{Error, Result};
+use crate::expression::{dbms_matches, history_contexts, history_labels};
+use crate::history::{ExecType, History, NewRow, RanChangeSet, TrackingOptions, deployment_id};
+use crate::lock::{Lock, LockOptions};
+use crate::plan::{Filter, Goal, Plan, RollbackTarget, Step, Undo, UndoAction, plan, plan_rollback};
+
+/// Something worth telling the user while a command runs. The engine never prints; the CLI and
+/// the JNI bridge decide how to show these.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// Another process holds the lock; polling again.
+    WaitingForLock,
+    /// A changeset starts (`Running Changeset: path::id::author`).
+    Running(ChangeSetId),
+    /// A changeset finished and was recorded.
+    Recorded {
+        /// The changeset.
+        id: ChangeSetId,
+        /// How it was recorded.
+        exec_type: ExecType,
+    },
+    /// A changeset was skipped by an `onFail`/`onError` `CONTINUE` precondition.
+    PreconditionSkipped {
+        /// The changeset.
+        id: ChangeSetId,
+        /// The precondition message.
+        message: String,
+    },
+    /// A changeset is being rolled back.
+    RollingBack(ChangeSetId),
+    /// A stored checksum was upgraded (`Upgrading checksum for Changeset …`).
+    ChecksumUpgraded {
+        /// The changeset.
+        id: ChangeSetId,
+        /// The old value.
+        from: CheckSum,
+        /// The new value.
+        to: CheckSum,
+    },
+    /// A warning (`onFail=WARN`, a missing tag, …).
+    Warning(String),
+}
+
+/// Receives [`Event`]s.
+pub trait Listener: Sync {
+    /// Called for each event, in order.
+    fn on(&self, event: &Event);
+}
+
+/// A listener that ignores everything.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Quiet;
+
+impl Listener for Quiet {
+    fn on(&self, _: &Event) {}
+}
+
+/// Settings every command shares.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Tracking collection names and switches.
+    pub tracking: TrackingOptions,
+    /// Lock wait and poll.
+    pub lock: LockOptions,
+    /// Which changesets the command is about.
+    pub filter: Filter,
+    /// The value of the history `liquibase` field: the Liquibase version whose behaviour we
+    /// follow (default `4.33.0`).
+    pub liquibase_version: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            tracking: TrackingOptions::default(),
+            lock: LockOptions::default(),
+            filter: Filter { database_short_name: "mongodb".to_owned(), ..Filter::default() },
+            liquibase_version: LIQUIBASE_VERSION.to_owned(),
+        }
+    }
+}
+
+/// The Liquibase open-source core release whose behaviour lbmongo follows.
+pub const LIQUIBASE_VERSION: &str = "4.33.0";
+
+/// What an update did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UpdateReport {
+    /// Changesets that ran or were recorded, in order, with their exec type.
+    pub recorded: Vec<(ChangeSetId, ExecType)>,
+    /// Changesets skipped by a `CONTINUE` precondition (evaluated again next time).
+    pub precondition_skipped: Vec<ChangeSetId>,
+    /// Changesets that had run before.
+    pub previously_run: usize,
+    /// Changesets filtered out, with why.
+    pub filtered: Vec<(ChangeSetId, crate::plan::Reason)>,
+    /// The run's deployment id.
+    pub deployment_id: String,
+    /// Documents affected (`n` of each command response), as liquibase-mongodb counts rows.
+    pub rows_affected: i64,
+}
+
+/// State of one run: the deployment id and the next `orderExecuted`.
+struct Recorder<'c> {
+    history: History<'c>,
+    deployment_id: String,
+    next_order: i32,
+    liquibase: String,
+}
+
+impl Recorder<'_> {
+    async fn record(&mut self, cs: &ChangeSet, checksum: &CheckSum, exec_type: ExecType) -> Result<()> {
+        let row = NewRow {
+            id: cs.id.clone(),
+            checksum: Some(checksum.clone()),
+            date_executed: DateTime::now(),
+            tag: change_set_tag(cs),
+            exec_type,
+            description: change_set_description(cs),
+            comments: cs.comment.clone(),
+            contexts: history_contexts(&cs.contexts, &cs.inherited_contexts),
+            labels: history_labels(&cs.labels, &cs.inherited_labels),
+            deployment_id: self.deployment_id.clone(),
+            order_executed: self.next_order,
+            liquibase: self.liquibase.clone(),
+        };
+        if exec_type == ExecType::Reran {
+            self.history.update_reran(&row).await?;
+        } else {
+            self.history.insert(&row).await?;
+        }
+        self.next_order += 1;
+        Ok(())
+    }
+}
+
+/// The tag a changeset writes on its own row: the last `tagDatabase` in it.
+fn change_set_tag(cs: &ChangeSet) -> Option<String> {
+    cs.changes.iter().rev().find_map(|c| match c {
+        Change::TagDatabase(t) => Some(t.tag.trim().to_owned()),
+        _ => None,
+    })
+}
+
+/// The history `description`: change descriptions joined with `"; "`, cut to 255 characters
+/// (252 + `...`), `empty` without changes (`ChangeSet.getDescription`, 4.28.0).
+pub fn change_set_description(cs: &ChangeSet) -> String {
+    if cs.changes.is_empty() {
+        return "empty".to_owned();
+    }
+    let text = cs.changes.iter().map(Change::description).collect::<Vec<_>>().join("; ");
+    if text.chars().count() > 255 {
+        let cut: String = text.chars().take(252).collect();
+        format!("{cut}...")
+    } else {
+        text
+    }
+}
+
+/// Runs `body` while holding the lock and releases it on every path; the body's error wins.
+async fn locked<T>(
+    connection: &Connection,
+    settings: &Settings,
+    listener: &dyn Listener,
+    body: impl AsyncFnOnce() -> Result<T>,
+) -> Result<T> {
+    let lock = Lock::acquire(connection, &settings.lock, listener).await?;
+    let outcome = body().await; // no `?` between acquire and release
+    let released = lock.release().await;
+    let value = outcome?;
+    released?;
+    Ok(value)
+}
+
+/// `update`, `update-count`, `update-to-tag`.
+pub async fn update(
+    connection: &Connection,
+    changelog: &ChangeLog,
+    settings: &Settings,
+    goal: &Goal,
+    listener: &dyn Listener,
+) -> Result<UpdateReport> {
+    locked(connection, settings, listener, async || {
+        let history = History::new(connection, settings.tracking.clone());
+        history.ensure().await?;
+        let ran = history.ran_change_sets().await?;
+        check_changelog_preconditions(connection, changelog, &ran, listener).await?;
+        let plan = plan(changelog, &ran, &settings.filter, goal)?;
+        for warning in &plan.warnings {
+            listener.on(&Event::Warning(warning.clone()));
+        }
+        upgrade_checksums(&history, &plan, listener).await?;
+        let mut recorder = Recorder {
+            next_order: history.max_order_executed().await? + 1,
+            history,
+            deployment_id: deployment_id(DateTime::now()),
+            liquibase: settings.liquibase_version.clone(),
+        };
+        let mut report = report_of(changelog, &plan, &recorder.deployment_id);
+        for step in plan.pending() {
+            let (index, checksum, exec_type) = match step {
+                Step::Run { index, checksum } => (*index, checksum, ExecType::Executed),
+                Step::Rerun { index, checksum } => (*index, checksum, ExecType::Reran),
+                Step::Skip { .. } => continue,
+            };
+            let cs = &changelog.change_sets[index];
+            listener.on(&Event::Running(cs.id.clone()));
+            let exec_type = match check_change_set_preconditions(connection, cs, &ran, listener).await? {
+                Verdict::Run => match apply(connection, cs).await {
+                    Ok(rows) => {
+                        report.rows_affected += rows;
+                        exec_type
+                    }
+                    // As liquibase-mongodb (MongoHistoryService.setExecType): a failure in a
+                    // `failOnError="false"` changeset is recorded as FAILED and the update goes
+                    // on; that row then counts as ran.
+                    Err(e) if !cs.fail_on_error => {
+                        listener.on(&Event::Warning(format!("changeset `{}` failed and failOnError is false: {e}", cs.id)));
+                        ExecType::Failed
+                    }
+                    Err(e) => return Err(change_set_failed(cs, e)),
+                },
+                Verdict::MarkRan => ExecType::MarkRan,
+                Verdict::Skip(message) => {
+                    // Since core 4.32 a CONTINUE skip writes nothing, so the precondition is
+                    // evaluated again next time (cores ≤ 4.31 recorded SKIPPED).
+                    listener.on(&Event::PreconditionSkipped { id: cs.id.clone(), message });
+                    report.precondition_skipped.push(cs.id.clone());
+                    continue;
+                }
+            };
+            recorder.record(cs, checksum, exec_type).await?;
+            listener.on(&Event::Recorded { id: cs.id.clone(), exec_type });
+            report.recorded.push((cs.id.clone(), exec_type));
+        }
+        Ok(report)
+    })
+    .await
+}
+
+fn report_of(changelog: &ChangeLog, plan: &Plan, deployment_id: &str) -> UpdateReport {
+    let mut report = UpdateReport { deployment_id: deployment_id.to_owned(), ..UpdateReport::default() };
+    for step in &plan.steps {
+        if let Step::Skip { index, reason } = step {
+            let id = changelog.change_sets[*index].id.clone();
+            if *reason == crate::plan::Reason::AlreadyRan {
+                report.previously_run += 1;
+            } else {
+                report.filtered.push((id, *reason));
+            }
+        }
+    }
+    report
+}
+
+async fn upgrade_checksums(history: &History<'_>, plan: &Plan, listener: &dyn Listener) -> Result<()> {
+    for upgrade in &plan.checksum_upgrades {
+        history.replace_checksum(&upgrade.id, &upgrade.to).await?;
+        // As UpdateVisitor (4.28.0): an upgrade from an old version is announced; refilling a
+        // value cleared by clear-checksums is silent.
+        if let Some(from) = &upgrade.from {
+            listener.on(&Event::ChecksumUpgraded { id: upgrade.id.clone(), from: from.clone(), to: upgrade.to.clone() });
+        }
+    }
+    Ok(())
+}
+
+fn change_set_failed(cs: &ChangeSet, e: Error) -> Error {
+    let message = e.to_string();
+    let hint = if message.contains("NamespaceExists") || message.contains("already exists") {
+        Some("the change may have run without being recorded (e.g. the previous update was killed); if the database already has this change, record it with `lbmongo mark-next-changeset-ran` or `changelog-sync`".to_owned())
+    } else {
+        None
+    };
+    Error::ChangeSetFailed { id: cs.id.clone(), message, hint }
+}
+
+/// Runs every change of a changeset; returns the rows affected.
+async fn apply(connection: &Connection, cs: &ChangeSet) -> Result<i64> {
+    let mut rows = 0;
+    for change in &cs.changes {
+        if let Some(command) = change.to_command() {
+            let response = execute(&connection.client, &connection.database, &command).await?;
+            rows += rows_affected(&response);
+        } else if matches!(change, Change::Mongo(_) | Change::MongoFile(_)) {
+            return Err(Error::Mongosh(format!(
+                "`{}` changes need mongosh, which this build of lbmongo cannot run yet",
+                change.name()
+            )));
+        }
+    }
+    Ok(rows)
+}
+
+/// As liquibase-mongodb (OFF) counts rows: `n`, else `nModified`, else `nRemoved`.
+fn rows_affected(response: &mongodb::bson::Document) -> i64 {
+    ["n", "nModified", "nRemoved"]
+        .iter()
+        .find_map(|k| match response.get(*k) {
+            Some(mongodb::bson::Bson::Int32(v)) => Some(i64::from(*v)),
+            Some(mongodb::bson::Bson::Int64(v)) => Some(*v),
+            _ => None,
+        })
+        .unwrap_or(0)
+}
+
+enum Verdict {
+    Run,
+    MarkRan,
+    Skip(String),
+}
+
+async fn check_change_set_preconditions(
+    connection: &Connection,
+    cs: &ChangeSet,
+    ran: &[RanChangeSet],
+    listener: &dyn Listener,
+) -> Result<Verdict> {
+    let Some(pre) = &cs.preconditions else {
+        return Ok(Verdict::Run);
+    };
+    let (outcome, on) = match evaluate_all(connection, &pre.checks, &cs.id.path, ran).await {
+        Ok(None) => return Ok(Verdict::Run),
+        Ok(Some(failure)) => (pre.on_fail_message.clone().unwrap_or(failure), pre.on_fail),
+        Err(error) => (pre.on_error_message.clone().unwrap_or(error), pre.on_error),
+    };
+    Ok(match on {
+        OnFail::Halt => {
+            return Err(Error::PreconditionFailed { id: cs.id.to_string(), message: outcome });
+        }
+        OnFail::Continue => Verdict::Skip(outcome),
+        OnFail::MarkRan => Verdict::MarkRan,
+        OnFail::Warn => {
+            listener.on(&Event::Warning(format!(
+                "Executing {} despite precondition failure due to onFail='WARN': {outcome}",
+                cs.id
+            )));
+            Verdict::Run
+        }
+    })
+}
+
+async fn check_changelog_preconditions(
+    connection: &Connection,
+    changelog: &ChangeLog,
+    ran: &[RanChangeSet],
+    listener: &dyn Listener,
+) -> Result<()> {
+    for pre in &changelog.preconditions {
+        let failure = match evaluate_all(connection, &pre.checks, &changelog.physical_path, ran).await {
+            Ok(None) => continue,
+            Ok(Some(f)) => (pre.on_fail_message.clone().unwrap_or(f), pre.on_fail),
+            Err(e) => (pre.on_error_message.clone().unwrap_or(e), pre.on_error),
+        };
+        match failure {
+            (message, OnFail::Warn) => listener.on(&Event::Warning(message)),
+            (message, _) => {
+                return Err(Error::PreconditionFailed { id: changelog.physical_path.clone(), message });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Evaluates checks ANDed: `Ok(None)` passes, `Ok(Some(message))` fails, `Err` could not check.
+async fn evaluate_all(
+    connection: &Connection,
+    checks: &[Precondition],
+    path: &str,
+    ran: &[RanChangeSet],
+) -> std::result::Result<Option<String>, String> {
+    for check in checks {
+        if let Some(failure) = Box::pin(evaluate(connection, check, path, ran)).await? {
+            return Ok(Some(failure));
+        }
+    }
+    Ok(None)
+}
+
+async fn evaluate(
+    connection: &Connection,
+    check: &Precondition,
+    path: &str,
+    ran: &[RanChangeSet],
+) -> std::result::Result<Option<String>, String> {
+    let db = connection.client.database(&connection.database);
+    let count = |collection: &str, filter: Option<&crate::change::Json>| {
+        let collection = db.collection::<mongodb::bson::Document>(collection);
+        let filter = filter.map(|f| f.doc.clone()).unwrap_or_default();
+        async move { collection.count_documents(filter).await.map_err(|e| crate::connection::mask(&e.to_string())) }
+    };
+    Ok(match check {
+        Precondition::And(all) => evaluate_all(connection, all, path, ran).await?,
+        Precondition::Or(any) => {
+            let mut failures = Vec::new();
+            for c in any {
+                match Box::pin(evaluate(connection, c, path, ran)).await? {
+                    None => return Ok(None),
+                    Some(f) => failures.push(f),
+                }
+            }
+            Some(failures.join("; "))
+        }
+        Precondition::Not(nested) => {
+            for c in nested {
+                if Box::pin(evaluate(connection, c, path, ran)).await?.is_none() {
+                    return Ok(Some("Not precondition failed".to_owned()));
+                }
+            }
+            None
+        }
+        Precondition::CollectionExists { collection_name } => {
+            let exists = crate::history::collection_exists(connection, collection_name)
+                .await
+                .map_err(|e| e.to_string())?;
+            (!exists).then(|| format!("Collection {collection_name} does not exist"))
+        }
+        Precondition::DocumentExists { collection_name, filter } => {
+            let n = count(collection_name, filter.as_ref()).await?;
+            (n == 0).then(|| format!("Document does not exist in collection {collection_name}"))
+        }
+        Precondition::ExpectedDocumentCount { collection_name, filter, expected_count } => {
+            let n = count(collection_name, filter.as_ref()).await?;
+            (i64::try_from(n).ok() != Some(*expected_count)).then(|| {
+                format!(
+                    "ExpectedDocumentCount precondition fails for collection {collection_name}, expected: {expected_count}, actual: {n}"
+                )
+            })
+        }
+        Precondition::IndexExists { collection_name, keys, index_name } => {
+            let indexes = list_indexes(connection, collection_name).await?;
+            let found = indexes.iter().any(|ix| {
+                let key_ok = keys.as_ref().is_none_or(|k| ix.get_document("key").is_ok_and(|d| *d == k.doc));
+                let name_ok = index_name.as_ref().is_none_or(|n| ix.get_str("name").is_ok_and(|x| x == n));
+                key_ok && name_ok
+            });
+            (!found).then(|| {
+                let what = index_name
+                    .clone()
+                    .or_else(|| keys.as_ref().map(|k| k.text.clone()))
+                    .unwrap_or_default();
+                format!("Index {what} does not exist on collection {collection_name}")
+            })
+        }
+        Precondition::ChangeSetExecuted(r) => {
+            let file = r.path.as_deref().unwrap_or(path);
+            let found = ran.iter().any(|x| x.id.id == r.id && x.id.author == r.author && x.id.path == file);
+            (!found).then(|| format!("Changeset {file}::{}::{} has not been executed", r.id, r.author))
+        }
+        Precondition::Dbms { type_ } => {
+            (!dbms_matches(Some(type_), "mongodb")).then(|| format!("DBMS Precondition failed: expected {type_}, got mongodb"))
+        }
+    })
+}
+
+async fn list_indexes(
+    connection: &Connection,
+    collection: &str,
+) -> std::result::Result<Vec<mongodb::bson::Document>, String> {
+    let response = connection
+        .client
+        .database(&connection.database)
+        .run_command(doc! { "listIndexes": collection })
+        .await;
+    match response {
+        Ok(r) => Ok(r
+            .get_document("cursor")
+            .and_then(|c| c.get_array("firstBatch"))
+            .map(|b| b.iter().filter_map(|d| d.as_document().cloned()).collect())
+            .unwrap_or_default()),
+        // A missing collection has no indexes.
+        Err(e) if crate::command::error_code(&e) == Some(26) => Ok(Vec::new()),
+        Err(e) => Err(crate::connection::mask(&e.to_string())),
+    }
+}
+
+/// What a rollback did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RollbackReport {
+    /// Changesets rolled back, newest first.
+    pub rolled_back: Vec<ChangeSetId>,
+}
+
+/// `rollback`, `rollback-count`, `rollback-to-date`.
+pub async fn rollback(
+    connection: &Connection,
+    changelog: &ChangeLog,
+    settings: &Settings,
+    target: &RollbackTarget,
+    listener: &dyn Listener,
+) -> Result<RollbackReport> {
+    locked(connection, settings, listener, async || {
+        let history = History::new(connection, settings.tracking.clone());
+        history.ensure().await?;
+        let ran = history.ran_change_sets().await?;
+        let undo = plan_rollback(changelog, &ran, &settings.filter, target)?;
+        let mut report = RollbackReport::default();
+        for u in &undo {
+            listener.on(&Event::RollingBack(u.id.clone()));
+            undo_one(connection, changelog, u).await?;
+            history.remove(&u.id).await?;
+            report.rolled_back.push(u.id.clone());
+        }
+        Ok(report)
+    })
+    .await
+}
+
+async fn undo_one(connection: &Connection, changelog: &ChangeLog, u: &Undo) -> Result<()> {
+    let cs = &changelog.change_sets[u.index];
+    for action in &u.actions {
+        match action {
+            UndoAction::Command(c) => {
+                execute(&connection.client, &connection.database, c)
+                    .await
+                    .map_err(|e| Error::ChangeSetFailed { id: cs.id.clone(), message: format!("rollback failed: {e}"), hint: None })?;
+            }
+            UndoAction::Script(change) => {
+                return Err(Error::Mongosh(format!(
+                    "rolling back `{}` needs mongosh, which this build of lbmongo cannot run yet",
+                    change.name()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `changelog-sync`, `changelog-sync-to-tag`, `mark-next-changeset-ran`: record pending
+/// changesets as `EXECUTED` without running them (core passes EXECUTED, spec mongo §5.6).
+pub async fn changelog_sync(
+    connection: &Connection,
+    changelog: &ChangeLog,
+    settings: &Settings,
+    goal: &Goal,
+    listener: &dyn Listener,
+) -> Result<UpdateReport> {
+    locked(connection, settings, listener, async || {
+        let history = History::new(connection, settings.tracking.clone());
+        history.ensure().await?;
+        let ran = history.ran_change_sets().await?;
+        let plan = plan(changelog, &ran, &settings.filter, goal)?;
+        let mut recorder = Recorder {
+            next_order: history.max_order_executed().await? + 1,
+            history,
+            deployment_id: deployment_id(DateTime::now()),
+            liquibase: settings.liquibase_version.clone(),
+        };
+        let mut report = report_of(changelog, &plan, &recorder.deployment_id);
+        for step in plan.pending() {
+            // Only first runs are synced; a re-run changeset already has its row.
+            if let Step::Run { index, checksum } = step {
+                let cs = &changelog.change_sets[*index];
+                recorder.record(cs, checksum, ExecType::Executed).await?;
+                report.recorded.push((cs.id.clone(), ExecType::Executed));
+            }
+        }
+        Ok(report)
+    })
+    .await
+}
+
+/// `tag`: tags the newest row, inserting Liquibase's placeholder row first on an empty history
+/// (`MongoHistoryService.tag`: id = epoch millis, author `liquibase`, file `liquibase-internal`).
+pub async fn tag(connection: &Connection, settings: &Settings, tag: &str, listener: &dyn Listener) -> Result<()> {
+    locked(connection, settings, listener, async || {
+        let history = History::new(connection, settings.tracking.clone());
+        history.ensure().await?;
+        if !history.tag_last(tag).await? {
+            let now = DateTime::now();
+            let row = NewRow {
+                id: ChangeSetId {
+                    path: "liquibase-internal".to_owned(),
+                    id: now.timestamp_millis().to_string(),
+                    author: "liquibase".to_owned(),
+                },
+                checksum: CheckSum::parse("9:d41d8cd98f00b204e9800998ecf8427e"),
+                date_executed: now,
+                tag: Some(tag.to_owned()),
+                exec_type: ExecType::Executed,
+                description: "empty".to_owned(),
+                comments: Some(String::new()),
+                contexts: None,
+                labels: None,
+                deployment_id: deployment_id(now),
+                order_executed: history.max_order_executed().await? + 1,
+                liquibase: settings.liquibase_version.clone(),
+            };
+            history.insert(&row).await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// `clear-checksums`.
+pub async fn clear_checksums(connection: &Connection, settings: &Settings, listener: &dyn Listener) -> Result<()> {
+    locked(connection, settings, listener, async || {
+        let history = History::new(connection, settings.tracking.clone());
+        history.ensure().await?;
+        history.clear_checksums().await
+    })
+    .await
+}
+
+/// Reads the history without writing anything (`status`, `history`, `validate`).
+pub async fn read_history(connection: &Connection, settings: &Settings) -> Result<Vec<RanChangeSet>> {
+    History::new(connection, settings.tracking.clone()).ran_change_sets().await
+}
+
+/// Changesets of the history that are not in the changelog (`unexpected-changesets`).
+pub fn unexpected<'a>(changelog: &ChangeLog, ran: &'a [RanChangeSet]) -> Vec<&'a RanChangeSet> {
+    let known: std::collections::HashSet<&ChangeSetId> = changelog.change_sets.iter().map(|cs| &cs.id).collect();
+    ran.iter().filter(|r| !known.contains(&r.id)).collect()
+}
+
+/// `drop-all`: drops every collection and view of the URL's database — and nothing in any other
+/// database — including both tracking collections (as liquibase-mongodb's drop-all).
+pub async fn drop_all(connection: &Connection, settings: &Settings) -> Result<Vec<String>> {
+    let db = connection.client.database(&connection.database);
+    let specs = db
+        .list_collection_names()
+        .await
+        .map_err(|e| Error::Driver(crate::connection::mask(&e.to_string())))?;
+    let mut dropped = Vec::new();
+    // Views first, so no view outlives what it reads from.
+    let mut names = specs;
+    names.sort();
+    for name in names.iter().filter(|n| !n.starts_with("system.")) {
+        db.collection::<mongodb::bson::Document>(name)
+            .drop()
+            .await
+            .map_err(|e| Error::Driver(crate::connection::mask(&e.to_string())))?;
+        dropped.push(name.clone());
+    }
+    let _ = settings;
+    Ok(dropped)
+}
+
+/// Checks `changelog` against the history without writing (`validate`, and the first step of
+/// `status`): checksum mismatches fail.
+pub fn validate(changelog: &ChangeLog, ran: &[RanChangeSet], settings: &Settings) -> Result<Plan> {
+    plan(changelog, ran, &settings.filter, &Goal::All)
+}
+
+/// Whether one of the given preconditions containers has any check (for reporting).
+pub fn has_checks(p: &Option<Preconditions>) -> bool {
+    p.as_ref().is_some_and(|p| !p.checks.is_empty())
+}
+
+/// One line of a `*-sql` preview.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Preview {
+    /// A server command, shown as `db.runCommand(…)` / `db.adminCommand(…)`.
+    Command(crate::command::Command),
+    /// A mongosh script of a `mongo`/`mongoFile` change.
+    Script {
+        /// The changeset it belongs to.
+        id: ChangeSetId,
+        /// The script.
+        script: String,
+    },
+}
+
+/// `update-sql`: every command `update` would send, in order — tracking-collection setup, lock,
+/// each change, each history write, unlock — computed from a read-only look at the database.
+pub async fn update_sql(
+    connection: &Connection,
+    changelog: &ChangeLog,
+    settings: &Settings,
+    goal: &Goal,
+) -> Result<Vec<Preview>> {
+    let history = History::new(connection, settings.tracking.clone());
+    let ran = history.ran_change_sets().await?;
+    let plan = plan(changelog, &ran, &settings.filter, goal)?;
+    let mut out = setup_preview(connection, settings).await?;
+    let locked_by = crate::lock::locked_by(settings.lock.host_description.as_deref());
+    let lock = &settings.tracking.lock_collection;
+    out.push(Preview::Command(crate::command::Command::url(crate::lock::acquire_command(lock, &locked_by))));
+    for upgrade in &plan.checksum_upgrades {
+        out.push(Preview::Command(crate::command::Command::url(history.replace_checksum_command(&upgrade.id, &upgrade.to))));
+    }
+    let deployment = deployment_id(DateTime::now());
+    let mut order = if ran.is_empty() { 1 } else { history.max_order_executed().await? + 1 };
+    for step in plan.pending() {
+        let (index, checksum, exec_type) = match step {
+            Step::Run { index, checksum } => (*index, checksum, ExecType::Executed),
+            Step::Rerun { index, checksum } => (*index, checksum, ExecType::Reran),
+            Step::Skip { .. } => continue,
+        };
+        let cs = &changelog.change_sets[index];
+        out.extend(forward_preview(cs));
+        let row = new_row(cs, checksum, exec_type, &deployment, order, &settings.liquibase_version);
+        order += 1;
+        out.push(Preview::Command(crate::command::Command::url(if exec_type == ExecType::Reran {
+            history.update_reran_command(&row)
+        } else {
+            history.insert_command(&row)
+        })));
+    }
+    out.push(Preview::Command(crate::command::Command::url(crate::lock::release_command(lock, &locked_by))));
+    Ok(out)
+}
+
+fn forward_preview(cs: &ChangeSet) -> Vec<Preview> {
+    cs.changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Mongo(m) => Some(Preview::Script { id: cs.id.clone(), script: m.mongo.clone() }),
+            Change::MongoFile(m) => Some(Preview::Script { id: cs.id.clone(), script: m.script.clone() }),
+            _ => c.to_command().map(Preview::Command),
+        })
+        .collect()
+}
+
+/// The tracking-collection setup a write command would do on this database.
+async fn setup_preview(connection: &Connection, settings: &Settings) -> Result<Vec<Preview>> {
+    let mut out = Vec::new();
+    let t = &settings.tracking;
+    if !crate::history::collection_exists(connection, &t.lock_collection).await? {
+        out.push(Preview::Command(crate::command::Command::url(doc! { "create": &t.lock_collection })));
+        if t.adjust && t.supports_validator {
+            out.push(Preview::Command(crate::command::Command::url(crate::lock::validator_command(&t.lock_collection))));
+        }
+    }
+    if !crate::history::collection_exists(connection, &t.changelog_collection).await? {
+        out.push(Preview::Command(crate::command::Command::url(doc! { "create": &t.changelog_collection })));
+        if t.adjust {
+            out.push(Preview::Command(crate::command::Command::url(crate::history::unique_index_command(&t.changelog_collection))));
+            if t.supports_validator {
+                out.push(Preview::Command(crate::command::Command::url(crate::history::validator_command(&t.changelog_collection))));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn new_row(cs: &ChangeSet, checksum: &CheckSum, exec_type: ExecType, deployment: &str, order: i32, liquibase: &str) -> NewRow {
+    NewRow {
+        id: cs.id.clone(),
+        checksum: Some(checksum.clone()),
+        date_executed: DateTime::now(),
+        tag: change_set_tag(cs),
+        exec_type,
+        description: change_set_description(cs),
+        comments: cs.comment.clone(),
+        contexts: history_contexts(&cs.contexts, &cs.inherited_contexts),
+        labels: history_labels(&cs.labels, &cs.inherited_labels),
+        deployment_id: deployment.to_owned(),
+        order_executed: order,
+        liquibase: liquibase.to_owned(),
+    }
+}
+
+/// `rollback-sql`, `rollback-count-sql`, `rollback-to-date-sql`: the commands a rollback would
+/// send, lock and history writes included.
+pub async fn rollback_sql(
+    connection: &Connection,
+    changelog: &ChangeLog,
+    settings: &Settings,
+    target: &RollbackTarget,
+) -> Result<Vec<Preview>> {
+    let history = History::new(connection, settings.tracking.clone());
+    let ran = history.ran_change_sets().await?;
+    let undo = plan_rollback(changelog, &ran, &settings.filter, target)?;
+    let locked_by = crate::lock::locked_by(settings.lock.host_description.as_deref());
+    let lock = &settings.tracking.lock_collection;
+    let mut out = setup_preview(connection, settings).await?;
+    out.push(Preview::Command(crate::command::Command::url(crate::lock::acquire_command(lock, &locked_by))));
+    for u in &undo {
+        out.extend(undo_preview(changelog, u));
+        out.push(Preview::Command(crate::command::Command::url(history.remove_command(&u.id))));
+    }
+    out.push(Preview::Command(crate::command::Command::url(crate::lock::release_command(lock, &locked_by))));
+    Ok(out)
+}
+
+fn undo_preview(changelog: &ChangeLog, u: &Undo) -> Vec<Preview> {
+    let id = &changelog.change_sets[u.index].id;
+    u.actions
+        .iter()
+        .map(|a| match a {
+            UndoAction::Command(c) => Preview::Command(c.clone()),
+            UndoAction::Script(change) => Preview::Script {
+                id: id.clone(),
+                script: match change.as_ref() {
+                    Change::Mongo(m) => m.mongo.clone(),
+                    Change::MongoFile(m) => m.script.clone(),
+                    _ => String::new(),
+                },
+            },
+        })
+        .collect()
+}
+
+/// `future-rollback-sql`: the commands that would roll back the pending changesets once
+/// applied, newest first.
+pub async fn future_rollback_sql(
+    connection: &Connection,
+    changelog: &ChangeLog,
+    settings: &Settings,
+) -> Result<Vec<Preview>> {
+    let history = History::new(connection, settings.tracking.clone());
+    let ran = history.ran_change_sets().await?;
+    let plan = plan(changelog, &ran, &settings.filter, &Goal::All)?;
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for step in plan.pending().collect::<Vec<_>>().into_iter().rev() {
+        let cs = &changelog.change_sets[step.index()];
+        match crate::plan::undo_actions(changelog, cs) {
+            Ok(actions) => out.extend(undo_preview(changelog, &Undo { id: cs.id.clone(), index: step.index(), actions })),
+            Err(reason) => problems.push(format!("changeset `{}` has no rollback: {reason}", cs.id)),
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(Error::Config { message: problems.join("\n"), hint: Some("add a `<rollback>` block".to_owned()) })
+    }
+}
+
+/// `update-testing-rollback`: update, roll back exactly what that update ran (newest first),
+/// update again — proving every new changeset can be undone.
+pub async fn update_testing_rollback(
+    connection: &Connection,
+    changelog: &ChangeLog,
+    settings: &Settings,
+    listener: &dyn Listener,
+) -> Result<UpdateReport> {
+    let first = update(connection, changelog, settings, &Goal::All, listener).await?;
+    let count = first.recorded.len();
+    if count > 0 {
+        rollback(connection, changelog, settings, &RollbackTarget::Count(count), listener).await?;
+    }
+    update(connection, changelog, settings, &Goal::All, listener).await
+}
+
+/// `tag-exists`.
+pub async fn tag_exists(connection: &Connection, settings: &Settings, tag: &str) -> Result<bool> {
+    History::new(connection, settings.tracking.clone()).tag_exists(tag).await
+}

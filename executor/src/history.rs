@@ -1,0 +1,612 @@
+//! The history collection, `DATABASECHANGELOG`: what ran, written exactly as liquibase-mongodb
+//! writes it (spec mongo §5), so Liquibase with the official extension, Liquibase with our jar
+//! and lbmongo each read the others' history as their own.
+
+use std::fmt;
+
+use futures_util::TryStreamExt;
+use mongodb::bson::{Bson, DateTime, Document, doc};
+use mongodb::options::FindOptions;
+
+use crate::changelog::ChangeSetId;
+use crate::checksum::CheckSum;
+use crate::connection::Connection;
+use crate::error::{Error, Result};
+
+/// How a changeset was recorded (Liquibase `ChangeSet.ExecType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExecType {
+    /// Ran.
+    Executed,
+    /// Ran before and ran again (`runOnChange`/`runAlways`).
+    Reran,
+    /// Recorded without running (precondition `MARK_RAN`).
+    MarkRan,
+    /// Failed with `failOnError=false` (liquibase-mongodb records it; core does not).
+    Failed,
+    /// Skipped by an `onFail=CONTINUE` precondition (written by cores ≤ 4.31 only).
+    Skipped,
+}
+
+impl ExecType {
+    /// The stored value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExecType::Executed => "EXECUTED",
+            ExecType::Reran => "RERAN",
+            ExecType::MarkRan => "MARK_RAN",
+            ExecType::Failed => "FAILED",
+            ExecType::Skipped => "SKIPPED",
+        }
+    }
+
+    /// Parses a stored value (exact enum names, as `ChangeSet.ExecType.valueOf`).
+    pub fn parse(text: &str) -> Option<ExecType> {
+        Some(match text {
+            "EXECUTED" => ExecType::Executed,
+            "RERAN" => ExecType::Reran,
+            "MARK_RAN" => ExecType::MarkRan,
+            "FAILED" => ExecType::Failed,
+            "SKIPPED" => ExecType::Skipped,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for ExecType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One history row (Liquibase `RanChangeSet`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RanChangeSet {
+    /// `fileName`, `id`, `author`.
+    pub id: ChangeSetId,
+    /// `md5sum`; `None` after `clear-checksums`.
+    pub checksum: Option<CheckSum>,
+    /// `dateExecuted`.
+    pub date_executed: Option<DateTime>,
+    /// `orderExecuted`.
+    pub order_executed: i32,
+    /// `execType`.
+    pub exec_type: ExecType,
+    /// `description`.
+    pub description: Option<String>,
+    /// `comments`.
+    pub comments: Option<String>,
+    /// `tag`.
+    pub tag: Option<String>,
+    /// `contexts`.
+    pub contexts: Option<String>,
+    /// `labels`.
+    pub labels: Option<String>,
+    /// `deploymentId`.
+    pub deployment_id: Option<String>,
+    /// `liquibase`.
+    pub liquibase: Option<String>,
+}
+
+/// A row to insert: every field liquibase-mongodb writes, in its order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRow {
+    /// `fileName`, `id`, `author`.
+    pub id: ChangeSetId,
+    /// `md5sum`.
+    pub checksum: Option<CheckSum>,
+    /// `dateExecuted`.
+    pub date_executed: DateTime,
+    /// `tag`.
+    pub tag: Option<String>,
+    /// `execType`.
+    pub exec_type: ExecType,
+    /// `description`.
+    pub description: String,
+    /// `comments`.
+    pub comments: Option<String>,
+    /// `contexts`.
+    pub contexts: Option<String>,
+    /// `labels`.
+    pub labels: Option<String>,
+    /// `deploymentId`.
+    pub deployment_id: String,
+    /// `orderExecuted`.
+    pub order_executed: i32,
+    /// `liquibase`.
+    pub liquibase: String,
+}
+
+impl NewRow {
+    /// The document, fields in liquibase-mongodb's order (`MongoRanChangeSet` /
+    /// `MongoRanChangeSetToDocumentConverter`), nulls explicit, `orderExecuted` Int32.
+    pub fn to_document(&self) -> Document {
+        doc! {
+            "fileName": &self.id.path,
+            "id": &self.id.id,
+            "author": &self.id.author,
+            "md5sum": opt(self.checksum.as_ref().map(ToString::to_string)),
+            "dateExecuted": self.date_executed,
+            "tag": opt(self.tag.clone()),
+            "execType": self.exec_type.as_str(),
+            "description": &self.description,
+            "comments": opt(self.comments.clone()),
+            "contexts": opt(self.contexts.clone()),
+            "labels": opt(self.labels.clone()),
+            "deploymentId": &self.deployment_id,
+            "orderExecuted": self.order_executed,
+            "liquibase": &self.liquibase,
+        }
+    }
+}
+
+fn opt(value: Option<String>) -> Bson {
+    value.map_or(Bson::Null, Bson::String)
+}
+
+/// The history collection's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackingOptions {
+    /// `liquibase.databaseChangelogTableName`, default `DATABASECHANGELOG`.
+    pub changelog_collection: String,
+    /// `liquibase.databaseChangelogLockTableName`, default `DATABASECHANGELOGLOCK`.
+    pub lock_collection: String,
+    /// `liquibase.mongodb.adjustTrackingTablesOnStartup` (default true).
+    pub adjust: bool,
+    /// `liquibase.mongodb.supportsValidator` (default true).
+    pub supports_validator: bool,
+}
+
+impl Default for TrackingOptions {
+    fn default() -> Self {
+        Self {
+            changelog_collection: "DATABASECHANGELOG".to_owned(),
+            lock_collection: "DATABASECHANGELOGLOCK".to_owned(),
+            adjust: true,
+            supports_validator: true,
+        }
+    }
+}
+
+/// The `$jsonSchema` validator of the history collection, as
+/// `CreateChangeLogCollectionStatement` / `AdjustChangeLogCollectionStatement` (liquibase-mongodb).
+pub fn changelog_validator() -> Document {
+    doc! {
+        "$jsonSchema": {
+            "bsonType": "object",
+            "description": "Database Change Log Table.",
+            "required": ["id", "author", "fileName", "execType"],
+            "properties": {
+                "id": { "bsonType": "string", "description": "Value from the changeSet id attribute." },
+                "author": { "bsonType": "string", "description": "Value from the changeSet author attribute." },
+                "fileName": { "bsonType": "string", "description": "Path to the changelog. This may be an absolute path or a relative path depending on how the path was passed to Liquibase. For best results, it should be a relative path." },
+                "dateExecuted": { "bsonType": ["date", "null"], "description": "Date/time of when the changeSet was executed. Used with orderExecuted to determine rollback order." },
+                "orderExecuted": { "bsonType": ["int", "null"], "description": "Order that the changeSets were executed. Used in addition to dateExecuted to ensure order is correct even when the databases datetime supports poor resolution." },
+                "execType": { "bsonType": "string", "enum": ["EXECUTED", "FAILED", "SKIPPED", "RERAN", "MARK_RAN"], "description": "Description of how the changeSet was executed." },
+                "md5sum": { "bsonType": ["string", "null"], "description": "MD5 checksum of the changeSet when it was executed. Used on each run to ensure there have been no unexpected changes to changSet in the changelog file." },
+                "description": { "bsonType": ["string", "null"], "description": "Short auto-generated human readable description of changeSet." },
+                "comments": { "bsonType": ["string", "null"], "description": "Value from the changeSet comment attribute." },
+                "tag": { "bsonType": ["string", "null"], "description": "Tracks which changeSets correspond to tag operations." },
+                "contexts": { "bsonType": ["string", "null"], "description": "Context expression of the run." },
+                "labels": { "bsonType": ["string", "null"], "description": "Labels assigned." },
+                "deploymentId": { "bsonType": ["string", "null"], "description": "Unique identifier generate for a run." },
+                "liquibase": { "bsonType": ["string", "null"], "description": "Version of Liquibase used to execute the changeSet." },
+            },
+        }
+    }
+}
+
+/// The history collection of one database.
+#[derive(Debug, Clone)]
+pub struct History<'c> {
+    connection: &'c Connection,
+    options: TrackingOptions,
+}
+
+impl<'c> History<'c> {
+    /// The history of the connection's database.
+    pub fn new(connection: &'c Connection, options: TrackingOptions) -> Self {
+        Self { connection, options }
+    }
+
+    fn collection(&self) -> mongodb::Collection<Document> {
+        self.connection
+            .client
+            .database(&self.connection.database)
+            .collection(&self.options.changelog_collection)
+    }
+
+    fn failure(&self, what: &str, e: &mongodb::error::Error) -> Error {
+        Error::Command {
+            context: format!("{what} `{}`", self.options.changelog_collection),
+            message: crate::connection::mask(&e.to_string()),
+        }
+    }
+
+    /// Whether the collection exists, asked exactly as liquibase-mongodb's
+    /// `CountCollectionByNameStatement` does.
+    pub async fn exists(&self) -> Result<bool> {
+        collection_exists(self.connection, &self.options.changelog_collection).await
+    }
+
+    /// Creates the collection if missing and, with `adjust`, its unique index and validator
+    /// (`MongoHistoryService.init`).
+    pub async fn ensure(&self) -> Result<()> {
+        let name = &self.options.changelog_collection;
+        create_collection(self.connection, name).await?;
+        if !self.options.adjust {
+            return Ok(());
+        }
+        let db = self.connection.client.database(&self.connection.database);
+        // As AdjustChangeLogCollectionStatement: the unique index only when `_id_` is the only
+        // index, so a user's own index set is never touched.
+        let indexes: Vec<_> = self
+            .collection()
+            .list_index_names()
+            .await
+            .map_err(|e| self.failure("cannot list indexes of", &e))?;
+        if indexes.len() == 1 {
+            db.run_command(unique_index_command(name))
+                .await
+                .map_err(|e| self.failure("cannot create index on", &e))?;
+        }
+        if self.options.supports_validator {
+            db.run_command(validator_command(name))
+                .await
+                .map_err(|e| self.failure("cannot set validator on", &e))?;
+        }
+        Ok(())
+    }
+
+    /// Every row, ordered by `orderExecuted` as `MongoHistoryService.getRanChangeSets`.
+    pub async fn ran_change_sets(&self) -> Result<Vec<RanChangeSet>> {
+        if !self.exists().await? {
+            return Ok(Vec::new());
+        }
+        let options = FindOptions::builder()
+            .sort(doc! { "orderExecuted": 1 })
+            .selection_criteria(self.connection.tracking_selection())
+            .build();
+        let docs: Vec<Document> = self
+            .collection()
+            .find(doc! {})
+            .with_options(options)
+            .await
+            .map_err(|e| self.failure("cannot read", &e))?
+            .try_collect()
+            .await
+            .map_err(|e| self.failure("cannot read", &e))?;
+        docs.iter().map(|d| self.parse_row(d)).collect()
+    }
+
+    fn parse_row(&self, d: &Document) -> Result<RanChangeSet> {
+        let bad = |field: &str| Error::Command {
+            context: format!("cannot read `{}`", self.options.changelog_collection),
+            message: format!("row {} has an invalid `{field}`", crate::json::to_relaxed_json(d)),
+        };
+        let string = |field: &str| -> Result<Option<String>> {
+            match d.get(field) {
+                None | Some(Bson::Null) => Ok(None),
+                Some(Bson::String(s)) => Ok(Some(s.clone())),
+                Some(_) => Err(bad(field)),
+            }
+        };
+        let required = |field: &str| string(field)?.ok_or_else(|| bad(field));
+        let path = required("fileName")?;
+        Ok(RanChangeSet {
+            id: ChangeSetId {
+                path: normalize_path(&path),
+                id: required("id")?,
+                author: required("author")?,
+            },
+            checksum: string("md5sum")?.as_deref().and_then(CheckSum::parse),
+            date_executed: match d.get("dateExecuted") {
+                Some(Bson::DateTime(t)) => Some(*t),
+                None | Some(Bson::Null) => None,
+                Some(_) => return Err(bad("dateExecuted")),
+            },
+            order_executed: match d.get("orderExecuted") {
+                // The Java reader casts to Integer; we also accept what it would not (Int64,
+                // Double) rather than fail, since the value only orders rows.
+                Some(Bson::Int32(v)) => *v,
+                Some(Bson::Int64(v)) => i32::try_from(*v).map_err(|_| bad("orderExecuted"))?,
+                None | Some(Bson::Null) => 0,
+                Some(_) => return Err(bad("orderExecuted")),
+            },
+            exec_type: ExecType::parse(&required("execType")?).ok_or_else(|| bad("execType"))?,
+            description: string("description")?,
+            comments: string("comments")?,
+            tag: string("tag")?,
+            contexts: string("contexts")?,
+            labels: string("labels")?,
+            deployment_id: string("deploymentId")?,
+            liquibase: string("liquibase")?,
+        })
+    }
+
+    /// The highest `orderExecuted` (0 when empty), as `MongoHistoryService.getNextSequenceValue`.
+    pub async fn max_order_executed(&self) -> Result<i32> {
+        let options = mongodb::options::FindOneOptions::builder()
+            .sort(doc! { "orderExecuted": -1 })
+            .selection_criteria(self.connection.tracking_selection())
+            .build();
+        let last = self
+            .collection()
+            .find_one(doc! {})
+            .with_options(options)
+            .await
+            .map_err(|e| self.failure("cannot read", &e))?;
+        Ok(last.and_then(|d| match d.get("orderExecuted") {
+            Some(Bson::Int32(v)) => Some(*v),
+            Some(Bson::Int64(v)) => i32::try_from(*v).ok(),
+            _ => None,
+        })
+        .unwrap_or(0))
+    }
+
+    /// Inserts a row through an `insert` command, as liquibase-mongodb's `InsertOneStatement`.
+    pub async fn insert(&self, row: &NewRow) -> Result<()> {
+        self.run(self.insert_command(row), "cannot record in").await
+    }
+
+    /// The command [`History::insert`] sends.
+    pub fn insert_command(&self, row: &NewRow) -> Document {
+        self.with_write_concern(doc! {
+            "insert": &self.options.changelog_collection,
+            "documents": [row.to_document()],
+        })
+    }
+
+    /// Updates the row of a re-run changeset, as `MongoHistoryService.setExecType` for `RERAN`:
+    /// only `dateExecuted`, `orderExecuted`, `md5sum`, `execType`, `deploymentId` and (when
+    /// non-null) `tag` change.
+    pub async fn update_reran(&self, row: &NewRow) -> Result<()> {
+        self.run(self.update_reran_command(row), "cannot update").await
+    }
+
+    /// The command [`History::update_reran`] sends.
+    pub fn update_reran_command(&self, row: &NewRow) -> Document {
+        let mut set = doc! {
+            "dateExecuted": row.date_executed,
+            "orderExecuted": row.order_executed,
+            "md5sum": opt(row.checksum.as_ref().map(ToString::to_string)),
+            "execType": row.exec_type.as_str(),
+            "deploymentId": &row.deployment_id,
+        };
+        if let Some(tag) = &row.tag {
+            set.insert("tag", tag);
+        }
+        self.update_many_command(identity_filter(&row.id), doc! { "$set": set })
+    }
+
+    /// Sets `md5sum` on a row (`replaceChecksum`: v8 upgrades and refilling cleared values).
+    pub async fn replace_checksum(&self, id: &ChangeSetId, checksum: &CheckSum) -> Result<()> {
+        self.run(self.replace_checksum_command(id, checksum), "cannot update").await
+    }
+
+    /// The command [`History::replace_checksum`] sends.
+    pub fn replace_checksum_command(&self, id: &ChangeSetId, checksum: &CheckSum) -> Document {
+        self.update_many_command(identity_filter(id), doc! { "$set": { "md5sum": checksum.to_string() } })
+    }
+
+    /// `clear-checksums`: `md5sum` null on every row.
+    pub async fn clear_checksums(&self) -> Result<()> {
+        let command = self.update_many_command(doc! {}, doc! { "$set": { "md5sum": Bson::Null } });
+        self.run(command, "cannot update").await
+    }
+
+    /// Removes a row (rollback), as `MongoHistoryService.removeFromHistory`.
+    pub async fn remove(&self, id: &ChangeSetId) -> Result<()> {
+        self.run(self.remove_command(id), "cannot delete from").await
+    }
+
+    /// The command [`History::remove`] sends.
+    pub fn remove_command(&self, id: &ChangeSetId) -> Document {
+        self.with_write_concern(doc! {
+            "delete": &self.options.changelog_collection,
+            "deletes": [{ "q": identity_filter(id), "limit": 0 }],
+        })
+    }
+
+    /// `tag`: sets the tag of the newest row (sort `dateExecuted` desc, `orderExecuted` desc),
+    /// overwriting any tag there, as `MongoHistoryService.tag`. Returns false when empty.
+    pub async fn tag_last(&self, tag: &str) -> Result<bool> {
+        let command = self.with_write_concern(doc! {
+            "findAndModify": &self.options.changelog_collection,
+            "query": {},
+            "sort": { "dateExecuted": -1, "orderExecuted": -1 },
+            "update": { "$set": { "tag": tag } },
+        });
+        let response = self.command(command, "cannot tag").await?;
+        Ok(matches!(response.get("value"), Some(Bson::Document(_))))
+    }
+
+    /// Whether any row carries the tag (`countDocuments({tag})`).
+    pub async fn tag_exists(&self, tag: &str) -> Result<bool> {
+        if !self.exists().await? {
+            return Ok(false);
+        }
+        let n = self
+            .collection()
+            .count_documents(doc! { "tag": tag })
+            .selection_criteria(self.connection.tracking_selection())
+            .await
+            .map_err(|e| self.failure("cannot read", &e))?;
+        Ok(n > 0)
+    }
+
+    /// Drops the collection (`drop-all`).
+    pub async fn destroy(&self) -> Result<()> {
+        self.collection().drop().await.map_err(|e| self.failure("cannot drop", &e))
+    }
+
+    fn update_many_command(&self, filter: Document, update: Document) -> Document {
+        self.with_write_concern(doc! {
+            "update": &self.options.changelog_collection,
+            "updates": [{ "q": filter, "u": update, "multi": true }],
+        })
+    }
+
+    /// Majority write concern on replica sets and sharded clusters (see
+    /// `Connection::tracking_write_concern`).
+    fn with_write_concern(&self, mut command: Document) -> Document {
+        if self.connection.distributed {
+            command.insert("writeConcern", doc! { "w": "majority" });
+        }
+        command
+    }
+
+    async fn run(&self, command: Document, what: &str) -> Result<()> {
+        self.command(command, what).await.map(drop)
+    }
+
+    async fn command(&self, command: Document, what: &str) -> Result<Document> {
+        let response = self
+            .connection
+            .client
+            .database(&self.connection.database)
+            .run_command(command)
+            .await
+            .map_err(|e| self.failure(what, &e))?;
+        crate::command::check_response(response).map_err(|e| Error::Command {
+            context: format!("{what} `{}`", self.options.changelog_collection),
+            message: e.to_string(),
+        })
+    }
+}
+
+/// The unique index `ui_<collection>` on `fileName, author, id`, as
+/// `AdjustChangeLogCollectionStatement`.
+pub fn unique_index_command(collection: &str) -> Document {
+    doc! {
+        "createIndexes": collection,
+        "indexes": [{
+            "key": { "fileName": 1, "author": 1, "id": 1 },
+            "name": format!("ui_{collection}"),
+            "unique": true,
+        }],
+    }
+}
+
+/// The `collMod` that puts [`changelog_validator`] on the history collection.
+pub fn validator_command(collection: &str) -> Document {
+    doc! {
+        "collMod": collection,
+        "validator": changelog_validator(),
+        "validationLevel": "strict",
+        "validationAction": "error",
+    }
+}
+
+/// `{fileName, id, author}`, the identity filter of every row update.
+fn identity_filter(id: &ChangeSetId) -> Document {
+    doc! { "fileName": &id.path, "id": &id.id, "author": &id.author }
+}
+
+/// FILENAME values are read back through `DatabaseChangeLog.normalizePath` (4.28.0), so a row
+/// written as `./db/x.xml` or `db\x.xml` matches `db/x.xml`.
+pub fn normalize_path(path: &str) -> String {
+    crate::format::normalize_path(path)
+}
+
+/// Whether a collection exists: `{listCollections: 1, filter: {name}, authorizedCollections:
+/// true, nameOnly: true}` with exactly one result, as `CountCollectionByNameStatement`.
+pub async fn collection_exists(connection: &Connection, name: &str) -> Result<bool> {
+    let response = connection
+        .client
+        .database(&connection.database)
+        .run_command(doc! {
+            "listCollections": 1,
+            "filter": { "name": name },
+            "authorizedCollections": true,
+            "nameOnly": true,
+        })
+        .await
+        .map_err(|e| Error::Command {
+            context: format!("cannot list collections of `{}`", connection.database),
+            message: crate::connection::mask(&e.to_string()),
+        })?;
+    let n = response
+        .get_document("cursor")
+        .and_then(|c| c.get_array("firstBatch"))
+        .map_or(0, Vec::len);
+    Ok(n == 1)
+}
+
+/// Creates a tracking collection with a bare `{create: name}` when it is missing; another
+/// process creating it at the same moment is fine (NamespaceExists, liquibase-mongodb#32).
+pub(crate) async fn create_collection(connection: &Connection, name: &str) -> Result<()> {
+    if collection_exists(connection, name).await? {
+        return Ok(());
+    }
+    let result = connection
+        .client
+        .database(&connection.database)
+        .run_command(doc! { "create": name })
+        .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if crate::command::error_code(&e) == Some(48) => Ok(()),
+        Err(e) => Err(Error::Command {
+            context: format!("cannot create `{name}`"),
+            message: crate::connection::mask(&e.to_string()),
+        }),
+    }
+}
+
+/// Liquibase's deployment id: the last ten digits of the epoch millis, zero-padded, as
+/// `AbstractChangeLogHistoryService.generateDeploymentId` (4.28.0).
+pub fn deployment_id(now: DateTime) -> String {
+    let millis = now.timestamp_millis().rem_euclid(10_000_000_000);
+    format!("{millis:010}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn row_fields_are_in_liquibase_mongodb_order_with_explicit_nulls() {
+        let row = NewRow {
+            id: ChangeSetId { path: "db/a.xml".into(), id: "1".into(), author: "me".into() },
+            checksum: CheckSum::parse("9:2a659bf380005d42308e0616959f69c1"),
+            date_executed: DateTime::from_millis(1_700_000_000_123),
+            tag: None,
+            exec_type: ExecType::Executed,
+            description: "runCommand".into(),
+            comments: None,
+            contexts: None,
+            labels: None,
+            deployment_id: "0000000123".into(),
+            order_executed: 7,
+            liquibase: "4.33.0".into(),
+        };
+        let d = row.to_document();
+        let keys: Vec<&str> = d.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "fileName", "id", "author", "md5sum", "dateExecuted", "tag", "execType",
+                "description", "comments", "contexts", "labels", "deploymentId", "orderExecuted",
+                "liquibase"
+            ]
+        );
+        assert_eq!(d.get("tag"), Some(&Bson::Null));
+        assert_eq!(d.get("orderExecuted"), Some(&Bson::Int32(7)));
+        assert!(matches!(d.get("dateExecuted"), Some(Bson::DateTime(_))));
+    }
+
+    #[test]
+    fn deployment_id_is_the_last_ten_digits_of_epoch_millis() {
+        assert_eq!(deployment_id(DateTime::from_millis(1_732_435_501_413)), "2435501413");
+        assert_eq!(deployment_id(DateTime::from_millis(42)), "0000000042");
+    }
+
+    #[test]
+    fn exec_types_round_trip() {
+        for t in [ExecType::Executed, ExecType::Reran, ExecType::MarkRan, ExecType::Failed, ExecType::Skipped] {
+            assert_eq!(ExecType::parse(t.as_str()), Some(t));
+        }
+        assert_eq!(ExecType::parse("executed"), None);
+    }
+}

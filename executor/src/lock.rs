@@ -1,0 +1,360 @@
+//! The lock collection, `DATABASECHANGELOGLOCK`: one document that lets one updater at a time
+//! change a database, shaped exactly as liquibase-mongodb writes it (spec mongo §6), so that
+//! lbmongo, Liquibase with our jar and Liquibase with the official extension exclude each other.
+//!
+//! Acquiring is atomic: the document is created once (a duplicate key means someone else created
+//! it first), then taken with an update conditioned on `locked: false`; at most one of any
+//! number of racing processes sees its update match. This is the official extension's algorithm
+//! (`ReplaceChangeLogLockStatement`, PR liquibase-mongodb#582) without its upsert-on-replace,
+//! which some servers mishandle under contention.
+
+use std::time::{Duration, Instant};
+
+use futures_util::TryStreamExt;
+use mongodb::bson::{Bson, DateTime, Document, doc};
+
+use crate::connection::Connection;
+use crate::error::{Error, Result};
+use crate::executor::{Event, Listener};
+use crate::history::{TrackingOptions, collection_exists, create_collection};
+
+/// Lock settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockOptions {
+    /// Collection names and the adjust/validator switches.
+    pub tracking: TrackingOptions,
+    /// `changelogLockWaitTimeInMinutes` (default 5 minutes).
+    pub wait: Duration,
+    /// `changelogLockPollRate` (default 10 seconds).
+    pub poll: Duration,
+    /// `liquibase.hostDescription`, appended to the host name as `host#description`.
+    pub host_description: Option<String>,
+}
+
+impl Default for LockOptions {
+    fn default() -> Self {
+        Self {
+            tracking: TrackingOptions::default(),
+            wait: Duration::from_secs(5 * 60),
+            poll: Duration::from_secs(10),
+            host_description: None,
+        }
+    }
+}
+
+/// One lock document as `list-locks` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LockRow {
+    /// `_id` (always 1).
+    pub id: i32,
+    /// `lockGranted`.
+    pub granted: Option<DateTime>,
+    /// `lockedBy`.
+    pub locked_by: Option<String>,
+    /// `locked`.
+    pub locked: bool,
+}
+
+/// A held lock. Release it with [`Lock::release`] on every path.
+#[derive(Debug)]
+#[must_use = "a lock must be released"]
+pub struct Lock<'c> {
+    connection: &'c Connection,
+    collection: String,
+    locked_by: String,
+}
+
+impl<'c> Lock<'c> {
+    /// Takes the lock, waiting as Liquibase's `StandardLockService.waitForLock` does: one try
+    /// at once (so a wait time of 0 works, liquibase-mongodb#331), then one every `poll` until
+    /// `wait` has passed.
+    pub async fn acquire(
+        connection: &'c Connection,
+        options: &LockOptions,
+        listener: &dyn Listener,
+    ) -> Result<Lock<'c>> {
+        ensure(connection, &options.tracking).await?;
+        let locked_by = locked_by(options.host_description.as_deref());
+        let collection = options.tracking.lock_collection.clone();
+        let deadline = Instant::now() + options.wait;
+        loop {
+            if try_acquire(connection, &collection, &locked_by).await? {
+                return Ok(Lock { connection, collection, locked_by });
+            }
+            if Instant::now() + options.poll > deadline {
+                break;
+            }
+            listener.on(&Event::WaitingForLock);
+            tokio::time::sleep(options.poll).await;
+        }
+        let holder = list(connection, &options.tracking).await?.into_iter().find(|l| l.locked);
+        Err(Error::LockHeld {
+            locked_by: holder
+                .as_ref()
+                .and_then(|h| h.locked_by.clone())
+                .unwrap_or_else(|| "UNKNOWN".to_owned()),
+            since: holder.and_then(|h| h.granted).map_or_else(String::new, format_date),
+        })
+    }
+
+    /// Releases the lock: the document goes back to `locked: false`, keeping `lockedBy` and a
+    /// fresh `lockGranted` as liquibase-mongodb's release does.
+    pub async fn release(self) -> Result<()> {
+        let filter = doc! { "_id": 1, "locked": true, "lockedBy": &self.locked_by };
+        let n = replace(self.connection, &self.collection, filter, lock_document(&self.locked_by, false))
+            .await?;
+        if n == 1 {
+            Ok(())
+        } else {
+            Err(Error::Lock(format!(
+                "{n} rows were updated instead of the expected 1 row (the lock was released or taken over by someone else)"
+            )))
+        }
+    }
+
+    /// Who holds it: `host (ip)`.
+    pub fn locked_by(&self) -> &str {
+        &self.locked_by
+    }
+}
+
+/// Creates the lock collection and, with `adjust`, its validator (`MongoLockService.init`).
+async fn ensure(connection: &Connection, tracking: &TrackingOptions) -> Result<()> {
+    let name = &tracking.lock_collection;
+    create_collection(connection, name).await?;
+    if tracking.adjust && tracking.supports_validator {
+        connection
+            .client
+            .database(&connection.database)
+            .run_command(validator_command(name))
+            .await
+            .map_err(|e| failure(name, "cannot set validator on", &e))?;
+    }
+    Ok(())
+}
+
+/// The `collMod` that puts [`lock_validator`] on the lock collection.
+pub fn validator_command(collection: &str) -> Document {
+    doc! {
+        "collMod": collection,
+        "validator": lock_validator(),
+        "validationLevel": "strict",
+        "validationAction": "error",
+    }
+}
+
+/// The conditional update that takes the lock (what `update-sql` shows for it).
+pub fn acquire_command(collection: &str, locked_by: &str) -> Document {
+    update_command(collection, doc! { "_id": 1, "locked": false }, lock_document(locked_by, true))
+}
+
+/// The conditional update that releases the lock.
+pub fn release_command(collection: &str, locked_by: &str) -> Document {
+    update_command(
+        collection,
+        doc! { "_id": 1, "locked": true, "lockedBy": locked_by },
+        lock_document(locked_by, false),
+    )
+}
+
+fn update_command(collection: &str, filter: Document, replacement: Document) -> Document {
+    doc! {
+        "update": collection,
+        "updates": [{ "q": filter, "u": replacement, "multi": false, "upsert": false }],
+    }
+}
+
+/// The `$jsonSchema` validator of the lock collection, as liquibase-mongodb's
+/// `AdjustChangeLogLockCollectionStatement`.
+pub fn lock_validator() -> Document {
+    doc! {
+        "$jsonSchema": {
+            "bsonType": "object",
+            "description": "Database Lock Collection",
+            "required": ["_id", "locked"],
+            "properties": {
+                "_id": { "bsonType": "int", "description": "Unique lock identifier" },
+                "locked": { "bsonType": "bool", "description": "Lock flag" },
+                "lockGranted": { "bsonType": "date", "description": "Timestamp when lock acquired" },
+                "lockedBy": { "bsonType": ["string", "null"], "description": "Owner of the lock" },
+            },
+        }
+    }
+}
+
+async fn try_acquire(connection: &Connection, collection: &str, locked_by: &str) -> Result<bool> {
+    let db = connection.client.database(&connection.database);
+    let exists = db
+        .collection::<Document>(collection)
+        .count_documents(doc! { "_id": 1 })
+        .selection_criteria(connection.tracking_selection())
+        .await
+        .map_err(|e| failure(collection, "cannot read", &e))?;
+    if exists == 0 {
+        // Create the document already locked; a duplicate key means another process created it
+        // first, and the conditional update below decides who holds it.
+        let mut command = doc! { "insert": collection, "documents": [lock_document(locked_by, true)] };
+        if connection.distributed {
+            command.insert("writeConcern", doc! { "w": "majority" });
+        }
+        let response = db.run_command(command).await;
+        match response {
+            Ok(r) if inserted(&r) => return Ok(true),
+            Ok(r) if duplicate_key(&r) => {}
+            Ok(r) => {
+                crate::command::check_response(r).map_err(|e| Error::Lock(e.to_string()))?;
+            }
+            Err(e) if crate::command::error_code(&e) == Some(11000) => {}
+            Err(e) => return Err(failure(collection, "cannot create the lock in", &e)),
+        }
+    }
+    let n = replace(connection, collection, doc! { "_id": 1, "locked": false }, lock_document(locked_by, true))
+        .await?;
+    match n {
+        0 => Ok(false),
+        1 => Ok(true),
+        n => Err(Error::Lock(format!("{n} lock documents were updated instead of 1"))),
+    }
+}
+
+fn inserted(response: &Document) -> bool {
+    response.get_i32("n").is_ok_and(|n| n == 1)
+}
+
+fn duplicate_key(response: &Document) -> bool {
+    response.get_array("writeErrors").is_ok_and(|errors| {
+        errors.iter().any(|e| matches!(e, Bson::Document(d) if d.get_i32("code") == Ok(11000)))
+    })
+}
+
+/// Replaces the lock document matching `filter`; returns how many matched.
+async fn replace(
+    connection: &Connection,
+    collection: &str,
+    filter: Document,
+    replacement: Document,
+) -> Result<i64> {
+    let mut command = update_command(collection, filter, replacement);
+    if connection.distributed {
+        command.insert("writeConcern", doc! { "w": "majority" });
+    }
+    let response = connection
+        .client
+        .database(&connection.database)
+        .run_command(command)
+        .await
+        .map_err(|e| failure(collection, "cannot update", &e))?;
+    let response = crate::command::check_response(response).map_err(|e| Error::Lock(e.to_string()))?;
+    Ok(match response.get("n") {
+        Some(Bson::Int32(n)) => i64::from(*n),
+        Some(Bson::Int64(n)) => *n,
+        _ => 0,
+    })
+}
+
+/// The lock document, fields in liquibase-mongodb's order: `_id, lockGranted, lockedBy, locked`.
+fn lock_document(locked_by: &str, locked: bool) -> Document {
+    doc! { "_id": 1, "lockGranted": DateTime::now(), "lockedBy": locked_by, "locked": locked }
+}
+
+/// `list-locks`: every lock document (`locked` or not).
+pub async fn list(connection: &Connection, tracking: &TrackingOptions) -> Result<Vec<LockRow>> {
+    let name = &tracking.lock_collection;
+    if !collection_exists(connection, name).await? {
+        return Ok(Vec::new());
+    }
+    let docs: Vec<Document> = connection
+        .client
+        .database(&connection.database)
+        .collection::<Document>(name)
+        .find(doc! {})
+        .selection_criteria(connection.tracking_selection())
+        .await
+        .map_err(|e| failure(name, "cannot read", &e))?
+        .try_collect()
+        .await
+        .map_err(|e| failure(name, "cannot read", &e))?;
+    Ok(docs
+        .iter()
+        .map(|d| LockRow {
+            id: d.get_i32("_id").unwrap_or(1),
+            granted: d.get_datetime("lockGranted").ok().copied(),
+            locked_by: d.get_str("lockedBy").ok().map(str::to_owned),
+            locked: d.get_bool("locked").unwrap_or(false),
+        })
+        .collect())
+}
+
+/// `release-locks`: frees the lock whoever holds it — the way out after a crashed update. Unlike
+/// liquibase-mongodb, which refuses a lock held by another host (spec mongo §6.4), a stuck lock
+/// from a dead CI runner must be releasable from anywhere.
+pub async fn force_release(connection: &Connection, options: &LockOptions) -> Result<()> {
+    ensure(connection, &options.tracking).await?;
+    let collection = &options.tracking.lock_collection;
+    let me = locked_by(options.host_description.as_deref());
+    let n = replace(connection, collection, doc! { "_id": 1 }, lock_document(&me, false)).await?;
+    if n == 0 {
+        // As the extension's release on an empty collection: create the unlocked document.
+        let mut command = doc! { "insert": collection, "documents": [lock_document(&me, false)] };
+        if connection.distributed {
+            command.insert("writeConcern", doc! { "w": "majority" });
+        }
+        let response = connection
+            .client
+            .database(&connection.database)
+            .run_command(command)
+            .await
+            .map_err(|e| failure(collection, "cannot update", &e))?;
+        if !duplicate_key(&response) {
+            crate::command::check_response(response).map_err(|e| Error::Lock(e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Drops the lock collection (`drop-all`).
+pub async fn destroy(connection: &Connection, tracking: &TrackingOptions) -> Result<()> {
+    let name = &tracking.lock_collection;
+    connection
+        .client
+        .database(&connection.database)
+        .collection::<Document>(name)
+        .drop()
+        .await
+        .map_err(|e| failure(name, "cannot drop", &e))
+}
+
+fn failure(collection: &str, what: &str, e: &mongodb::error::Error) -> Error {
+    Error::Command {
+        context: format!("{what} `{collection}`"),
+        message: crate::connection::mask(&e.to_string()),
+    }
+}
+
+/// `lockedBy` as Liquibase builds it (`StandardLockService` / `NetUtil`, 4.28.0):
+/// `<host name>[#<hostDescription>] (<host address>)`.
+pub fn locked_by(host_description: Option<&str>) -> String {
+    let host = hostname::get().map_or_else(|_| "unknown".to_owned(), |h| h.to_string_lossy().into_owned());
+    let address = host_address(&host);
+    match host_description {
+        Some(d) if !d.is_empty() => format!("{host}#{d} ({address})"),
+        _ => format!("{host} ({address})"),
+    }
+}
+
+/// The host's address as `NetUtil.getLocalHostAddress` picks it: the first non-loopback
+/// address the host name resolves to, else the loopback address.
+fn host_address(host: &str) -> String {
+    use std::net::ToSocketAddrs;
+    let addresses: Vec<_> = (host, 0).to_socket_addrs().map(Iterator::collect).unwrap_or_default();
+    addresses
+        .iter()
+        .find(|a| !a.ip().is_loopback())
+        .or_else(|| addresses.first())
+        .map_or_else(|| "127.0.0.1".to_owned(), |a| a.ip().to_string())
+}
+
+/// `lockGranted` as Liquibase prints it in "Currently locked by … since …".
+pub fn format_date(date: DateTime) -> String {
+    date.try_to_rfc3339_string().unwrap_or_else(|_| date.timestamp_millis().to_string())
+}

@@ -1,0 +1,437 @@
+//! Deciding what runs: a pure function of the changelog, the history and the filters.
+//!
+//! `plan` holds every decision Liquibase's `UpdateVisitor`, `ValidatingVisitor` and change set
+//! filters make (4.33.0): checksum validation, `validCheckSum`, `runOnChange`, `runAlways`,
+//! `ignore`, dbms, contexts, labels, count and tag limits, and which stored checksums to upgrade.
+//! The executor walks the plan and decides nothing; only preconditions are evaluated while it
+//! runs, because they read the database.
+
+use std::collections::HashMap;
+
+use mongodb::bson::DateTime;
+
+use crate::changelog::{ChangeLog, ChangeSet, ChangeSetId, RollbackStep};
+use crate::checksum::CheckSum;
+use crate::command::Command;
+use crate::error::{ChecksumMismatch, Error, Result};
+use crate::expression::{Contexts, LabelExpression, change_set_matches, dbms_matches};
+use crate::history::RanChangeSet;
+
+/// Which changesets the run is about.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// `--context-filter`.
+    pub contexts: Contexts,
+    /// `--label-filter`.
+    pub labels: LabelExpression,
+    /// The database short name for `dbms` attributes: `mongodb`.
+    pub database_short_name: String,
+}
+
+/// How far an update goes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Goal {
+    /// Everything pending (`update`).
+    #[default]
+    All,
+    /// The first N pending changesets (`update-count`).
+    Count(usize),
+    /// Up to and including the changeset tagging this tag (`update-to-tag`).
+    ToTag(String),
+}
+
+/// Why a changeset does not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// It ran before and has not changed (or is not `runOnChange`).
+    AlreadyRan,
+    /// `ignore="true"`.
+    Ignored,
+    /// Its `dbms` excludes MongoDB.
+    DbmsMismatch,
+    /// Its context expression does not match the run's contexts.
+    Context,
+    /// Its labels do not match the run's label expression (or an include's).
+    Label,
+    /// `update-count` reached its count.
+    AfterCount,
+    /// `update-to-tag` passed its tag.
+    AfterTag,
+}
+
+/// One decision per changeset of the changelog, in changelog order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Run it for the first time; record `EXECUTED` with this checksum.
+    Run {
+        /// Index into `ChangeLog::change_sets`.
+        index: usize,
+        /// The v9 checksum to record.
+        checksum: CheckSum,
+    },
+    /// Run it again (`runAlways`, or `runOnChange` with a new checksum); record `RERAN`.
+    Rerun {
+        /// Index into `ChangeLog::change_sets`.
+        index: usize,
+        /// The v9 checksum to record.
+        checksum: CheckSum,
+    },
+    /// Leave it.
+    Skip {
+        /// Index into `ChangeLog::change_sets`.
+        index: usize,
+        /// Why.
+        reason: Reason,
+    },
+}
+
+impl Step {
+    /// The changeset's index in the changelog.
+    pub fn index(&self) -> usize {
+        match self {
+            Step::Run { index, .. } | Step::Rerun { index, .. } | Step::Skip { index, .. } => *index,
+        }
+    }
+
+    /// Whether the step runs the changeset.
+    pub fn runs(&self) -> bool {
+        matches!(self, Step::Run { .. } | Step::Rerun { .. })
+    }
+}
+
+/// A stored checksum to rewrite: a v8 value that validated, or a null left by `clear-checksums`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChecksumUpgrade {
+    /// The row.
+    pub id: ChangeSetId,
+    /// The stored value (`None` after `clear-checksums`).
+    pub from: Option<CheckSum>,
+    /// The v9 value to store.
+    pub to: CheckSum,
+}
+
+/// What an update will do.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Plan {
+    /// One step per changeset, in changelog order.
+    pub steps: Vec<Step>,
+    /// Stored checksums to upgrade (update-type commands only apply them).
+    pub checksum_upgrades: Vec<ChecksumUpgrade>,
+    /// Things worth telling the user (e.g. `update-to-tag` with a tag not in the changelog).
+    pub warnings: Vec<String>,
+}
+
+impl Plan {
+    /// The steps that run.
+    pub fn pending(&self) -> impl Iterator<Item = &Step> {
+        self.steps.iter().filter(|s| s.runs())
+    }
+}
+
+/// Ran changesets by identity, as `ShouldRunChangeSetFilter` keys them (4.28.0): the FILENAME
+/// normalized, then `::id::author`, case-sensitive.
+pub fn ran_by_id(ran: &[RanChangeSet]) -> HashMap<&ChangeSetId, &RanChangeSet> {
+    ran.iter().map(|r| (&r.id, r)).collect()
+}
+
+/// Decides every changeset's fate. Fails, before anything runs, when a stored checksum no longer
+/// matches its changeset (`ValidatingVisitor`): every mismatch is reported together.
+pub fn plan(changelog: &ChangeLog, ran: &[RanChangeSet], filter: &Filter, goal: &Goal) -> Result<Plan> {
+    let by_id = ran_by_id(ran);
+    let db = filter.database_short_name.as_str();
+    let mut plan = Plan::default();
+    let mut mismatches = Vec::new();
+    // As UpToTagChangeSetFilter: a tag already in the history means the target was reached.
+    let mut seen_tag = match goal {
+        Goal::ToTag(tag) => ran.iter().any(|r| r.tag.as_deref() == Some(tag.as_str())),
+        _ => false,
+    };
+    if let Goal::ToTag(tag) = goal {
+        let in_changelog = changelog.change_sets.iter().any(|cs| tags(cs).any(|t| t == tag));
+        if !in_changelog && !seen_tag {
+            plan.warnings.push(format!(
+                "the tag `{tag}` was not found in the changelog; all changesets are deployed"
+            ));
+        }
+    }
+    let mut counted = 0;
+    for (index, cs) in changelog.change_sets.iter().enumerate() {
+        let skip = |reason| Step::Skip { index, reason };
+        if cs.ignore {
+            plan.steps.push(skip(Reason::Ignored));
+            continue;
+        }
+        if !dbms_matches(cs.dbms.as_deref(), db) {
+            plan.steps.push(skip(Reason::DbmsMismatch));
+            continue;
+        }
+        let ran_row = by_id.get(&cs.id).copied();
+        let current = CheckSum::of_change_set(cs, CheckSum::LATEST_VERSION, db);
+        let mut rerun = false;
+        if let Some(row) = ran_row {
+            match validate(cs, row, db) {
+                Validation::Valid { changed } => {
+                    rerun = cs.run_always || (cs.run_on_change && changed);
+                }
+                Validation::Mismatch(m) => {
+                    if cs.run_on_change || cs.run_always {
+                        rerun = true;
+                    } else {
+                        mismatches.push(m);
+                        continue;
+                    }
+                }
+            }
+        }
+        if !contexts_and_labels_match(cs, filter) {
+            let reason = if contexts_match(cs, filter) { Reason::Label } else { Reason::Context };
+            plan.steps.push(skip(reason));
+            continue;
+        }
+        if let Some(row) = ran_row {
+            let stale = row.checksum.as_ref().is_none_or(|c| c.version() < CheckSum::LATEST_VERSION);
+            if stale && !rerun && validates_in_stored_version(cs, row, db) {
+                plan.checksum_upgrades.push(ChecksumUpgrade {
+                    id: cs.id.clone(),
+                    from: row.checksum.clone(),
+                    to: current.clone(),
+                });
+            }
+            if !rerun {
+                plan.steps.push(skip(Reason::AlreadyRan));
+                continue;
+            }
+        }
+        if seen_tag {
+            plan.steps.push(skip(Reason::AfterTag));
+            continue;
+        }
+        if let Goal::Count(n) = goal
+            && counted >= *n
+        {
+            plan.steps.push(skip(Reason::AfterCount));
+            continue;
+        }
+        counted += 1;
+        if let Goal::ToTag(tag) = goal
+            && tags(cs).any(|t| t == tag)
+        {
+            seen_tag = true;
+        }
+        plan.steps.push(if ran_row.is_some() {
+            Step::Rerun { index, checksum: current }
+        } else {
+            Step::Run { index, checksum: current }
+        });
+    }
+    if mismatches.is_empty() {
+        Ok(plan)
+    } else {
+        Err(Error::ChecksumMismatch(mismatches))
+    }
+}
+
+fn tags(cs: &ChangeSet) -> impl Iterator<Item = &str> {
+    cs.changes.iter().filter_map(|c| match c {
+        crate::change::Change::TagDatabase(t) => Some(t.tag.as_str()),
+        _ => None,
+    })
+}
+
+fn contexts_match(cs: &ChangeSet, filter: &Filter) -> bool {
+    change_set_matches(
+        &cs.contexts,
+        &cs.inherited_contexts,
+        &crate::expression::Labels::default(),
+        &[],
+        &filter.contexts,
+        &LabelExpression::default(),
+    )
+}
+
+fn contexts_and_labels_match(cs: &ChangeSet, filter: &Filter) -> bool {
+    change_set_matches(
+        &cs.contexts,
+        &cs.inherited_contexts,
+        &cs.labels,
+        &cs.inherited_labels,
+        &filter.contexts,
+        &filter.labels,
+    )
+}
+
+enum Validation {
+    Valid { changed: bool },
+    Mismatch(ChecksumMismatch),
+}
+
+/// `ValidatingVisitor` + `ChangeSet.isCheckSumValid` (4.28.0): a stored checksum is recomputed
+/// in its own version; null always validates; `validCheckSum` may name `ANY`/`ALL`/`*`, the
+/// stored value or the recomputed one. `changed` tells `runOnChange` whether to re-run: as
+/// `ShouldRunChangeSetFilter.checksumChanged`, a null stored value never counts as changed.
+fn validate(cs: &ChangeSet, row: &RanChangeSet, db: &str) -> Validation {
+    let Some(stored) = &row.checksum else {
+        return Validation::Valid { changed: false };
+    };
+    let actual = CheckSum::of_change_set(cs, stored.version(), db);
+    if &actual == stored || valid_checksum_accepts(cs, stored, &actual) {
+        return Validation::Valid { changed: false };
+    }
+    if cs.run_on_change || cs.run_always {
+        return Validation::Valid { changed: true };
+    }
+    Validation::Mismatch(ChecksumMismatch {
+        id: cs.id.clone(),
+        stored: stored.to_string(),
+        actual: actual.to_string(),
+    })
+}
+
+fn validates_in_stored_version(cs: &ChangeSet, row: &RanChangeSet, db: &str) -> bool {
+    match &row.checksum {
+        None => true,
+        Some(stored) => {
+            let actual = CheckSum::of_change_set(cs, stored.version(), db);
+            &actual == stored || valid_checksum_accepts(cs, stored, &actual)
+        }
+    }
+}
+
+fn valid_checksum_accepts(cs: &ChangeSet, stored: &CheckSum, actual: &CheckSum) -> bool {
+    cs.valid_checksums.iter().any(|v| {
+        let v = v.trim();
+        if ["ANY", "ALL", "*"].iter().any(|any| v.eq_ignore_ascii_case(any)) {
+            return true;
+        }
+        CheckSum::parse(v).is_some_and(|v| &v == stored || &v == actual)
+    })
+}
+
+/// Which ran changesets a rollback undoes, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RollbackTarget {
+    /// The N most recent (`rollback-count`).
+    Count(usize),
+    /// Everything after the newest row tagged T (`rollback --tag`).
+    Tag(String),
+    /// Everything executed after this instant (`rollback-to-date`).
+    Date(DateTime),
+}
+
+/// One changeset to roll back and the commands that undo it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Undo {
+    /// The history row to delete afterwards.
+    pub id: ChangeSetId,
+    /// Index into `ChangeLog::change_sets`.
+    pub index: usize,
+    /// What undoes it, in order: commands, or mongosh scripts for `mongo`/`mongoFile` changes.
+    pub actions: Vec<UndoAction>,
+}
+
+/// One action of a rollback.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UndoAction {
+    /// A server command.
+    Command(Command),
+    /// A change that runs as a mongosh script.
+    Script(Box<crate::change::Change>),
+}
+
+/// Decides a rollback: the rows to undo (newest first) and how, checked entirely before anything
+/// runs — a changeset without a rollback fails the whole command up front.
+pub fn plan_rollback(
+    changelog: &ChangeLog,
+    ran: &[RanChangeSet],
+    filter: &Filter,
+    target: &RollbackTarget,
+) -> Result<Vec<Undo>> {
+    // Newest first: liquibase-mongodb orders history by orderExecuted only.
+    let mut newest_first: Vec<&RanChangeSet> = ran.iter().collect();
+    newest_first.sort_by_key(|r| std::cmp::Reverse(r.order_executed));
+    let chosen: Vec<&RanChangeSet> = match target {
+        RollbackTarget::Count(n) => newest_first.into_iter().take(*n).collect(),
+        RollbackTarget::Tag(tag) => {
+            let Some(pos) = newest_first.iter().position(|r| r.tag.as_deref() == Some(tag.as_str())) else {
+                return Err(Error::TagNotFound(tag.clone()));
+            };
+            // As RollbackCommandStep (4.28.0): a tag set by a tagDatabase changeset rolls back
+            // that changeset too; a tag set by the `tag` command keeps its row.
+            let tagged = newest_first[pos];
+            let end = if tagged.description.as_deref() == Some("tagDatabase") { pos + 1 } else { pos };
+            newest_first.into_iter().take(end).collect()
+        }
+        RollbackTarget::Date(date) => newest_first
+            .into_iter()
+            .filter(|r| r.date_executed.is_some_and(|d| d > *date))
+            .collect(),
+    };
+    let index_of: HashMap<&ChangeSetId, usize> =
+        changelog.change_sets.iter().enumerate().map(|(i, cs)| (&cs.id, i)).collect();
+    let mut undo = Vec::new();
+    let mut problems = Vec::new();
+    for row in chosen {
+        let Some(&index) = index_of.get(&row.id) else {
+            problems.push(format!("changeset `{}` is in the history but not in the changelog", row.id));
+            continue;
+        };
+        let cs = &changelog.change_sets[index];
+        if !contexts_and_labels_match(cs, filter) {
+            continue;
+        }
+        match undo_actions(changelog, cs) {
+            Ok(actions) => undo.push(Undo { id: row.id.clone(), index, actions }),
+            Err(reason) => problems.push(format!("changeset `{}` has no rollback: {reason}", cs.id)),
+        }
+    }
+    if problems.is_empty() {
+        Ok(undo)
+    } else {
+        Err(Error::Config { message: problems.join("\n"), hint: Some(
+            "add a `<rollback>` block (an empty `<rollback/>` only removes the history row)".to_owned(),
+        ) })
+    }
+}
+
+/// The actions that undo one changeset: its `<rollback>` block, or the automatic inverses of its
+/// changes in reverse order.
+pub fn undo_actions(changelog: &ChangeLog, cs: &ChangeSet) -> std::result::Result<Vec<UndoAction>, String> {
+    use crate::change::Change;
+    let forward = |c: &Change| match c {
+        Change::Mongo(_) | Change::MongoFile(_) => Some(UndoAction::Script(Box::new(c.clone()))),
+        _ => c.to_command().map(UndoAction::Command),
+    };
+    match &cs.rollback {
+        Some(steps) => {
+            let mut actions = Vec::new();
+            for step in steps {
+                match step {
+                    RollbackStep::Change(c) => actions.extend(forward(c)),
+                    RollbackStep::ChangeSet(r) => {
+                        // As Liquibase: `<rollback changeSetId=…>` applies that changeset's changes.
+                        let path = r.path.as_deref().unwrap_or(&cs.id.path);
+                        let target = changelog
+                            .change_sets
+                            .iter()
+                            .find(|o| o.id.id == r.id && o.id.author == r.author && o.id.path == path)
+                            .ok_or_else(|| format!("the referenced changeset `{path}::{}::{}` does not exist", r.id, r.author))?;
+                        actions.extend(target.changes.iter().filter_map(forward));
+                    }
+                }
+            }
+            Ok(actions)
+        }
+        None => {
+            let mut actions = Vec::new();
+            for c in cs.changes.iter().rev() {
+                match c {
+                    Change::TagDatabase(_) | Change::Empty => {}
+                    _ => actions.push(UndoAction::Command(
+                        c.inverse().ok_or_else(|| format!("`{}` has no automatic inverse", c.name()))?,
+                    )),
+                }
+            }
+            Ok(actions)
+        }
+    }
+}
