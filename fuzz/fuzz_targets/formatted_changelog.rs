@@ -13,7 +13,11 @@ fuzz_target!(|data: &[u8]| {
         Ok(root) => {
             assert_eq!(root.name, "databaseChangeLog");
             for change_set in root.children.iter().filter(|n| n.name == "changeSet") {
-                assert!(change_set.child_value("id").is_some_and(|id| !id.is_empty()));
+                assert!(
+                    change_set
+                        .child_value("id")
+                        .is_some_and(|id| !id.is_empty())
+                );
                 assert!(change_set.child_value("author").is_some());
                 // Every changeset holds one mongo change whose script is trimmed and non-empty.
                 let script = change_set
