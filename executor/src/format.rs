@@ -5,10 +5,13 @@
 //! and validating everything before anything runs.
 
 pub mod formatted;
+pub mod json;
 mod load;
 pub mod node;
+pub mod xml;
+pub mod yaml;
 
-pub use load::{ReadOptions, read, read_str};
+pub use load::{ReadOptions, normalize_path, read, read_str};
 
 /// A changelog file format, chosen by the file name as Liquibase's parsers choose
 /// (`ChangeLogParserFactory` asks each parser whether it `supports` the path).

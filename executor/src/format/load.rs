@@ -27,9 +27,8 @@ use crate::changelog::{
 };
 use crate::error::{Error, Problem, Result};
 use crate::expression::{ContextExpression, Labels, dbms_matches};
+use crate::json::{self, JsonError};
 use crate::parameter::{ChangeLogParameters, ParameterOptions, PropertyDef};
-use pending_json as json;
-use pending_json::JsonError;
 
 /// How to read a changelog tree.
 #[derive(Debug, Clone)]
@@ -100,7 +99,7 @@ pub fn read_str(text: &str, path: &str, options: &ReadOptions) -> Result<ChangeL
 /// drive prefix `X:` and the leading `/`, and resolve `.`, `..` and repeated `/` as commons-io
 /// `FilenameUtils.normalizeNoEndSeparator` does. A `..` that would climb above the root is kept
 /// (commons-io gives up there; the file is then looked up as written).
-fn normalize_path(path: &str) -> String {
+pub fn normalize_path(path: &str) -> String {
     let path = path
         .strip_prefix("classpath:")
         .unwrap_or(path)
@@ -149,8 +148,8 @@ fn java_order(a: &str, b: &str) -> std::cmp::Ordering {
 // ---------------------------------------------------------------------------------------------
 
 /// Changelog bytes to text: a UTF-8 BOM is dropped, anything that is not UTF-8 is rejected
-/// with the byte offset and line of the first bad byte.
-fn decode(bytes: &[u8]) -> std::result::Result<String, String> {
+/// with the line and byte offset of the first bad byte.
+fn decode(bytes: &[u8]) -> std::result::Result<String, (usize, String)> {
     let (bom, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
         Some(body) => (3, body),
         None => (0, bytes),
@@ -160,10 +159,7 @@ fn decode(bytes: &[u8]) -> std::result::Result<String, String> {
         Err(e) => {
             let offset = e.valid_up_to();
             let line = body[..offset].iter().filter(|b| **b == b'\n').count() + 1;
-            Err(format!(
-                "line {line}: not valid UTF-8 at byte {}",
-                bom + offset
-            ))
+            Err((line, format!("not valid UTF-8 at byte {}", bom + offset)))
         }
     }
 }
@@ -664,12 +660,12 @@ impl<'o> Loader<'o> {
         };
         match decode(&bytes) {
             Ok(text) => Some(text),
-            Err(message) => {
+            Err((line, message)) => {
                 self.report(
                     Site {
                         file: physical,
                         change_set: None,
-                        line: None,
+                        line: Some(line),
                     },
                     message,
                     Some("changelogs are read as UTF-8; save the file as UTF-8".into()),
@@ -702,10 +698,10 @@ impl<'o> Loader<'o> {
             return;
         }
         let parsed = match format {
-            Format::Xml => reader::xml(text, physical),
-            Format::Yaml => reader::yaml(text, physical),
-            Format::Json => reader::json(text, physical),
-            Format::Formatted => reader::formatted(text, physical),
+            Format::Xml => super::xml::read(text, physical),
+            Format::Yaml => super::yaml::read(text, physical),
+            Format::Json => super::json::read(text, physical),
+            Format::Formatted => super::formatted::read(text, physical),
         };
         let root = match parsed {
             Ok(node) => node,
@@ -829,8 +825,13 @@ impl<'o> Loader<'o> {
                 // by its raw id and author (4.33).
                 let id = node.child_value("id").unwrap_or_default().to_owned();
                 let author = node.child_value("author").unwrap_or_default().to_owned();
+                let label = format!("{id}::{author}");
+                let in_change_set = Site {
+                    change_set: (!id.is_empty() && !author.is_empty()).then_some(label.as_str()),
+                    ..site
+                };
                 self.params.set_change_set(Some((&id, &author)));
-                self.expand_tree(&mut node, &file.file_path, site);
+                self.expand_tree(&mut node, &file.file_path, in_change_set);
                 self.params.set_change_set(None);
             } else {
                 self.expand_tree(&mut node, &file.file_path, site);
@@ -1569,8 +1570,8 @@ impl<'o> Loader<'o> {
 
     /// `ChangeSet.handleRollbackNode` (4.28.0). Several rollback blocks add up.
     fn rollback(&mut self, node: &Node, body: &mut Body, file: &FileCx, site: Site<'_>) {
-        let steps = body.rollback.get_or_insert_with(Vec::new);
-        let _ = steps;
+        // Any rollback block, even an empty one, replaces the automatic inverses.
+        body.rollback.get_or_insert_with(Vec::new);
         let is_reference = node.children.iter().any(|c| {
             matches!(
                 c.name.as_str(),
@@ -1898,10 +1899,10 @@ impl<'o> Loader<'o> {
         };
         let raw = match decode(&bytes) {
             Ok(raw) => raw,
-            Err(message) => {
+            Err((line, message)) => {
                 self.report(
                     site,
-                    format!("mongoFile `{resolved}`: {message}"),
+                    format!("mongoFile `{resolved}`: line {line}: {message}"),
                     Some("save the script as UTF-8".into()),
                 );
                 return None;
@@ -1951,14 +1952,19 @@ impl<'o> Loader<'o> {
         field: &str,
         site: Site<'_>,
     ) -> Option<String> {
-        match self.text(node, field, site) {
+        let mark = self.problems.len();
+        let text = self.text(node, field, site);
+        if self.problems.len() > mark {
+            // A nested mapping or a repeated property, reported by `text`.
+            return None;
+        }
+        match text {
             Some(v) if !v.trim().is_empty() => Some(v),
-            Some(_) => {
+            _ if node.child(field).is_some() => {
                 self.report(site, format!("{change}: `{field}` is empty"), None);
                 None
             }
-            None if node.child(field).is_some() => None,
-            None => {
+            _ => {
                 self.report(
                     site,
                     format!("{change}: missing required attribute `{field}`"),
@@ -2063,14 +2069,15 @@ impl<'o> Loader<'o> {
         site: Site<'_>,
     ) -> Option<String> {
         let present = node.child(field).is_some();
+        let mark = self.problems.len();
         let text = self.text(node, field, site).map(|t| t.trim().to_owned());
+        if self.problems.len() > mark {
+            // A nested mapping or a repeated property, reported by `text`.
+            return None;
+        }
         match (text, need) {
             (Some(t), _) if !t.is_empty() => Some(t),
             (_, Need::Optional) => None,
-            // Reported by `text` (a nested mapping or a repeated property).
-            (None, _) if present && node.child(field).is_some_and(|c| !c.children.is_empty()) => {
-                None
-            }
             (_, Need::Present) if present => Some(String::new()),
             (_, Need::NonBlank) if present => {
                 self.report(site, format!("{change}: `{field}` is empty"), None);
@@ -2540,110 +2547,6 @@ fn sql_change_hint(name: &str) -> String {
         "createView" => "use `createCollection` with `viewOn` and `pipeline` options".into(),
         "renameTable" => "use `adminCommand` with a `renameCollection` command".into(),
         _ => format!("MongoDB changes are {}", backticked(CHANGE_NAMES)),
-    }
-}
-
-/// The readers, one per format.
-mod reader {
-    use crate::error::Problem;
-    use crate::format::node::Node;
-
-    fn pending(file: &str, what: &str) -> Problem {
-        Problem {
-            file: file.to_owned(),
-            line: None,
-            change_set: None,
-            message: format!("the {what} reader is not available yet"),
-            hint: None,
-        }
-    }
-
-    pub(super) fn xml(_text: &str, file: &str) -> Result<Node, Problem> {
-        Err(pending(file, "XML"))
-    }
-
-    pub(super) fn yaml(_text: &str, file: &str) -> Result<Node, Problem> {
-        Err(pending(file, "YAML"))
-    }
-
-    pub(super) fn json(_text: &str, file: &str) -> Result<Node, Problem> {
-        Err(pending(file, "JSON"))
-    }
-
-    pub(super) fn formatted(text: &str, file: &str) -> Result<Node, Problem> {
-        crate::format::formatted::read(text, file)
-    }
-}
-
-/// TEMPORARY stand-in for `crate::json` (strict JSON through serde_json) until the lenient
-/// parser lands; same names and error shape.
-mod pending_json {
-    use mongodb::bson::{Bson, Document};
-
-    pub(super) struct JsonError {
-        pub(super) line: usize,
-        pub(super) column: usize,
-        pub(super) message: String,
-    }
-
-    fn to_bson(value: serde_json::Value) -> Bson {
-        match value {
-            serde_json::Value::Null => Bson::Null,
-            serde_json::Value::Bool(b) => Bson::Boolean(b),
-            serde_json::Value::Number(n) => match n.as_i64() {
-                Some(i) => i32::try_from(i).map_or(Bson::Int64(i), Bson::Int32),
-                None => Bson::Double(n.as_f64().unwrap_or(f64::NAN)),
-            },
-            serde_json::Value::String(s) => Bson::String(s),
-            serde_json::Value::Array(items) => {
-                Bson::Array(items.into_iter().map(to_bson).collect())
-            }
-            serde_json::Value::Object(map) => {
-                Bson::Document(map.into_iter().map(|(k, v)| (k, to_bson(v))).collect())
-            }
-        }
-    }
-
-    fn parse(text: &str) -> Result<Bson, JsonError> {
-        serde_json::from_str::<serde_json::Value>(text)
-            .map(to_bson)
-            .map_err(|e| JsonError {
-                line: e.line(),
-                column: e.column(),
-                message: e.to_string(),
-            })
-    }
-
-    pub(super) fn parse_document(text: &str) -> Result<Document, JsonError> {
-        match parse(text)? {
-            Bson::Document(doc) => Ok(doc),
-            _ => Err(JsonError {
-                line: 1,
-                column: 1,
-                message: "expected a document".into(),
-            }),
-        }
-    }
-
-    pub(super) fn parse_documents(text: &str) -> Result<Vec<Document>, JsonError> {
-        match parse(text)? {
-            Bson::Array(items) => items
-                .into_iter()
-                .map(|item| match item {
-                    Bson::Document(doc) => Ok(doc),
-                    _ => Err(JsonError {
-                        line: 1,
-                        column: 1,
-                        message: "expected a document".into(),
-                    }),
-                })
-                .collect(),
-            _ => Err(JsonError {
-                line: 1,
-                column: 1,
-                message: "expected an array".into(),
-            }),
-        }
     }
 }
 
@@ -3912,11 +3815,11 @@ mod tests {
         assert_eq!(decode(b"\xEF\xBB\xBFabc").as_deref(), Ok("abc"));
         assert_eq!(
             decode(b"a\nb\n\xFFc"),
-            Err("line 3: not valid UTF-8 at byte 4".to_owned())
+            Err((3, "not valid UTF-8 at byte 4".to_owned()))
         );
         assert_eq!(
             decode(b"\xEF\xBB\xBF\n\xC3"),
-            Err("line 2: not valid UTF-8 at byte 4".to_owned())
+            Err((2, "not valid UTF-8 at byte 4".to_owned()))
         );
     }
 }
