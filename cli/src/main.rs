@@ -1,2 +1,467 @@
 //! `lbmongo`: Liquibase-compatible MongoDB migrations without a JVM.
-fn main() {}
+//!
+//! Glue only: parse arguments, resolve settings, make one `executor` call per command, hand the
+//! result to `render`, and pick the exit code in one place (0 ok, 1 failed, 2 usage).
+
+mod args;
+mod config;
+mod render;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Parser;
+use executor::bson::DateTime;
+use executor::changelog::{ChangeLog, ChangeSetId};
+use executor::checksum::CheckSum;
+use executor::connection::{Connection, ConnectionOptions};
+use executor::executor::{self as engine, Settings};
+use executor::expression::{Contexts, LabelExpression};
+use executor::format::{ReadOptions, read};
+use executor::history::TrackingOptions;
+use executor::lock::LockOptions;
+use executor::parameter::{ChangeLogParameters, MissingPropertyMode, ParameterOptions};
+use executor::plan::{Filter, Goal, RollbackTarget};
+
+use crate::args::{Cli, Command, Output};
+use crate::config::Config;
+use crate::render::Render;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let render = Render::new(cli.global.output.unwrap_or(Output::Text));
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            render.error(&anyhow!(e).context("cannot start the async runtime"));
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli, &render)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            render.error(&e);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Everything a command needs, resolved once.
+struct Session {
+    config: Config,
+    settings: Settings,
+    env: Vec<(String, String)>,
+}
+
+async fn run(cli: Cli, render: &Render) -> Result<()> {
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let config = Config::load(&cli.global, &env)?;
+    let settings = settings(&config)?;
+    let ctx = Session {
+        config,
+        settings,
+        env,
+    };
+    let command = cli.command;
+    match command {
+        Command::Validate => {
+            let changelog = changelog(&ctx)?;
+            let connection = connect(&ctx).await?;
+            let ran = engine::read_history(&connection, &ctx.settings).await?;
+            engine::validate(&changelog, &ran, &ctx.settings)?;
+            render.validated(&connection);
+        }
+        Command::Update => update(&ctx, render, Goal::All, "update").await?,
+        Command::UpdateCount(c) => {
+            update(
+                &ctx,
+                render,
+                Goal::Count(count(c.count.or(c.value))?),
+                "update-count",
+            )
+            .await?;
+        }
+        Command::UpdateToTag(t) => {
+            update(
+                &ctx,
+                render,
+                Goal::ToTag(tag(t.tag.or(t.value))?),
+                "update-to-tag",
+            )
+            .await?;
+        }
+        Command::UpdateSql => {
+            let changelog = changelog(&ctx)?;
+            let connection = connect(&ctx).await?;
+            let commands =
+                engine::update_sql(&connection, &changelog, &ctx.settings, &Goal::All).await?;
+            render.commands(&commands);
+        }
+        Command::UpdateTestingRollback => {
+            let changelog = changelog(&ctx)?;
+            let connection = connect(&ctx).await?;
+            let report =
+                engine::update_testing_rollback(&connection, &changelog, &ctx.settings, render)
+                    .await?;
+            render.update(&report, "update-testing-rollback");
+        }
+        Command::Status(v) => {
+            let changelog = changelog(&ctx)?;
+            let connection = connect(&ctx).await?;
+            let ran = engine::read_history(&connection, &ctx.settings).await?;
+            let plan = engine::validate(&changelog, &ran, &ctx.settings)?;
+            let pending: Vec<&ChangeSetId> = plan
+                .pending()
+                .map(|s| &changelog.change_sets[s.index()].id)
+                .collect();
+            render.status(&connection, &pending, flag(v.verbose.as_deref(), true)?);
+        }
+        Command::History => {
+            let connection = connect(&ctx).await?;
+            let ran = engine::read_history(&connection, &ctx.settings).await?;
+            render.history(&connection, &ran);
+        }
+        Command::Tag(t) => {
+            let tag = tag(t.tag.or(t.value))?;
+            let connection = connect(&ctx).await?;
+            engine::tag(&connection, &ctx.settings, &tag, render).await?;
+            render.tagged(&connection, &tag);
+        }
+        Command::TagExists(t) => {
+            let tag = tag(t.tag.or(t.value))?;
+            let connection = connect(&ctx).await?;
+            let exists = engine::tag_exists(&connection, &ctx.settings, &tag).await?;
+            render.tag_exists(&connection, &tag, exists);
+        }
+        Command::Rollback(t) => {
+            rollback(
+                &ctx,
+                render,
+                RollbackTarget::Tag(tag(t.tag.or(t.value))?),
+                false,
+            )
+            .await?
+        }
+        Command::RollbackCount(c) => {
+            rollback(
+                &ctx,
+                render,
+                RollbackTarget::Count(count(c.count.or(c.value))?),
+                false,
+            )
+            .await?;
+        }
+        Command::RollbackToDate(d) => {
+            rollback(
+                &ctx,
+                render,
+                RollbackTarget::Date(date(d.date.or(d.value))?),
+                false,
+            )
+            .await?;
+        }
+        Command::RollbackSql(t) => {
+            rollback(
+                &ctx,
+                render,
+                RollbackTarget::Tag(tag(t.tag.or(t.value))?),
+                true,
+            )
+            .await?
+        }
+        Command::RollbackCountSql(c) => {
+            rollback(
+                &ctx,
+                render,
+                RollbackTarget::Count(count(c.count.or(c.value))?),
+                true,
+            )
+            .await?;
+        }
+        Command::RollbackToDateSql(d) => {
+            rollback(
+                &ctx,
+                render,
+                RollbackTarget::Date(date(d.date.or(d.value))?),
+                true,
+            )
+            .await?;
+        }
+        Command::FutureRollbackSql => {
+            let changelog = changelog(&ctx)?;
+            let connection = connect(&ctx).await?;
+            let commands =
+                engine::future_rollback_sql(&connection, &changelog, &ctx.settings).await?;
+            render.commands(&commands);
+        }
+        Command::ChangelogSync => sync(&ctx, render, Goal::All).await?,
+        Command::ChangelogSyncToTag(t) => {
+            sync(&ctx, render, Goal::ToTag(tag(t.tag.or(t.value))?)).await?
+        }
+        Command::MarkNextChangesetRan => sync(&ctx, render, Goal::Count(1)).await?,
+        Command::ClearChecksums => {
+            let connection = connect(&ctx).await?;
+            engine::clear_checksums(&connection, &ctx.settings, render).await?;
+            render.success("clear-checksums");
+        }
+        Command::CalculateChecksum(sel) => {
+            let wanted = selector(sel)?;
+            let changelog = changelog(&ctx)?;
+            let connection = connect(&ctx).await?;
+            let ran = engine::read_history(&connection, &ctx.settings).await?;
+            let cs = changelog
+                .change_sets
+                .iter()
+                .find(|cs| cs.id == wanted)
+                .ok_or_else(|| {
+                    anyhow!(
+                        "No such changeSet identified by changeSet id: {}, author: {}, path: {}",
+                        wanted.id,
+                        wanted.author,
+                        wanted.path
+                    )
+                })?;
+            // As CalculateChecksumCommandStep: the stored row's version when it has one.
+            let version = ran
+                .iter()
+                .find(|r| r.id == wanted)
+                .and_then(|r| r.checksum.as_ref().map(CheckSum::version))
+                .unwrap_or(CheckSum::LATEST_VERSION);
+            let checksum =
+                CheckSum::of_change_set(cs, version, &ctx.settings.filter.database_short_name);
+            render.checksum(&checksum);
+        }
+        Command::ReleaseLocks => {
+            let connection = connect(&ctx).await?;
+            executor::lock::force_release(&connection, &ctx.settings.lock).await?;
+            render.locks_released(&connection);
+        }
+        Command::ListLocks => {
+            let connection = connect(&ctx).await?;
+            let locks = executor::lock::list(&connection, &ctx.settings.tracking).await?;
+            render.locks(&connection, &locks);
+        }
+        Command::UnexpectedChangesets(v) => {
+            let changelog = changelog(&ctx)?;
+            let connection = connect(&ctx).await?;
+            let ran = engine::read_history(&connection, &ctx.settings).await?;
+            let unexpected = engine::unexpected(&changelog, &ran);
+            render.unexpected(&connection, &unexpected, flag(v.verbose.as_deref(), false)?);
+        }
+        Command::DropAll(f) => {
+            let force = flag(f.force.as_deref(), false)?;
+            let connection = connect(&ctx).await?;
+            if !force
+                && !render.confirm(&format!(
+                    "drop every collection and view of {}?",
+                    connection.target()
+                ))?
+            {
+                bail!("drop-all was not confirmed; nothing was dropped");
+            }
+            let dropped = engine::drop_all(&connection, &ctx.settings).await?;
+            render.dropped(&connection, &dropped);
+        }
+    }
+    Ok(())
+}
+
+async fn update(ctx: &Session, render: &Render, goal: Goal, name: &str) -> Result<()> {
+    let changelog = changelog(ctx)?;
+    let connection = connect(ctx).await?;
+    let report = engine::update(&connection, &changelog, &ctx.settings, &goal, render).await?;
+    render.update(&report, name);
+    Ok(())
+}
+
+async fn sync(ctx: &Session, render: &Render, goal: Goal) -> Result<()> {
+    let changelog = changelog(ctx)?;
+    let connection = connect(ctx).await?;
+    let report =
+        engine::changelog_sync(&connection, &changelog, &ctx.settings, &goal, render).await?;
+    render.synced(&report);
+    Ok(())
+}
+
+async fn rollback(ctx: &Session, render: &Render, target: RollbackTarget, sql: bool) -> Result<()> {
+    let changelog = changelog(ctx)?;
+    let connection = connect(ctx).await?;
+    if sql {
+        let commands =
+            engine::rollback_sql(&connection, &changelog, &ctx.settings, &target).await?;
+        render.commands(&commands);
+    } else {
+        let report =
+            engine::rollback(&connection, &changelog, &ctx.settings, &target, render).await?;
+        render.rolled_back(&report);
+    }
+    Ok(())
+}
+
+fn settings(config: &Config) -> Result<Settings> {
+    let mut tracking = TrackingOptions::default();
+    if let Some(name) = config.get("database-changelog-table-name") {
+        tracking.changelog_collection = name.to_owned();
+    }
+    if let Some(name) = config.get("database-changelog-lock-table-name") {
+        tracking.lock_collection = name.to_owned();
+    }
+    if let Some(v) = config.flag("mongodb-adjust-tracking-tables-on-startup")? {
+        tracking.adjust = v;
+    }
+    if let Some(v) = config.flag("mongodb-supports-validator")? {
+        tracking.supports_validator = v;
+    }
+    let mut lock = LockOptions {
+        tracking: tracking.clone(),
+        ..LockOptions::default()
+    };
+    if let Some(minutes) = config.number("changelog-lock-wait-time-in-minutes")? {
+        lock.wait = duration(minutes * 60.0, "changelog-lock-wait-time-in-minutes")?;
+    }
+    if let Some(seconds) = config.number("changelog-lock-poll-rate")? {
+        lock.poll = duration(seconds, "changelog-lock-poll-rate")?;
+    }
+    lock.host_description = config.get("host-description").map(str::to_owned);
+    let filter = Filter {
+        contexts: Contexts::parse(config.get("context-filter")),
+        labels: LabelExpression::parse(config.get("label-filter"))
+            .map_err(|e| anyhow!("invalid `--label-filter`: {e}"))?,
+        database_short_name: "mongodb".to_owned(),
+    };
+    let liquibase_version = config
+        .get("liquibase-version")
+        .unwrap_or(engine::LIQUIBASE_VERSION)
+        .to_owned();
+    Ok(Settings {
+        tracking,
+        lock,
+        filter,
+        liquibase_version,
+    })
+}
+
+fn duration(seconds: f64, key: &str) -> Result<Duration> {
+    Duration::try_from_secs_f64(seconds)
+        .map_err(|_| anyhow!("`{key}` must be a non-negative number"))
+}
+
+fn changelog(ctx: &Session) -> Result<ChangeLog> {
+    let file = ctx.config.get("changelog-file").ok_or_else(|| {
+        anyhow!("the changelog file is not set\nhint: pass `--changelog-file db/changelog.xml`, set `LIQUIBASE_COMMAND_CHANGELOG_FILE`, or add `changelog-file` to liquibase.properties")
+    })?;
+    let missing = match ctx
+        .config
+        .get("missing-property-mode")
+        .map(str::to_ascii_uppercase)
+        .as_deref()
+    {
+        None | Some("PRESERVE") => MissingPropertyMode::Preserve,
+        Some("EMPTY") => MissingPropertyMode::Empty,
+        Some("ERROR") => MissingPropertyMode::Error,
+        Some(other) => {
+            bail!("`--missing-property-mode` must be PRESERVE, EMPTY or ERROR, not `{other}`")
+        }
+    };
+    let parameters = ChangeLogParameters::new(ParameterOptions {
+        env: ctx.env.clone(),
+        cli: ctx.config.parameters.clone(),
+        missing,
+        escaping: false,
+        contexts: ctx.settings.filter.contexts.clone(),
+        labels: ctx.settings.filter.labels.clone(),
+        database_short_name: "mongodb".to_owned(),
+        changelog_table: ctx.settings.tracking.changelog_collection.clone(),
+        changelog_lock_table: ctx.settings.tracking.lock_collection.clone(),
+    });
+    let search_path = match ctx.config.get("search-path") {
+        Some(p) => p.split(',').map(|s| s.trim().into()).collect(),
+        None => vec![std::env::current_dir().context("cannot read the working directory")?],
+    };
+    let options = ReadOptions {
+        search_path,
+        parameters,
+        database_short_name: "mongodb".to_owned(),
+        ..ReadOptions::default()
+    };
+    Ok(read(file, &options)?)
+}
+
+async fn connect(ctx: &Session) -> Result<Connection> {
+    let url = ctx.config.get("url").ok_or_else(|| {
+        anyhow!("the URL is not set\nhint: pass `--url mongodb://host:27017/mydb`, set `LIQUIBASE_COMMAND_URL`, or add `url` to liquibase.properties")
+    })?;
+    let options = ConnectionOptions {
+        url: url.to_owned(),
+        username: ctx.config.get("username").map(str::to_owned),
+        password: ctx.config.get("password").map(str::to_owned),
+        retry_writes: ctx.config.flag("mongodb-retry-writes")?,
+        app_name: None,
+        server_selection_timeout: ctx
+            .config
+            .number("server-selection-timeout-seconds")?
+            .map(|s| duration(s, "server-selection-timeout-seconds"))
+            .transpose()?,
+    };
+    Ok(Connection::open(&options).await?)
+}
+
+fn count(value: Option<usize>) -> Result<usize> {
+    value.ok_or_else(|| anyhow!("`--count` is required"))
+}
+
+fn tag(value: Option<String>) -> Result<String> {
+    value
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| anyhow!("`--tag` is required"))
+}
+
+fn flag(value: Option<&str>, default: bool) -> Result<bool> {
+    match value {
+        None => Ok(default),
+        Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
+        Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+        Some(v) => bail!("expected `true` or `false`, not `{v}`"),
+    }
+}
+
+fn selector(sel: args::ChangeSetSelector) -> Result<ChangeSetId> {
+    if let Some(identifier) = sel.changeset_identifier.or(sel.value) {
+        let parts: Vec<&str> = identifier.split("::").collect();
+        let [path, id, author] = parts[..] else {
+            bail!("`--changeset-identifier` must be `path::id::author`, not `{identifier}`");
+        };
+        return Ok(ChangeSetId {
+            path: path.to_owned(),
+            id: id.to_owned(),
+            author: author.to_owned(),
+        });
+    }
+    match (sel.changeset_path, sel.changeset_id, sel.changeset_author) {
+        (Some(path), Some(id), Some(author)) => Ok(ChangeSetId { path, id, author }),
+        _ => bail!(
+            "name the changeset with `--changeset-identifier path::id::author` (or all of `--changeset-path`, `--changeset-id`, `--changeset-author`)"
+        ),
+    }
+}
+
+/// Dates for `rollback-to-date`, as Liquibase parses them: `yyyy-MM-dd'T'HH:mm:ss` or
+/// `yyyy-MM-dd`, in UTC.
+fn date(value: Option<String>) -> Result<DateTime> {
+    let text = value.ok_or_else(|| anyhow!("`--date` is required"))?;
+    let t = text.trim();
+    let full = if t.len() == 10 {
+        format!("{t}T00:00:00Z")
+    } else if t.ends_with('Z') || t.contains('+') {
+        t.to_owned()
+    } else {
+        format!("{t}Z")
+    };
+    DateTime::parse_rfc3339_str(&full).map_err(|_| {
+        anyhow!("`{text}` is not a date\nhint: use `yyyy-MM-dd'T'HH:mm:ss` or `yyyy-MM-dd` (UTC)")
+    })
+}

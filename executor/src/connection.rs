@@ -88,10 +88,18 @@ impl Connection {
         SelectionCriteria::ReadPreference(ReadPreference::Primary)
     }
 
-    /// `<USER>@<url>` as Liquibase names the target in messages; the user part is empty without
-    /// credentials.
+    /// `<USER>@<hosts>` as Liquibase names the target in messages (`getConnectionUserName()@
+    /// getURL()`, where liquibase-mongodb's `getURL` is the comma-joined host list); the user part
+    /// is empty without credentials.
     pub fn target(&self) -> String {
-        format!("{}@{}", self.user.as_deref().unwrap_or(""), self.display_url)
+        format!("{}@{}", self.user.as_deref().unwrap_or(""), self.hosts())
+    }
+
+    /// The comma-joined host list of the URL (liquibase-mongodb `MongoConnection.getURL`).
+    pub fn hosts(&self) -> String {
+        let after_scheme = self.display_url.split_once("://").map_or(self.display_url.as_str(), |(_, r)| r);
+        let authority = after_scheme.split(['/', '?']).next().unwrap_or_default();
+        authority.rsplit_once('@').map_or(authority, |(_, hosts)| hosts).to_owned()
     }
 }
 

@@ -589,17 +589,19 @@ pub async fn tag(connection: &Connection, settings: &Settings, tag: &str, listen
                 },
                 checksum: CheckSum::parse("9:d41d8cd98f00b204e9800998ecf8427e"),
                 date_executed: now,
-                tag: Some(tag.to_owned()),
+                tag: None,
                 exec_type: ExecType::Executed,
                 description: "empty".to_owned(),
-                comments: Some(String::new()),
+                comments: None,
                 contexts: None,
                 labels: None,
                 deployment_id: deployment_id(now),
                 order_executed: history.max_order_executed().await? + 1,
                 liquibase: settings.liquibase_version.clone(),
             };
+            // As the extension: the placeholder is inserted untagged, then tagged like any row.
             history.insert(&row).await?;
+            history.tag_last(tag).await?;
         }
         Ok(())
     })

@@ -179,11 +179,11 @@ pub fn changelog_validator() -> Document {
             "properties": {
                 "id": { "bsonType": "string", "description": "Value from the changeSet id attribute." },
                 "author": { "bsonType": "string", "description": "Value from the changeSet author attribute." },
-                "fileName": { "bsonType": "string", "description": "Path to the changelog. This may be an absolute path or a relative path depending on how the path was passed to Liquibase. For best results, it should be a relative path." },
+                "fileName": { "bsonType": "string", "description": "Path to the changelog. This may be an absolute path or a relative path depending on how the changelog was passed to Liquibase. For best results, it should be a relative path." },
                 "dateExecuted": { "bsonType": ["date", "null"], "description": "Date/time of when the changeSet was executed. Used with orderExecuted to determine rollback order." },
                 "orderExecuted": { "bsonType": ["int", "null"], "description": "Order that the changeSets were executed. Used in addition to dateExecuted to ensure order is correct even when the databases datetime supports poor resolution." },
                 "execType": { "bsonType": "string", "enum": ["EXECUTED", "FAILED", "SKIPPED", "RERAN", "MARK_RAN"], "description": "Description of how the changeSet was executed." },
-                "md5sum": { "bsonType": ["string", "null"], "description": "MD5 checksum of the changeSet when it was executed. Used on each run to ensure there have been no unexpected changes to changSet in the changelog file." },
+                "md5sum": { "bsonType": ["string", "null"], "description": "Checksum of the changeSet when it was executed. Used on each run to ensure there have been no unexpected changes to changSet in the changelog file." },
                 "description": { "bsonType": ["string", "null"], "description": "Short auto-generated human readable description of changeSet." },
                 "comments": { "bsonType": ["string", "null"], "description": "Value from the changeSet comment attribute." },
                 "tag": { "bsonType": ["string", "null"], "description": "Tracks which changeSets correspond to tag operations." },
@@ -554,6 +554,23 @@ pub(crate) async fn create_collection(connection: &Connection, name: &str) -> Re
     }
 }
 
+/// A date as Java's `DateFormat.getDateTimeInstance(SHORT, SHORT)` prints it in the default
+/// (en_US) locale and the local time zone, e.g. `11/24/26, 7:16 AM`: the form of Liquibase's
+/// "Currently locked by … since …" message and of the `history` table.
+pub fn short_date(date: DateTime) -> String {
+    local(date).format("%-m/%-d/%y, %-I:%M %p").to_string()
+}
+
+/// A date as Java's `DateFormat.getDateTimeInstance(MEDIUM, MEDIUM)` prints it (en_US), e.g.
+/// `Nov 24, 2026, 7:16:54 AM`: the form of Liquibase's `list-locks`.
+pub fn medium_date(date: DateTime) -> String {
+    local(date).format("%b %-d, %Y, %-I:%M:%S %p").to_string()
+}
+
+fn local(date: DateTime) -> chrono::DateTime<chrono::Local> {
+    chrono::DateTime::<chrono::Utc>::from(date.to_system_time()).with_timezone(&chrono::Local)
+}
+
 /// Liquibase's deployment id: the last ten digits of the epoch millis, zero-padded, as
 /// `AbstractChangeLogHistoryService.generateDeploymentId` (4.28.0).
 pub fn deployment_id(now: DateTime) -> String {
@@ -600,6 +617,16 @@ mod tests {
     fn deployment_id_is_the_last_ten_digits_of_epoch_millis() {
         assert_eq!(deployment_id(DateTime::from_millis(1_732_435_501_413)), "2435501413");
         assert_eq!(deployment_id(DateTime::from_millis(42)), "0000000042");
+    }
+
+    #[test]
+    fn dates_print_like_java_date_format_in_en_us() {
+        // SAFETY of the assertion: only the shape, since the local time zone is the machine's.
+        let d = DateTime::from_millis(1_795_504_614_000);
+        let short = short_date(d);
+        assert!(short.contains("/26, ") && (short.ends_with(" AM") || short.ends_with(" PM")), "{short}");
+        let medium = medium_date(d);
+        assert!(medium.starts_with("Nov ") && medium.contains(", 2026, "), "{medium}");
     }
 
     #[test]

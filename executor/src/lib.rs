@@ -16,6 +16,12 @@ pub mod expression;
 pub mod format;
 pub mod json;
 pub mod parameter;
+pub mod command;
+pub mod connection;
+pub mod executor;
+pub mod history;
+pub mod lock;
+pub mod plan;
 
 pub use mongodb::bson;
 

@@ -93,7 +93,7 @@ impl<'c> Lock<'c> {
                 .as_ref()
                 .and_then(|h| h.locked_by.clone())
                 .unwrap_or_else(|| "UNKNOWN".to_owned()),
-            since: holder.and_then(|h| h.granted).map_or_else(String::new, format_date),
+            since: holder.and_then(|h| h.granted).map_or_else(String::new, crate::history::short_date),
         })
     }
 
@@ -354,7 +354,3 @@ fn host_address(host: &str) -> String {
         .map_or_else(|| "127.0.0.1".to_owned(), |a| a.ip().to_string())
 }
 
-/// `lockGranted` as Liquibase prints it in "Currently locked by … since …".
-pub fn format_date(date: DateTime) -> String {
-    date.try_to_rfc3339_string().unwrap_or_else(|_| date.timestamp_millis().to_string())
-}

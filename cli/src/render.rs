@@ -1,0 +1,466 @@
+//! Everything `lbmongo` prints. Data goes to stdout; progress, messages and errors to stderr,
+//! with Liquibase's wording (4.28.0) so scripts written for `liquibase` keep working.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::{IsTerminal, Write};
+
+use executor::bson::DateTime;
+use executor::changelog::ChangeSetId;
+use executor::checksum::CheckSum;
+use executor::connection::Connection;
+use executor::executor::{Event, Listener, Preview, RollbackReport, UpdateReport};
+use executor::history::{RanChangeSet, medium_date, short_date};
+use executor::lock::LockRow;
+use serde_json::json;
+
+use crate::args::Output;
+
+/// The printer, also the engine's event listener.
+pub(crate) struct Render {
+    output: Output,
+}
+
+impl Listener for Render {
+    fn on(&self, event: &Event) {
+        match event {
+            Event::WaitingForLock => eprintln!("Waiting for changelog lock...."),
+            Event::Running(id) => eprintln!("Running Changeset: {id}"),
+            Event::Recorded { .. } => {}
+            Event::PreconditionSkipped { id, message } => {
+                eprintln!(
+                    "Continuing past: {id} despite precondition failure due to onFail='CONTINUE': {message}"
+                );
+            }
+            Event::RollingBack(id) => eprintln!("Rolling Back Changeset: {id}"),
+            Event::ChecksumUpgraded { id, from, to } => {
+                eprintln!("Upgrading checksum for Changeset {id} from {from} to {to}.");
+            }
+            Event::Warning(message) => eprintln!("WARNING: {message}"),
+        }
+    }
+}
+
+impl Render {
+    pub(crate) fn new(output: Output) -> Self {
+        Self { output }
+    }
+
+    fn json(&self) -> bool {
+        self.output == Output::Json
+    }
+
+    /// Prints an error chain on one line, then its hint.
+    pub(crate) fn error(&self, error: &anyhow::Error) {
+        let engine = error.downcast_ref::<executor::Error>();
+        let text = format!("{error:#}");
+        let (message, inline_hint) = match text.split_once("\nhint: ") {
+            Some((m, h)) => (m.to_owned(), Some(h.to_owned())),
+            None => (text, None),
+        };
+        if self.json() {
+            let doc = json!({ "success": false, "error": message, "hint": inline_hint.clone().or_else(|| engine.and_then(executor::Error::hint)) });
+            println!("{doc}");
+        }
+        eprintln!("error: {message}");
+        if let Some(hint) = inline_hint.or_else(|| engine.and_then(executor::Error::hint)) {
+            eprintln!("hint: {hint}");
+        }
+    }
+
+    pub(crate) fn success(&self, command: &str) {
+        if self.json() {
+            println!("{}", json!({ "success": true, "command": command }));
+        }
+        eprintln!("Liquibase command '{command}' was executed successfully.");
+    }
+
+    pub(crate) fn validated(&self, _connection: &Connection) {
+        if self.json() {
+            println!("{}", json!({ "valid": true }));
+        }
+        eprintln!("No validation errors found.");
+    }
+
+    pub(crate) fn update(&self, report: &UpdateReport, command: &str) {
+        if self.json() {
+            let recorded: Vec<_> = report
+                .recorded
+                .iter()
+                .map(|(id, t)| json!({ "changeset": id.to_string(), "execType": t.as_str() }))
+                .collect();
+            let filtered: Vec<_> = report
+                .filtered
+                .iter()
+                .map(|(id, r)| json!({ "changeset": id.to_string(), "reason": format!("{r:?}") }))
+                .collect();
+            let skipped: Vec<_> = report
+                .precondition_skipped
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            println!(
+                "{}",
+                json!({
+                    "command": command,
+                    "deploymentId": report.deployment_id,
+                    "recorded": recorded,
+                    "preconditionSkipped": skipped,
+                    "previouslyRun": report.previously_run,
+                    "filtered": filtered,
+                    "rowsAffected": report.rows_affected,
+                })
+            );
+        }
+        if !self.json() {
+            print_summary(report);
+        }
+        let label = match command {
+            "update-count" => "Update-count",
+            "update-to-tag" => "Update-to-tag",
+            _ => "Update",
+        };
+        eprintln!(
+            "Liquibase: {label} has been successful. Rows affected: {}",
+            report.rows_affected
+        );
+        eprintln!("Liquibase command '{command}' was executed successfully.");
+    }
+
+    /// Nothing else of an update report: the summary goes to stdout as Liquibase's.
+    pub(crate) fn synced(&self, report: &UpdateReport) {
+        if self.json() {
+            let recorded: Vec<_> = report
+                .recorded
+                .iter()
+                .map(|(id, _)| id.to_string())
+                .collect();
+            println!(
+                "{}",
+                json!({ "recorded": recorded, "deploymentId": report.deployment_id })
+            );
+        }
+        for (id, _) in &report.recorded {
+            eprintln!("Marked as ran: {id}");
+        }
+        eprintln!("Liquibase command 'changelog-sync' was executed successfully.");
+    }
+
+    pub(crate) fn rolled_back(&self, report: &RollbackReport) {
+        if self.json() {
+            let ids: Vec<_> = report.rolled_back.iter().map(ToString::to_string).collect();
+            println!("{}", json!({ "rolledBack": ids }));
+        }
+        eprintln!(
+            "Rollback has been successful. {} changesets rolled back.",
+            report.rolled_back.len()
+        );
+    }
+
+    pub(crate) fn status(&self, connection: &Connection, pending: &[&ChangeSetId], verbose: bool) {
+        let target = connection.target();
+        if self.json() {
+            let ids: Vec<_> = pending.iter().map(ToString::to_string).collect();
+            println!(
+                "{}",
+                json!({ "target": target, "pending": ids, "upToDate": pending.is_empty() })
+            );
+            return;
+        }
+        if pending.is_empty() {
+            println!("{target} is up to date");
+        } else {
+            let n = pending.len();
+            let noun = if n == 1 {
+                "changeset has"
+            } else {
+                "changesets have"
+            };
+            println!("{n} {noun} not been applied to {target}");
+            if verbose {
+                for id in pending {
+                    println!("     {id}");
+                }
+            }
+        }
+    }
+
+    pub(crate) fn history(&self, connection: &Connection, ran: &[RanChangeSet]) {
+        if self.json() {
+            let rows: Vec<_> = ran
+                .iter()
+                .map(|r| {
+                    json!({
+                        "deploymentId": r.deployment_id,
+                        "dateExecuted": r.date_executed.map(format_date),
+                        "fileName": r.id.path,
+                        "author": r.id.author,
+                        "id": r.id.id,
+                        "tag": r.tag,
+                        "execType": r.exec_type.as_str(),
+                        "md5sum": r.checksum.as_ref().map(ToString::to_string),
+                        "orderExecuted": r.order_executed,
+                    })
+                })
+                .collect();
+            println!(
+                "{}",
+                json!({ "target": connection.hosts(), "history": rows })
+            );
+            return;
+        }
+        println!("Liquibase History for {}", connection.hosts());
+        println!();
+        if ran.is_empty() {
+            println!("No changesets deployed");
+            return;
+        }
+        // One table per deployment, as HistoryCommandStep's TABULAR format (4.33.0).
+        let mut start = 0;
+        while start < ran.len() {
+            let deployment = &ran[start].deployment_id;
+            let end = ran[start..]
+                .iter()
+                .position(|r| &r.deployment_id != deployment)
+                .map_or(ran.len(), |n| start + n);
+            let rows: Vec<[String; 6]> = ran[start..end]
+                .iter()
+                .map(|r| {
+                    [
+                        r.deployment_id.clone().unwrap_or_default(),
+                        r.date_executed.map(short_date).unwrap_or_default(),
+                        r.id.path.clone(),
+                        r.id.author.clone(),
+                        r.id.id.clone(),
+                        r.tag.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            print_table(
+                &[
+                    "Deployment ID",
+                    "Update Date",
+                    "Changelog Path",
+                    "Changeset Author",
+                    "Changeset ID",
+                    "Tag",
+                ],
+                &rows,
+            );
+            println!();
+            start = end;
+        }
+    }
+
+    pub(crate) fn tagged(&self, connection: &Connection, tag: &str) {
+        if self.json() {
+            println!("{}", json!({ "tagged": tag }));
+        }
+        eprintln!("Successfully tagged '{}'", connection.target());
+        let _ = tag;
+    }
+
+    pub(crate) fn tag_exists(&self, connection: &Connection, tag: &str, exists: bool) {
+        if self.json() {
+            println!("{}", json!({ "tag": tag, "exists": exists }));
+            return;
+        }
+        // As TagExistsCommandStep: the answer goes to stderr and the exit code is 0 either way.
+        if exists {
+            eprintln!(
+                "The tag '{tag}' already exists in '{}'.",
+                connection.target()
+            );
+        } else {
+            eprintln!(
+                "The tag '{tag}' does NOT exist in '{}'.",
+                connection.target()
+            );
+        }
+    }
+
+    pub(crate) fn checksum(&self, checksum: &CheckSum) {
+        if self.json() {
+            println!("{}", json!({ "checksum": checksum.to_string() }));
+            return;
+        }
+        // Liquibase 4.27/4.28 print the answer on stderr; we print it on stdout (it is the
+        // command's data) and keep stderr for messages.
+        println!("{checksum}");
+    }
+
+    pub(crate) fn locks(&self, connection: &Connection, locks: &[LockRow]) {
+        let held: Vec<&LockRow> = locks.iter().filter(|l| l.locked).collect();
+        if self.json() {
+            let rows: Vec<_> = held
+                .iter()
+                .map(|l| json!({ "id": l.id, "lockedBy": l.locked_by, "lockGranted": l.granted.map(format_date) }))
+                .collect();
+            println!(
+                "{}",
+                json!({ "target": connection.target(), "locks": rows })
+            );
+            return;
+        }
+        println!("Database change log locks for {}", connection.target());
+        if held.is_empty() {
+            println!(" - No locks");
+        }
+        for l in &held {
+            println!(
+                " - {} at {}",
+                l.locked_by.as_deref().unwrap_or("UNKNOWN"),
+                l.granted.map(medium_date).unwrap_or_default()
+            );
+        }
+        if !held.is_empty() {
+            println!("NOTE:  The lock time displayed is based on the database's configured time");
+        }
+    }
+
+    pub(crate) fn locks_released(&self, connection: &Connection) {
+        if self.json() {
+            println!("{}", json!({ "released": true }));
+        }
+        eprintln!(
+            "Successfully released all database change log locks for '{}'",
+            connection.target()
+        );
+    }
+
+    pub(crate) fn unexpected(
+        &self,
+        connection: &Connection,
+        rows: &[&RanChangeSet],
+        verbose: bool,
+    ) {
+        let target = connection.target();
+        if self.json() {
+            let ids: Vec<_> = rows.iter().map(|r| r.id.to_string()).collect();
+            println!("{}", json!({ "target": target, "unexpected": ids }));
+            return;
+        }
+        if rows.is_empty() {
+            println!("{target} contains no unexpected changes!");
+        } else {
+            println!("{} unexpected changes were found in {target}", rows.len());
+            if verbose {
+                for r in rows {
+                    println!("     {}", r.id);
+                }
+            }
+        }
+    }
+
+    pub(crate) fn dropped(&self, connection: &Connection, dropped: &[String]) {
+        if self.json() {
+            println!("{}", json!({ "dropped": dropped }));
+        }
+        eprintln!("All objects dropped from {}", connection.target());
+        for name in dropped {
+            eprintln!("  dropped `{name}`");
+        }
+    }
+
+    pub(crate) fn commands(&self, preview: &[Preview]) {
+        let lines: Vec<String> = preview
+            .iter()
+            .map(|p| match p {
+                Preview::Command(c) => c.to_js(),
+                Preview::Script { id, script } => {
+                    format!("// mongosh script of changeset {id}\n{script}")
+                }
+            })
+            .collect();
+        if self.json() {
+            println!("{}", json!({ "commands": lines }));
+            return;
+        }
+        for line in lines {
+            println!("{line}");
+        }
+    }
+
+    /// Asks on the terminal; refuses when stdin is not a terminal.
+    pub(crate) fn confirm(&self, question: &str) -> anyhow::Result<bool> {
+        if !std::io::stdin().is_terminal() {
+            anyhow::bail!(
+                "{question} needs confirmation, and stdin is not a terminal\nhint: pass `--force` to drop without asking"
+            );
+        }
+        eprint!("{question} [y/N] ");
+        std::io::stderr().flush()?;
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES"))
+    }
+}
+
+fn format_date(d: DateTime) -> String {
+    d.try_to_rfc3339_string()
+        .unwrap_or_else(|_| d.timestamp_millis().to_string())
+}
+
+/// `UPDATE SUMMARY` as Liquibase's `UpdateSummaryDetails` prints it on stdout (4.33.0).
+fn print_summary(report: &UpdateReport) {
+    use executor::plan::Reason;
+    let run = report.recorded.len();
+    let filtered = report.filtered.len() + report.precondition_skipped.len();
+    let total = run + report.previously_run + filtered;
+    println!();
+    println!("UPDATE SUMMARY");
+    println!("Run:                     {run:>10}");
+    println!("Previously run:          {:>10}", report.previously_run);
+    println!("Filtered out:            {filtered:>10}");
+    println!("-------------------------------");
+    println!("Total change sets:       {total:>10}");
+    println!();
+    if filtered > 0 {
+        println!();
+        println!("FILTERED CHANGE SETS SUMMARY");
+        let count = |reason: Reason| report.filtered.iter().filter(|(_, r)| *r == reason).count();
+        let lines = [
+            ("Preconditions:", report.precondition_skipped.len()),
+            ("Context mismatch:", count(Reason::Context)),
+            ("Label mismatch:", count(Reason::Label)),
+            ("DBMS mismatch:", count(Reason::DbmsMismatch)),
+            ("Ignored:", count(Reason::Ignored)),
+            ("After count:", count(Reason::AfterCount)),
+            ("After tag:", count(Reason::AfterTag)),
+        ];
+        for (label, n) in lines {
+            if n > 0 {
+                println!("{label:<29}{n}");
+            }
+        }
+        println!();
+    }
+}
+
+fn print_table<const N: usize>(headers: &[&str; N], rows: &[[String; N]]) {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let rule: String = widths
+        .iter()
+        .map(|w| format!("+{}", "-".repeat(w + 2)))
+        .collect::<String>()
+        + "+";
+    let line = |cells: Vec<&str>| {
+        let body: String = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("| {c:<w$} "))
+            .collect();
+        println!("{body}|");
+    };
+    println!("{rule}");
+    line(headers.to_vec());
+    println!("{rule}");
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+        println!("{rule}");
+    }
+}
