@@ -277,7 +277,7 @@ const CASES: &[(&str, Mode, &str)] = &[
     (
         "unknown-include-format.json",
         Mode::Default,
-        "invalid changelog: unknown-include-format.json:3: include: `notes.txt` is not a changelog\n  \
+        "invalid changelog: unknown-include-format.json:3: include: `../../invalid.rs` is not a changelog\n  \
          hint: included files end in .xml, .yaml, .yml, .json or .js (formatted)",
     ),
 ];

@@ -1119,17 +1119,11 @@ impl<'o> Loader<'o> {
         } else {
             normalize_path(&path)
         };
-        let Some(format) = Format::of_path(&path) else {
-            self.report(
-                site,
-                format!("include: `{path}` is not a changelog"),
-                Some("included files end in .xml, .yaml, .yml, .json or .js (formatted)".into()),
-            );
-            return;
-        };
         if self.is_cycle(&path, site) {
             return;
         }
+        // DatabaseChangeLog.include (4.28.0): existence is checked before the parser is chosen,
+        // so a missing optional file is skipped whatever its name.
         let Some(found) = self.locate(&path) else {
             if error_if_missing {
                 let hint = if relative {
@@ -1145,6 +1139,15 @@ impl<'o> Loader<'o> {
                     Some(hint),
                 );
             }
+            return;
+        };
+        let Some(format) = Format::of_path(&path) else {
+            // OnUnknownFileFormat.FAIL for `include`.
+            self.report(
+                site,
+                format!("include: `{path}` is not a changelog"),
+                Some("included files end in .xml, .yaml, .yml, .json or .js (formatted)".into()),
+            );
             return;
         };
         let Some(text) = self.read_found(&found, &path, site) else {
@@ -3821,5 +3824,120 @@ mod tests {
             decode(b"\xEF\xBB\xBF\n\xC3"),
             Err((2, "not valid UTF-8 at byte 4".to_owned()))
         );
+    }
+
+    // -- the three formats, through the real readers ------------------------------------------------
+
+    /// The forms the liquibase-mongodb harness fixtures use: rollback as a `changes` item, an
+    /// empty string rollback, `<rollback/>`, `$rawJson`, list-form preConditions, and Harness's
+    /// `mongo` change with a named `mongo` field.
+    #[test]
+    fn harness_fixture_forms_load_in_every_format() {
+        let yaml = "databaseChangeLog:\n\
+                    \x20 - changeSet:\n\
+                    \x20     id: 1\n\
+                    \x20     author: as\n\
+                    \x20     preConditions:\n\
+                    \x20       - onFail: MARK_RAN\n\
+                    \x20       - not:\n\
+                    \x20           - collectionExists:\n\
+                    \x20               collectionName: c\n\
+                    \x20     changes:\n\
+                    \x20       - insertMany:\n\
+                    \x20           collectionName: c\n\
+                    \x20           documents: |\n\
+                    \x20             [ { _id: \"us\" }, { _id: \"ca\" } ]\n\
+                    \x20       - rollback:\n\
+                    \x20           runCommand:\n\
+                    \x20             command: '{ delete: \"c\", deletes: [ { q: { }, limit: 0 } ] }'\n\
+                    \x20 - changeSet:\n\
+                    \x20     id: 2\n\
+                    \x20     author: as\n\
+                    \x20     runWith: mongosh\n\
+                    \x20     changes:\n\
+                    \x20       - mongo:\n\
+                    \x20           mongo: db.c.drop()\n";
+        let json = r#"{"databaseChangeLog": [
+            {"changeSet": {"id": "1", "author": "as",
+              "preConditions": [{"onFail": "MARK_RAN"}, {"not": [{"collectionExists": {"collectionName": "c"}}]}],
+              "changes": [{"insertMany": {"collectionName": "c",
+                 "documents": {"$rawJson": [{"_id": "us"}, {"_id": "ca"}]}}}],
+              "rollback": {"runCommand": {"command": "{ delete: \"c\", deletes: [ { q: { }, limit: 0 } ] }"}}}},
+            {"changeSet": {"id": "2", "author": "as", "runWith": "mongosh",
+              "changes": [{"mongo": {"mongo": "db.c.drop()"}}], "rollback": ""}}
+        ]}"#;
+        let xml = r#"<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog"
+              xmlns:mongodb="http://www.liquibase.org/xml/ns/mongodb">
+            <changeSet id="1" author="as">
+              <preConditions onFail="MARK_RAN"><not><mongodb:collectionExists collectionName="c"/></not></preConditions>
+              <mongodb:insertMany collectionName="c">
+                <mongodb:documents>[ { _id: "us" }, { _id: "ca" } ]</mongodb:documents>
+              </mongodb:insertMany>
+              <rollback>
+                <mongodb:runCommand><mongodb:command>{ delete: "c", deletes: [ { q: { }, limit: 0 } ] }</mongodb:command></mongodb:runCommand>
+              </rollback>
+            </changeSet>
+            <changeSet id="2" author="as" runWith="mongosh">
+              <mongodb:mongo mongo="db.c.drop()"/>
+              <rollback/>
+            </changeSet>
+        </databaseChangeLog>"#;
+        let delete = doc! { "delete": "c", "deletes": [ { "q": {}, "limit": 0 } ] };
+        for (path, text) in [("h.yaml", yaml), ("h.json", json), ("h.xml", xml)] {
+            let log = read_str(text, path, &ReadOptions::default())
+                .unwrap_or_else(|e| panic!("{path}: {e}"));
+            assert_eq!(
+                ids(&log),
+                [format!("{path}::1::as"), format!("{path}::2::as")],
+                "{path}"
+            );
+            let first = &log.change_sets[0];
+            let Change::InsertMany(many) = &first.changes[0] else {
+                panic!("{path}: insertMany")
+            };
+            assert_eq!(
+                many.documents.docs,
+                [doc! { "_id": "us" }, doc! { "_id": "ca" }],
+                "{path}"
+            );
+            let Some([RollbackStep::Change(Change::RunCommand(rollback))]) =
+                first.rollback.as_deref()
+            else {
+                panic!("{path}: one runCommand rollback, got {:?}", first.rollback);
+            };
+            assert_eq!(rollback.command.doc, delete, "{path}");
+            let p = first.preconditions.as_ref().expect("preconditions");
+            assert_eq!(p.on_fail, OnFail::MarkRan, "{path}");
+            assert_eq!(
+                p.checks,
+                [Precondition::Not(vec![Precondition::CollectionExists {
+                    collection_name: "c".into()
+                }])],
+                "{path}"
+            );
+            let second = &log.change_sets[1];
+            assert_eq!(
+                second.changes,
+                [Change::Mongo(Mongo {
+                    mongo: "db.c.drop()".into(),
+                    dbms: None
+                })],
+                "{path}"
+            );
+            let expected_rollback = if path == "h.yaml" { None } else { Some(vec![]) };
+            assert_eq!(second.rollback, expected_rollback, "{path}");
+        }
+    }
+
+    #[test]
+    fn read_str_resolves_includes_through_the_search_path() {
+        let dir = tree(&[(
+            "db/child.yaml",
+            "databaseChangeLog:\n  - changeSet:\n      id: 1\n      author: a\n      changes:\n        - dropCollection:\n            collectionName: c\n",
+        )]);
+        let root = "databaseChangeLog:\n  - include:\n      file: child.yaml\n      relativeToChangelogFile: true\n";
+        let log = read_str(root, "./db\\root.yaml", &options(dir.path())).expect("reads");
+        assert_eq!(log.physical_path, "db/root.yaml");
+        assert_eq!(ids(&log), ["db/child.yaml::1::a"]);
     }
 }
