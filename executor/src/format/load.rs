@@ -37,7 +37,8 @@ pub struct ReadOptions {
     /// Default: the current directory.
     pub search_path: Vec<PathBuf>,
     /// Parameters from the command line, defaults file and environment; `<property>` elements
-    /// are added to a copy while reading.
+    /// are added to a copy while reading. The default holds only the built-ins for `mongodb`
+    /// (no environment variables: the caller decides whether to pass them).
     pub parameters: ChangeLogParameters,
     /// The database short name `dbms` attributes are matched against: `mongodb`.
     pub database_short_name: String,
