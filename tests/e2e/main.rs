@@ -1,1 +1,9 @@
 //! End-to-end tests: the built `lbmongo` binary against a real server.
+//!
+//! One test binary holds every end-to-end module, so the test server (`support::server`) starts
+//! once per run. A module per area; each test takes its own database from `support::fresh_db`.
+
+mod commands;
+mod concurrency;
+mod server;
+mod support;

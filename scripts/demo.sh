@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# The demo behind `make demo`: starts a throwaway SecantusDB on a free loopback port, runs the
+# steps listed in `demo_steps` with the release `lbmongo` against it, and stops the server at the
+# end, on failure and on Ctrl-C alike.
+#
+# Expects what `make demo` prepares: scripts/install-secantus.sh and
+# `cargo build --release -p lbmongo`. Each step prints its command before it runs; the first step
+# that fails stops the demo with its exit code.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="$root/.cache/venv"
+secantusd="$venv/bin/secantusd-py"
+LBMONGO="$root/target/release/lbmongo"
+EXAMPLES="$root/examples"
+
+# The demo, one `step "what it shows" command args...` per line. $URL is the demo database.
+# Extend this list as the CLI grows; keep each step a command a user could type.
+demo_steps() {
+    # Changelog paths are recorded relative to the working directory, as Liquibase records them,
+    # so the demo runs from examples/ like a user in their project directory.
+    cd "$EXAMPLES"
+    step "validate the example changelog (XML root, YAML/JSON twins beside it)" \
+        "$LBMONGO" validate --changelog-file changelog.xml --url "$URL"
+    step "preview every command an update would send, writing nothing" \
+        "$LBMONGO" update-sql --changelog-file changelog.xml --url "$URL"
+    step "what is pending" \
+        "$LBMONGO" status --changelog-file changelog.xml --url "$URL"
+    step "apply it" \
+        "$LBMONGO" update --changelog-file changelog.xml --url "$URL"
+    step "nothing left to run" \
+        "$LBMONGO" status --changelog-file changelog.xml --url "$URL"
+    step "what ran, per deployment" \
+        "$LBMONGO" history --url "$URL"
+    step "tag the database" \
+        "$LBMONGO" tag --tag demo-tag --url "$URL"
+    step "roll the last changeset back" \
+        "$LBMONGO" rollback-count --count 1 --changelog-file changelog.xml --url "$URL"
+    step "one changeset pending again" \
+        "$LBMONGO" status --changelog-file changelog.xml --url "$URL"
+    step "re-apply it" \
+        "$LBMONGO" update --changelog-file changelog.xml --url "$URL"
+    step "nobody holds the lock" \
+        "$LBMONGO" list-locks --url "$URL"
+}
+
+die() {
+    echo "demo: $*" >&2
+    exit 1
+}
+
+step_number=0
+step() {
+    local what=$1
+    shift
+    step_number=$((step_number + 1))
+    printf '\n==> %d. %s\n$ %s\n' "$step_number" "$what" "${*//$root\//}"
+    local status=0
+    "$@" || status=$?
+    if [[ $status -ne 0 ]]; then
+        echo "demo: step $step_number (\"$what\") failed with exit code $status" >&2
+        exit "$status"
+    fi
+}
+
+[[ -x "$secantusd" ]] || die "SecantusDB is not installed; run \`make demo\` (or scripts/install-secantus.sh)"
+[[ -x "$LBMONGO" ]] || die "\`$LBMONGO\` is missing; run \`make demo\` (or cargo build --release -p lbmongo)"
+
+workdir="$(mktemp -d "${TMPDIR:-/tmp}/lbmongo-demo.XXXXXX")"
+server_pid=""
+stop_server() {
+    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+        kill -TERM "$server_pid" 2>/dev/null || true
+        for _ in $(seq 1 100); do
+            kill -0 "$server_pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    server_pid=""
+}
+cleanup() {
+    stop_server
+    rm -rf "$workdir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+free_port() {
+    "$venv/bin/python" -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# SecantusDB would read ./secantusd.toml or ~/.secantus/secantusd.toml; an empty config of our own
+# makes the flags its whole configuration. Its :memory: store goes under TMPDIR, inside $workdir.
+: >"$workdir/secantusd.toml"
+mkdir -p "$workdir/tmp"
+log="$workdir/server.log"
+
+# Start the server; a port taken between the probe and the bind is replaced, up to five times.
+start_server() {
+    local port=$1
+    (cd "$workdir" && TMPDIR="$workdir/tmp" exec "$secantusd" --config "$workdir/secantusd.toml" \
+        --host 127.0.0.1 --port "$port" --storage-path :memory: </dev/null >"$log" 2>&1) &
+    server_pid=$!
+    local deadline=$((SECONDS + 30))
+    while ((SECONDS < deadline)); do
+        if ! kill -0 "$server_pid" 2>/dev/null; then
+            wait "$server_pid" 2>/dev/null || true
+            server_pid=""
+            grep -q "Address already in use" "$log" && return 2
+            echo "demo: SecantusDB exited during startup; its log:" >&2
+            cat "$log" >&2
+            return 1
+        fi
+        if grep -q "listening on 127.0.0.1:$port" "$log" &&
+            "$venv/bin/python" -c 'import sys, pymongo
+pymongo.MongoClient(sys.argv[1], serverSelectionTimeoutMS=5000).admin.command("hello")' \
+                "mongodb://127.0.0.1:$port/" >/dev/null 2>&1; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "demo: SecantusDB did not answer within 30 s; its log:" >&2
+    cat "$log" >&2
+    return 1
+}
+
+PORT=""
+for _ in 1 2 3 4 5; do
+    candidate="$(free_port)"
+    status=0
+    start_server "$candidate" || status=$?
+    if [[ $status -eq 0 ]]; then
+        PORT=$candidate
+        break
+    fi
+    [[ $status -eq 2 ]] || exit 1
+done
+[[ -n "$PORT" ]] || die "SecantusDB could not bind a free loopback port after five tries"
+
+URL="mongodb://127.0.0.1:$PORT/shop"
+echo "SecantusDB is listening on 127.0.0.1:$PORT (demo database: $URL)"
+demo_steps
+printf '\ndemo: all %d steps passed\n' "$step_number"
