@@ -75,6 +75,10 @@ pub(crate) struct Global {
     /// Rewrite `retryWrites` in the URL (false for DocumentDB).
     #[arg(long, global = true)]
     pub(crate) mongodb_retry_writes: Option<String>,
+    /// Run changesets made only of document writes in one transaction with their history row,
+    /// when the server supports transactions [default: true].
+    #[arg(long, global = true)]
+    pub(crate) mongodb_transactions: Option<String>,
     /// Missing `${property}` handling: PRESERVE, EMPTY or ERROR [default: PRESERVE].
     #[arg(long, global = true, alias = "missingPropertyMode")]
     pub(crate) missing_property_mode: Option<String>,

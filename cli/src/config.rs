@@ -167,6 +167,7 @@ fn cli_values(g: &Global) -> Vec<(&'static str, &Option<String>)> {
             &g.mongodb_adjust_tracking_tables_on_startup,
         ),
         ("mongodb-retry-writes", &g.mongodb_retry_writes),
+        ("mongodb-transactions", &g.mongodb_transactions),
         ("missing-property-mode", &g.missing_property_mode),
         ("liquibase-version", &g.liquibase_version),
     ]

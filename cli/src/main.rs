@@ -337,11 +337,13 @@ fn settings(config: &Config) -> Result<Settings> {
         .get("liquibase-version")
         .unwrap_or(engine::LIQUIBASE_VERSION)
         .to_owned();
+    let transactions = config.flag("mongodb-transactions")?.unwrap_or(true);
     Ok(Settings {
         tracking,
         lock,
         filter,
         liquibase_version,
+        transactions,
     })
 }
 

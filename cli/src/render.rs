@@ -25,6 +25,13 @@ impl Listener for Render {
         match event {
             Event::WaitingForLock => eprintln!("Waiting for changelog lock...."),
             Event::Running(id) => eprintln!("Running Changeset: {id}"),
+            Event::Recorded {
+                id,
+                in_transaction: true,
+                ..
+            } => {
+                eprintln!("Committed Changeset: {id} and its history row in one transaction");
+            }
             Event::Recorded { .. } => {}
             Event::PreconditionSkipped { id, message } => {
                 eprintln!(
@@ -105,6 +112,7 @@ impl Render {
                     "deploymentId": report.deployment_id,
                     "recorded": recorded,
                     "preconditionSkipped": skipped,
+                    "inTransaction": report.in_transaction.iter().map(ToString::to_string).collect::<Vec<_>>(),
                     "previouslyRun": report.previously_run,
                     "filtered": filtered,
                     "rowsAffected": report.rows_affected,

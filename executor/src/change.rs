@@ -223,7 +223,10 @@ impl Change {
     pub fn is_lbmongo_extension(&self) -> bool {
         matches!(
             self,
-            Change::UpdateOne(_) | Change::UpdateMany(_) | Change::DeleteOne(_) | Change::DeleteMany(_)
+            Change::UpdateOne(_)
+                | Change::UpdateMany(_)
+                | Change::DeleteOne(_)
+                | Change::DeleteMany(_)
         )
     }
 

@@ -58,9 +58,10 @@ impl Change {
     /// `empty`) or run as a mongosh script (`mongo`, `mongoFile`).
     pub fn to_command(&self) -> Option<Command> {
         let command = match self {
-            Change::CreateCollection(c) => {
-                Command::url(merged(doc! { "create": &c.collection_name }, c.options.as_ref()))
-            }
+            Change::CreateCollection(c) => Command::url(merged(
+                doc! { "create": &c.collection_name },
+                c.options.as_ref(),
+            )),
             Change::DropCollection(c) => Command::url(doc! { "drop": &c.collection_name }),
             Change::CreateIndex(c) => {
                 // As CreateIndexStatement: the options go into the index spec, after `key`.
@@ -75,15 +76,23 @@ impl Change {
                 c.options.as_ref(),
             )),
             Change::InsertMany(c) => {
-                let documents: Vec<Bson> =
-                    c.documents.docs.iter().cloned().map(Bson::Document).collect();
+                let documents: Vec<Bson> = c
+                    .documents
+                    .docs
+                    .iter()
+                    .cloned()
+                    .map(Bson::Document)
+                    .collect();
                 Command::url(merged(
                     doc! { "insert": &c.collection_name, "documents": documents },
                     c.options.as_ref(),
                 ))
             }
             Change::RunCommand(c) => Command::url(c.command.doc.clone()),
-            Change::AdminCommand(c) => Command { db: Db::Admin, body: c.command.doc.clone() },
+            Change::AdminCommand(c) => Command {
+                db: Db::Admin,
+                body: c.command.doc.clone(),
+            },
             Change::UpdateOne(u) => update_command(u, false),
             Change::UpdateMany(u) => update_command(u, true),
             Change::DeleteOne(d) => delete_command(d, 1),
@@ -110,7 +119,9 @@ impl Change {
                     Some(name) => Bson::String(name.to_owned()),
                     None => Bson::Document(c.keys.doc.clone()),
                 };
-                Some(Command::url(doc! { "dropIndexes": &c.collection_name, "index": index }))
+                Some(Command::url(
+                    doc! { "dropIndexes": &c.collection_name, "index": index },
+                ))
             }
             _ => None,
         }
@@ -138,8 +149,11 @@ fn split_options(options: Option<&Json>) -> (Document, Document) {
     let mut top = Document::new();
     if let Some(options) = options {
         for (key, value) in &options.doc {
-            let target =
-                if STATEMENT_OPTIONS.contains(&key.as_str()) { &mut statement } else { &mut top };
+            let target = if STATEMENT_OPTIONS.contains(&key.as_str()) {
+                &mut statement
+            } else {
+                &mut top
+            };
             target.insert(key.clone(), value.clone());
         }
     }
@@ -219,7 +233,11 @@ pub fn error_code(error: &mongodb::error::Error) -> Option<i32> {
         ErrorKind::Command(c) => Some(c.code),
         ErrorKind::Write(WriteFailure::WriteError(w)) => Some(w.code),
         ErrorKind::Write(WriteFailure::WriteConcernError(w)) => Some(w.code),
-        ErrorKind::InsertMany(m) => m.write_errors.as_ref().and_then(|e| e.first()).map(|e| e.code),
+        ErrorKind::InsertMany(m) => m
+            .write_errors
+            .as_ref()
+            .and_then(|e| e.first())
+            .map(|e| e.code),
         _ => None,
     }
 }
@@ -238,7 +256,10 @@ mod tests {
     };
 
     fn json(text: &str) -> Json {
-        Json { text: text.to_owned(), doc: crate::json::parse_document(text).expect("valid json") }
+        Json {
+            text: text.to_owned(),
+            doc: crate::json::parse_document(text).expect("valid json"),
+        }
     }
 
     #[test]
@@ -249,10 +270,15 @@ mod tests {
                     collection_name: "towns".into(),
                     options: Some(json("{capped: true, size: 1024, create: 'renamed'}")),
                 }),
-                Some((Db::Url, doc! { "create": "renamed", "capped": true, "size": 1024 })),
+                Some((
+                    Db::Url,
+                    doc! { "create": "renamed", "capped": true, "size": 1024 },
+                )),
             ),
             (
-                Change::DropCollection(DropCollection { collection_name: "towns".into() }),
+                Change::DropCollection(DropCollection {
+                    collection_name: "towns".into(),
+                }),
                 Some((Db::Url, doc! { "drop": "towns" })),
             ),
             (
@@ -269,7 +295,10 @@ mod tests {
                 )),
             ),
             (
-                Change::DropIndex(DropIndex { collection_name: "c".into(), keys: json("{a: 1}") }),
+                Change::DropIndex(DropIndex {
+                    collection_name: "c".into(),
+                    keys: json("{a: 1}"),
+                }),
                 Some((Db::Url, doc! { "dropIndexes": "c", "index": { "a": 1 } })),
             ),
             (
@@ -292,14 +321,21 @@ mod tests {
                     },
                     options: None,
                 }),
-                Some((Db::Url, doc! { "insert": "p", "documents": [{ "a": 1 }, { "a": 2 }] })),
+                Some((
+                    Db::Url,
+                    doc! { "insert": "p", "documents": [{ "a": 1 }, { "a": 2 }] },
+                )),
             ),
             (
-                Change::RunCommand(RunCommand { command: json("{ buildInfo: 1 }") }),
+                Change::RunCommand(RunCommand {
+                    command: json("{ buildInfo: 1 }"),
+                }),
                 Some((Db::Url, doc! { "buildInfo": 1 })),
             ),
             (
-                Change::AdminCommand(AdminCommand { command: json("{ buildInfo: 1 }") }),
+                Change::AdminCommand(AdminCommand {
+                    command: json("{ buildInfo: 1 }"),
+                }),
                 Some((Db::Admin, doc! { "buildInfo": 1 })),
             ),
             (
@@ -322,7 +358,10 @@ mod tests {
                     filter: json("{a: 1}"),
                     options: None,
                 }),
-                Some((Db::Url, doc! { "delete": "p", "deletes": [{ "q": { "a": 1 }, "limit": 1 }] })),
+                Some((
+                    Db::Url,
+                    doc! { "delete": "p", "deletes": [{ "q": { "a": 1 }, "limit": 1 }] },
+                )),
             ),
             (Change::TagDatabase(TagDatabase { tag: "v1".into() }), None),
             (Change::Empty, None),
@@ -340,7 +379,10 @@ mod tests {
             options: Some(json("{validationLevel: 'strict', create: 'b'}")),
         });
         let body = change.to_command().expect("a command").body;
-        assert_eq!(body.keys().collect::<Vec<_>>(), ["create", "validationLevel"]);
+        assert_eq!(
+            body.keys().collect::<Vec<_>>(),
+            ["create", "validationLevel"]
+        );
         assert_eq!(body.get_str("create"), Ok("b"));
     }
 
@@ -356,7 +398,10 @@ mod tests {
             keys: json("{a: 1}"),
             options: None,
         });
-        assert_eq!(named.inverse().map(|c| c.body), Some(doc! { "dropIndexes": "c", "index": "ix_a" }));
+        assert_eq!(
+            named.inverse().map(|c| c.body),
+            Some(doc! { "dropIndexes": "c", "index": "ix_a" })
+        );
         assert_eq!(
             unnamed.inverse().map(|c| c.body),
             Some(doc! { "dropIndexes": "c", "index": { "a": 1 } })
@@ -370,7 +415,11 @@ mod tests {
         assert!(check_response(doc! { "ok": 1 }).is_ok());
         let err = check_response(doc! { "ok": 1, "writeErrors": [{ "code": 11000 }] })
             .expect_err("write errors fail");
-        assert!(err.to_string().starts_with("Command failed. The full response is {"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("Command failed. The full response is {"),
+            "{err}"
+        );
         let err = check_response(doc! { "ok": 1, "writeConcernError": { "code": 64 } })
             .expect_err("write concern errors fail");
         assert!(err.to_string().contains("write concern error"), "{err}");

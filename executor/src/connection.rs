@@ -52,10 +52,15 @@ impl Connection {
         let url = effective_url(options)?;
         let display_url = mask(&url);
         let database = database_name(&url)?;
-        let mut client_options = ClientOptions::parse(&url).await.map_err(|e| Error::Config {
-            message: format!("invalid connection URL `{display_url}`: {}", mask(&e.to_string())),
-            hint: None,
-        })?;
+        let mut client_options = ClientOptions::parse(&url)
+            .await
+            .map_err(|e| Error::Config {
+                message: format!(
+                    "invalid connection URL `{display_url}`: {}",
+                    mask(&e.to_string())
+                ),
+                hint: None,
+            })?;
         // As liquibase-mongodb (OFF) sets `applicationName`, so server logs show the tool.
         client_options.app_name = Some(
             options
@@ -66,15 +71,29 @@ impl Connection {
         if let Some(timeout) = options.server_selection_timeout {
             client_options.server_selection_timeout = Some(timeout);
         }
-        let user = client_options.credential.as_ref().and_then(|c| c.username.clone());
+        let user = client_options
+            .credential
+            .as_ref()
+            .and_then(|c| c.username.clone());
         let client = Client::with_options(client_options)
             .map_err(|e| Error::Driver(mask(&e.to_string())))?;
         let hello = client
             .database("admin")
             .run_command(doc! { "hello": 1 })
             .await
-            .map_err(|e| Error::Driver(format!("cannot connect to {display_url}: {}", mask(&e.to_string()))))?;
-        Ok(Connection { client, database, display_url, user, distributed: is_distributed(&hello) })
+            .map_err(|e| {
+                Error::Driver(format!(
+                    "cannot connect to {display_url}: {}",
+                    mask(&e.to_string())
+                ))
+            })?;
+        Ok(Connection {
+            client,
+            database,
+            display_url,
+            user,
+            distributed: is_distributed(&hello),
+        })
     }
 
     /// Write concern for history and lock writes: majority on replica sets and sharded clusters,
@@ -97,9 +116,15 @@ impl Connection {
 
     /// The comma-joined host list of the URL (liquibase-mongodb `MongoConnection.getURL`).
     pub fn hosts(&self) -> String {
-        let after_scheme = self.display_url.split_once("://").map_or(self.display_url.as_str(), |(_, r)| r);
+        let after_scheme = self
+            .display_url
+            .split_once("://")
+            .map_or(self.display_url.as_str(), |(_, r)| r);
         let authority = after_scheme.split(['/', '?']).next().unwrap_or_default();
-        authority.rsplit_once('@').map_or(authority, |(_, hosts)| hosts).to_owned()
+        authority
+            .rsplit_once('@')
+            .map_or(authority, |(_, hosts)| hosts)
+            .to_owned()
     }
 }
 
@@ -136,7 +161,9 @@ pub fn effective_url(options: &ConnectionOptions) -> Result<String> {
 fn bad_url(url: &str) -> Error {
     Error::Config {
         message: format!("`{}` is not a MongoDB URL", mask(url)),
-        hint: Some("use `mongodb://host:port/database` or `mongodb+srv://host/database`".to_owned()),
+        hint: Some(
+            "use `mongodb://host:port/database` or `mongodb+srv://host/database`".to_owned(),
+        ),
     }
 }
 
@@ -144,7 +171,9 @@ fn bad_url(url: &str) -> Error {
 fn with_retry_writes(url: &str, retry: bool) -> String {
     if let Some(start) = url.find("retryWrites=") {
         let value_start = start + "retryWrites=".len();
-        let end = url[value_start..].find('&').map_or(url.len(), |i| value_start + i);
+        let end = url[value_start..]
+            .find('&')
+            .map_or(url.len(), |i| value_start + i);
         format!("{}{retry}{}", &url[..value_start], &url[end..])
     } else {
         let sep = if url.contains('?') { '&' } else { '?' };
@@ -241,7 +270,10 @@ mod tests {
     use super::*;
 
     fn opts(url: &str) -> ConnectionOptions {
-        ConnectionOptions { url: url.to_owned(), ..ConnectionOptions::default() }
+        ConnectionOptions {
+            url: url.to_owned(),
+            ..ConnectionOptions::default()
+        }
     }
 
     #[test]
@@ -249,7 +281,10 @@ mod tests {
         let cases = [
             ("mongodb://localhost:27017/shop", Some("shop")),
             ("mongodb://u:p@h1,h2/shop?replicaSet=rs", Some("shop")),
-            ("mongodb+srv://cluster.example/db1?retryWrites=true", Some("db1")),
+            (
+                "mongodb+srv://cluster.example/db1?retryWrites=true",
+                Some("db1"),
+            ),
             ("mongodb://localhost:27017", None),
             ("mongodb://localhost:27017/", None),
             ("mongodb://localhost:27017/?tls=true", None),
@@ -258,7 +293,10 @@ mod tests {
             assert_eq!(database_name(url).ok().as_deref(), expected, "{url}");
         }
         let err = database_name("mongodb://u:secret@h/").expect_err("no database");
-        assert_eq!(err.to_string(), "database not specified in URL `mongodb://u:*****@h/`");
+        assert_eq!(
+            err.to_string(),
+            "database not specified in URL `mongodb://u:*****@h/`"
+        );
     }
 
     #[test]
@@ -268,10 +306,22 @@ mod tests {
             password: Some("p@ss:w/rd".into()),
             ..opts("mongodb://h:1/db")
         };
-        assert_eq!(effective_url(&o).expect("valid"), "mongodb://lb+user:p%40ss%3Aw%2Frd@h:1/db");
-        let x509 = ConnectionOptions { username: Some("CN=me".into()), ..opts("mongodb://h/db") };
-        assert_eq!(effective_url(&x509).expect("valid"), "mongodb://CN%3Dme@h/db");
-        let no_user = ConnectionOptions { password: Some("x".into()), ..opts("mongodb://h/db") };
+        assert_eq!(
+            effective_url(&o).expect("valid"),
+            "mongodb://lb+user:p%40ss%3Aw%2Frd@h:1/db"
+        );
+        let x509 = ConnectionOptions {
+            username: Some("CN=me".into()),
+            ..opts("mongodb://h/db")
+        };
+        assert_eq!(
+            effective_url(&x509).expect("valid"),
+            "mongodb://CN%3Dme@h/db"
+        );
+        let no_user = ConnectionOptions {
+            password: Some("x".into()),
+            ..opts("mongodb://h/db")
+        };
         assert_eq!(effective_url(&no_user).expect("valid"), "mongodb://h/db");
     }
 
@@ -279,12 +329,27 @@ mod tests {
     fn retry_writes_is_rewritten_or_appended_only_when_set() {
         let cases = [
             ("mongodb://h/db", None, "mongodb://h/db"),
-            ("mongodb://h/db", Some(false), "mongodb://h/db?retryWrites=false"),
-            ("mongodb://h/db?w=1", Some(false), "mongodb://h/db?w=1&retryWrites=false"),
-            ("mongodb://h/db?retryWrites=true&w=1", Some(false), "mongodb://h/db?retryWrites=false&w=1"),
+            (
+                "mongodb://h/db",
+                Some(false),
+                "mongodb://h/db?retryWrites=false",
+            ),
+            (
+                "mongodb://h/db?w=1",
+                Some(false),
+                "mongodb://h/db?w=1&retryWrites=false",
+            ),
+            (
+                "mongodb://h/db?retryWrites=true&w=1",
+                Some(false),
+                "mongodb://h/db?retryWrites=false&w=1",
+            ),
         ];
         for (url, retry, expected) in cases {
-            let o = ConnectionOptions { retry_writes: retry, ..opts(url) };
+            let o = ConnectionOptions {
+                retry_writes: retry,
+                ..opts(url)
+            };
             assert_eq!(effective_url(&o).expect("valid"), expected);
         }
     }
@@ -293,7 +358,10 @@ mod tests {
     fn passwords_are_masked_everywhere_in_a_text() {
         let cases = [
             ("mongodb://u:secret@h/db", "mongodb://u:*****@h/db"),
-            ("error at mongodb+srv://a:b@c/d and mongodb://x:y@z", "error at mongodb+srv://a:*****@c/d and mongodb://x:*****@z"),
+            (
+                "error at mongodb+srv://a:b@c/d and mongodb://x:y@z",
+                "error at mongodb+srv://a:*****@c/d and mongodb://x:*****@z",
+            ),
             ("mongodb://onlyuser@h/db", "mongodb://onlyuser@h/db"),
             ("no url here", "no url here"),
             ("mongodb://u:p@ss@h/db", "mongodb://u:*****@h/db"),

@@ -178,7 +178,11 @@ impl fmt::Display for ChecksumList<'_> {
             if i > 0 {
                 writeln!(f)?;
             }
-            write!(f, "          {} was: {} but is now: {}", m.id, m.stored, m.actual)?;
+            write!(
+                f,
+                "          {} was: {} but is now: {}",
+                m.id, m.stored, m.actual
+            )?;
         }
         Ok(())
     }

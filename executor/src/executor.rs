@@ -15,7 +15,9 @@ use crate::error::{Error, Result};
 use crate::expression::{dbms_matches, history_contexts, history_labels};
 use crate::history::{ExecType, History, NewRow, RanChangeSet, TrackingOptions, deployment_id};
 use crate::lock::{Lock, LockOptions};
-use crate::plan::{Filter, Goal, Plan, RollbackTarget, Step, Undo, UndoAction, plan, plan_rollback};
+use crate::plan::{
+    Filter, Goal, Plan, RollbackTarget, Step, Undo, UndoAction, plan, plan_rollback,
+};
 
 /// Something worth telling the user while a command runs. The engine never prints; the CLI and
 /// the JNI bridge decide how to show these.
@@ -31,6 +33,8 @@ pub enum Event {
         id: ChangeSetId,
         /// How it was recorded.
         exec_type: ExecType,
+        /// Whether its changes and its history row were committed in one transaction.
+        in_transaction: bool,
     },
     /// A changeset was skipped by an `onFail`/`onError` `CONTINUE` precondition.
     PreconditionSkipped {
@@ -80,6 +84,9 @@ pub struct Settings {
     /// The value of the history `liquibase` field: the Liquibase version whose behaviour we
     /// follow (default `4.33.0`).
     pub liquibase_version: String,
+    /// Run transaction-safe changesets together with their history row in one transaction when
+    /// the server supports transactions (default true; liquibase-mongodb#615).
+    pub transactions: bool,
 }
 
 impl Default for Settings {
@@ -87,8 +94,12 @@ impl Default for Settings {
         Self {
             tracking: TrackingOptions::default(),
             lock: LockOptions::default(),
-            filter: Filter { database_short_name: "mongodb".to_owned(), ..Filter::default() },
+            filter: Filter {
+                database_short_name: "mongodb".to_owned(),
+                ..Filter::default()
+            },
             liquibase_version: LIQUIBASE_VERSION.to_owned(),
+            transactions: true,
         }
     }
 }
@@ -101,6 +112,8 @@ pub const LIQUIBASE_VERSION: &str = "4.33.0";
 pub struct UpdateReport {
     /// Changesets that ran or were recorded, in order, with their exec type.
     pub recorded: Vec<(ChangeSetId, ExecType)>,
+    /// Changesets whose changes and history row were committed in one transaction.
+    pub in_transaction: Vec<ChangeSetId>,
     /// Changesets skipped by a `CONTINUE` precondition (evaluated again next time).
     pub precondition_skipped: Vec<ChangeSetId>,
     /// Changesets that had run before.
@@ -122,21 +135,34 @@ struct Recorder<'c> {
 }
 
 impl Recorder<'_> {
-    async fn record(&mut self, cs: &ChangeSet, checksum: &CheckSum, exec_type: ExecType) -> Result<()> {
-        let row = NewRow {
-            id: cs.id.clone(),
-            checksum: Some(checksum.clone()),
-            date_executed: DateTime::now(),
-            tag: change_set_tag(cs),
+    /// The history row for `cs`, taking the next `orderExecuted`.
+    fn next_row(&mut self, cs: &ChangeSet, checksum: &CheckSum, exec_type: ExecType) -> NewRow {
+        let row = new_row(
+            cs,
+            checksum,
             exec_type,
-            description: change_set_description(cs),
-            comments: cs.comment.clone(),
-            contexts: history_contexts(&cs.contexts, &cs.inherited_contexts),
-            labels: history_labels(&cs.labels, &cs.inherited_labels),
-            deployment_id: self.deployment_id.clone(),
-            order_executed: self.next_order,
-            liquibase: self.liquibase.clone(),
-        };
+            &self.deployment_id,
+            self.next_order,
+            &self.liquibase,
+        );
+        self.next_order += 1;
+        row
+    }
+
+    async fn record(
+        &mut self,
+        cs: &ChangeSet,
+        checksum: &CheckSum,
+        exec_type: ExecType,
+    ) -> Result<()> {
+        let row = new_row(
+            cs,
+            checksum,
+            exec_type,
+            &self.deployment_id,
+            self.next_order,
+            &self.liquibase,
+        );
         if exec_type == ExecType::Reran {
             self.history.update_reran(&row).await?;
         } else {
@@ -161,7 +187,12 @@ pub fn change_set_description(cs: &ChangeSet) -> String {
     if cs.changes.is_empty() {
         return "empty".to_owned();
     }
-    let text = cs.changes.iter().map(Change::description).collect::<Vec<_>>().join("; ");
+    let text = cs
+        .changes
+        .iter()
+        .map(Change::description)
+        .collect::<Vec<_>>()
+        .join("; ");
     if text.chars().count() > 255 {
         let cut: String = text.chars().take(252).collect();
         format!("{cut}...")
@@ -218,7 +249,41 @@ pub async fn update(
             };
             let cs = &changelog.change_sets[index];
             listener.on(&Event::Running(cs.id.clone()));
-            let exec_type = match check_change_set_preconditions(connection, cs, &ran, listener).await? {
+            let verdict = check_change_set_preconditions(connection, cs, &ran, listener).await?;
+            if matches!(verdict, Verdict::Run) && transactional(connection, settings, cs) {
+                // The changes and their history row commit together or not at all.
+                let row = recorder.next_row(cs, checksum, exec_type);
+                match apply_in_transaction(connection, cs, &recorder.history, &row).await {
+                    Ok(rows) => {
+                        report.rows_affected += rows;
+                        listener.on(&Event::Recorded {
+                            id: cs.id.clone(),
+                            exec_type,
+                            in_transaction: true,
+                        });
+                        report.recorded.push((cs.id.clone(), exec_type));
+                        report.in_transaction.push(cs.id.clone());
+                        continue;
+                    }
+                    Err(e) if !cs.fail_on_error => {
+                        recorder.next_order -= 1;
+                        listener.on(&Event::Warning(format!(
+                            "changeset `{}` failed and failOnError is false: {e}",
+                            cs.id
+                        )));
+                        recorder.record(cs, checksum, ExecType::Failed).await?;
+                        listener.on(&Event::Recorded {
+                            id: cs.id.clone(),
+                            exec_type: ExecType::Failed,
+                            in_transaction: false,
+                        });
+                        report.recorded.push((cs.id.clone(), ExecType::Failed));
+                        continue;
+                    }
+                    Err(e) => return Err(change_set_failed(cs, e)),
+                }
+            }
+            let exec_type = match verdict {
                 Verdict::Run => match apply(connection, cs).await {
                     Ok(rows) => {
                         report.rows_affected += rows;
@@ -228,7 +293,10 @@ pub async fn update(
                     // `failOnError="false"` changeset is recorded as FAILED and the update goes
                     // on; that row then counts as ran.
                     Err(e) if !cs.fail_on_error => {
-                        listener.on(&Event::Warning(format!("changeset `{}` failed and failOnError is false: {e}", cs.id)));
+                        listener.on(&Event::Warning(format!(
+                            "changeset `{}` failed and failOnError is false: {e}",
+                            cs.id
+                        )));
                         ExecType::Failed
                     }
                     Err(e) => return Err(change_set_failed(cs, e)),
@@ -237,13 +305,20 @@ pub async fn update(
                 Verdict::Skip(message) => {
                     // Since core 4.32 a CONTINUE skip writes nothing, so the precondition is
                     // evaluated again next time (cores ≤ 4.31 recorded SKIPPED).
-                    listener.on(&Event::PreconditionSkipped { id: cs.id.clone(), message });
+                    listener.on(&Event::PreconditionSkipped {
+                        id: cs.id.clone(),
+                        message,
+                    });
                     report.precondition_skipped.push(cs.id.clone());
                     continue;
                 }
             };
             recorder.record(cs, checksum, exec_type).await?;
-            listener.on(&Event::Recorded { id: cs.id.clone(), exec_type });
+            listener.on(&Event::Recorded {
+                id: cs.id.clone(),
+                exec_type,
+                in_transaction: false,
+            });
             report.recorded.push((cs.id.clone(), exec_type));
         }
         Ok(report)
@@ -252,7 +327,10 @@ pub async fn update(
 }
 
 fn report_of(changelog: &ChangeLog, plan: &Plan, deployment_id: &str) -> UpdateReport {
-    let mut report = UpdateReport { deployment_id: deployment_id.to_owned(), ..UpdateReport::default() };
+    let mut report = UpdateReport {
+        deployment_id: deployment_id.to_owned(),
+        ..UpdateReport::default()
+    };
     for step in &plan.steps {
         if let Step::Skip { index, reason } = step {
             let id = changelog.change_sets[*index].id.clone();
@@ -266,13 +344,21 @@ fn report_of(changelog: &ChangeLog, plan: &Plan, deployment_id: &str) -> UpdateR
     report
 }
 
-async fn upgrade_checksums(history: &History<'_>, plan: &Plan, listener: &dyn Listener) -> Result<()> {
+async fn upgrade_checksums(
+    history: &History<'_>,
+    plan: &Plan,
+    listener: &dyn Listener,
+) -> Result<()> {
     for upgrade in &plan.checksum_upgrades {
         history.replace_checksum(&upgrade.id, &upgrade.to).await?;
         // As UpdateVisitor (4.28.0): an upgrade from an old version is announced; refilling a
         // value cleared by clear-checksums is silent.
         if let Some(from) = &upgrade.from {
-            listener.on(&Event::ChecksumUpgraded { id: upgrade.id.clone(), from: from.clone(), to: upgrade.to.clone() });
+            listener.on(&Event::ChecksumUpgraded {
+                id: upgrade.id.clone(),
+                from: from.clone(),
+                to: upgrade.to.clone(),
+            });
         }
     }
     Ok(())
@@ -285,7 +371,113 @@ fn change_set_failed(cs: &ChangeSet, e: Error) -> Error {
     } else {
         None
     };
-    Error::ChangeSetFailed { id: cs.id.clone(), message, hint }
+    Error::ChangeSetFailed {
+        id: cs.id.clone(),
+        message,
+        hint,
+    }
+}
+
+/// Whether a changeset runs in a transaction with its history row: the server supports
+/// transactions (a replica set or sharded cluster), the changeset keeps Liquibase's default
+/// `runInTransaction="true"`, and every change is a plain document write, which MongoDB allows
+/// inside a transaction. DDL (`create`, `createIndexes`, `collMod`, …) and arbitrary commands
+/// run as liquibase-mongodb runs them: one by one, then the history row.
+fn transactional(connection: &Connection, settings: &Settings, cs: &ChangeSet) -> bool {
+    settings.transactions
+        && connection.distributed
+        && cs.run_in_transaction
+        && cs.changes.iter().any(|c| c.to_command().is_some())
+        && cs.changes.iter().all(|c| {
+            matches!(
+                c,
+                Change::InsertOne(_)
+                    | Change::InsertMany(_)
+                    | Change::UpdateOne(_)
+                    | Change::UpdateMany(_)
+                    | Change::DeleteOne(_)
+                    | Change::DeleteMany(_)
+                    | Change::TagDatabase(_)
+                    | Change::Empty
+            )
+        })
+}
+
+/// Runs a changeset's changes and inserts (or, for a re-run, updates) its history row in one
+/// transaction; aborts on any failure, so a crash can never leave it half-applied.
+async fn apply_in_transaction(
+    connection: &Connection,
+    cs: &ChangeSet,
+    history: &History<'_>,
+    row: &NewRow,
+) -> Result<i64> {
+    let driver = |e: mongodb::error::Error| Error::Driver(crate::connection::mask(&e.to_string()));
+    let mut session = connection.client.start_session().await.map_err(driver)?;
+    session
+        .start_transaction()
+        .write_concern(mongodb::options::WriteConcern::majority())
+        .await
+        .map_err(driver)?;
+    let mut rows = 0;
+    let mut outcome: Result<()> = Ok(());
+    for command in cs.changes.iter().filter_map(Change::to_command) {
+        match execute_in(connection, &command, &mut session).await {
+            Ok(response) => rows += rows_affected(&response),
+            Err(e) => {
+                outcome = Err(e);
+                break;
+            }
+        }
+    }
+    if outcome.is_ok() {
+        let record = if row.exec_type == ExecType::Reran {
+            history.update_reran_body(row)
+        } else {
+            history.insert_body(row)
+        };
+        let command = crate::command::Command::url(record);
+        outcome = execute_in(connection, &command, &mut session)
+            .await
+            .map(drop);
+    }
+    match outcome {
+        Ok(()) => {
+            let mut commit = session.commit_transaction().await;
+            // The driver's advice for an unknown commit result is to retry the commit.
+            if commit
+                .as_ref()
+                .is_err_and(|e| e.contains_label(mongodb::error::UNKNOWN_TRANSACTION_COMMIT_RESULT))
+            {
+                commit = session.commit_transaction().await;
+            }
+            commit.map_err(driver)?;
+            Ok(rows)
+        }
+        Err(e) => {
+            // Aborting can only fail if the server is gone, and then the transaction is too.
+            let _ = session.abort_transaction().await;
+            Err(e)
+        }
+    }
+}
+
+async fn execute_in(
+    connection: &Connection,
+    command: &crate::command::Command,
+    session: &mut mongodb::ClientSession,
+) -> Result<mongodb::bson::Document> {
+    let db = match command.db {
+        crate::command::Db::Url => connection.database.as_str(),
+        crate::command::Db::Admin => "admin",
+    };
+    let response = connection
+        .client
+        .database(db)
+        .run_command(command.body.clone())
+        .session(session)
+        .await
+        .map_err(|e| Error::Driver(crate::connection::mask(&e.to_string())))?;
+    crate::command::check_response(response)
 }
 
 /// Runs every change of a changeset; returns the rows affected.
@@ -339,7 +531,10 @@ async fn check_change_set_preconditions(
     };
     Ok(match on {
         OnFail::Halt => {
-            return Err(Error::PreconditionFailed { id: cs.id.to_string(), message: outcome });
+            return Err(Error::PreconditionFailed {
+                id: cs.id.to_string(),
+                message: outcome,
+            });
         }
         OnFail::Continue => Verdict::Skip(outcome),
         OnFail::MarkRan => Verdict::MarkRan,
@@ -360,15 +555,19 @@ async fn check_changelog_preconditions(
     listener: &dyn Listener,
 ) -> Result<()> {
     for pre in &changelog.preconditions {
-        let failure = match evaluate_all(connection, &pre.checks, &changelog.physical_path, ran).await {
-            Ok(None) => continue,
-            Ok(Some(f)) => (pre.on_fail_message.clone().unwrap_or(f), pre.on_fail),
-            Err(e) => (pre.on_error_message.clone().unwrap_or(e), pre.on_error),
-        };
+        let failure =
+            match evaluate_all(connection, &pre.checks, &changelog.physical_path, ran).await {
+                Ok(None) => continue,
+                Ok(Some(f)) => (pre.on_fail_message.clone().unwrap_or(f), pre.on_fail),
+                Err(e) => (pre.on_error_message.clone().unwrap_or(e), pre.on_error),
+            };
         match failure {
             (message, OnFail::Warn) => listener.on(&Event::Warning(message)),
             (message, _) => {
-                return Err(Error::PreconditionFailed { id: changelog.physical_path.clone(), message });
+                return Err(Error::PreconditionFailed {
+                    id: changelog.physical_path.clone(),
+                    message,
+                });
             }
         }
     }
@@ -400,7 +599,12 @@ async fn evaluate(
     let count = |collection: &str, filter: Option<&crate::change::Json>| {
         let collection = db.collection::<mongodb::bson::Document>(collection);
         let filter = filter.map(|f| f.doc.clone()).unwrap_or_default();
-        async move { collection.count_documents(filter).await.map_err(|e| crate::connection::mask(&e.to_string())) }
+        async move {
+            collection
+                .count_documents(filter)
+                .await
+                .map_err(|e| crate::connection::mask(&e.to_string()))
+        }
     };
     Ok(match check {
         Precondition::And(all) => evaluate_all(connection, all, path, ran).await?,
@@ -416,7 +620,10 @@ async fn evaluate(
         }
         Precondition::Not(nested) => {
             for c in nested {
-                if Box::pin(evaluate(connection, c, path, ran)).await?.is_none() {
+                if Box::pin(evaluate(connection, c, path, ran))
+                    .await?
+                    .is_none()
+                {
                     return Ok(Some("Not precondition failed".to_owned()));
                 }
             }
@@ -428,11 +635,18 @@ async fn evaluate(
                 .map_err(|e| e.to_string())?;
             (!exists).then(|| format!("Collection {collection_name} does not exist"))
         }
-        Precondition::DocumentExists { collection_name, filter } => {
+        Precondition::DocumentExists {
+            collection_name,
+            filter,
+        } => {
             let n = count(collection_name, filter.as_ref()).await?;
             (n == 0).then(|| format!("Document does not exist in collection {collection_name}"))
         }
-        Precondition::ExpectedDocumentCount { collection_name, filter, expected_count } => {
+        Precondition::ExpectedDocumentCount {
+            collection_name,
+            filter,
+            expected_count,
+        } => {
             let n = count(collection_name, filter.as_ref()).await?;
             (i64::try_from(n).ok() != Some(*expected_count)).then(|| {
                 format!(
@@ -440,11 +654,19 @@ async fn evaluate(
                 )
             })
         }
-        Precondition::IndexExists { collection_name, keys, index_name } => {
+        Precondition::IndexExists {
+            collection_name,
+            keys,
+            index_name,
+        } => {
             let indexes = list_indexes(connection, collection_name).await?;
             let found = indexes.iter().any(|ix| {
-                let key_ok = keys.as_ref().is_none_or(|k| ix.get_document("key").is_ok_and(|d| *d == k.doc));
-                let name_ok = index_name.as_ref().is_none_or(|n| ix.get_str("name").is_ok_and(|x| x == n));
+                let key_ok = keys
+                    .as_ref()
+                    .is_none_or(|k| ix.get_document("key").is_ok_and(|d| *d == k.doc));
+                let name_ok = index_name
+                    .as_ref()
+                    .is_none_or(|n| ix.get_str("name").is_ok_and(|x| x == n));
                 key_ok && name_ok
             });
             (!found).then(|| {
@@ -457,12 +679,18 @@ async fn evaluate(
         }
         Precondition::ChangeSetExecuted(r) => {
             let file = r.path.as_deref().unwrap_or(path);
-            let found = ran.iter().any(|x| x.id.id == r.id && x.id.author == r.author && x.id.path == file);
-            (!found).then(|| format!("Changeset {file}::{}::{} has not been executed", r.id, r.author))
+            let found = ran
+                .iter()
+                .any(|x| x.id.id == r.id && x.id.author == r.author && x.id.path == file);
+            (!found).then(|| {
+                format!(
+                    "Changeset {file}::{}::{} has not been executed",
+                    r.id, r.author
+                )
+            })
         }
-        Precondition::Dbms { type_ } => {
-            (!dbms_matches(Some(type_), "mongodb")).then(|| format!("DBMS Precondition failed: expected {type_}, got mongodb"))
-        }
+        Precondition::Dbms { type_ } => (!dbms_matches(Some(type_), "mongodb"))
+            .then(|| format!("DBMS Precondition failed: expected {type_}, got mongodb")),
     })
 }
 
@@ -526,7 +754,11 @@ async fn undo_one(connection: &Connection, changelog: &ChangeLog, u: &Undo) -> R
             UndoAction::Command(c) => {
                 execute(&connection.client, &connection.database, c)
                     .await
-                    .map_err(|e| Error::ChangeSetFailed { id: cs.id.clone(), message: format!("rollback failed: {e}"), hint: None })?;
+                    .map_err(|e| Error::ChangeSetFailed {
+                        id: cs.id.clone(),
+                        message: format!("rollback failed: {e}"),
+                        hint: None,
+                    })?;
             }
             UndoAction::Script(change) => {
                 return Err(Error::Mongosh(format!(
@@ -575,7 +807,12 @@ pub async fn changelog_sync(
 
 /// `tag`: tags the newest row, inserting Liquibase's placeholder row first on an empty history
 /// (`MongoHistoryService.tag`: id = epoch millis, author `liquibase`, file `liquibase-internal`).
-pub async fn tag(connection: &Connection, settings: &Settings, tag: &str, listener: &dyn Listener) -> Result<()> {
+pub async fn tag(
+    connection: &Connection,
+    settings: &Settings,
+    tag: &str,
+    listener: &dyn Listener,
+) -> Result<()> {
     locked(connection, settings, listener, async || {
         let history = History::new(connection, settings.tracking.clone());
         history.ensure().await?;
@@ -609,7 +846,11 @@ pub async fn tag(connection: &Connection, settings: &Settings, tag: &str, listen
 }
 
 /// `clear-checksums`.
-pub async fn clear_checksums(connection: &Connection, settings: &Settings, listener: &dyn Listener) -> Result<()> {
+pub async fn clear_checksums(
+    connection: &Connection,
+    settings: &Settings,
+    listener: &dyn Listener,
+) -> Result<()> {
     locked(connection, settings, listener, async || {
         let history = History::new(connection, settings.tracking.clone());
         history.ensure().await?;
@@ -619,13 +860,19 @@ pub async fn clear_checksums(connection: &Connection, settings: &Settings, liste
 }
 
 /// Reads the history without writing anything (`status`, `history`, `validate`).
-pub async fn read_history(connection: &Connection, settings: &Settings) -> Result<Vec<RanChangeSet>> {
-    History::new(connection, settings.tracking.clone()).ran_change_sets().await
+pub async fn read_history(
+    connection: &Connection,
+    settings: &Settings,
+) -> Result<Vec<RanChangeSet>> {
+    History::new(connection, settings.tracking.clone())
+        .ran_change_sets()
+        .await
 }
 
 /// Changesets of the history that are not in the changelog (`unexpected-changesets`).
 pub fn unexpected<'a>(changelog: &ChangeLog, ran: &'a [RanChangeSet]) -> Vec<&'a RanChangeSet> {
-    let known: std::collections::HashSet<&ChangeSetId> = changelog.change_sets.iter().map(|cs| &cs.id).collect();
+    let known: std::collections::HashSet<&ChangeSetId> =
+        changelog.change_sets.iter().map(|cs| &cs.id).collect();
     ran.iter().filter(|r| !known.contains(&r.id)).collect()
 }
 
@@ -691,12 +938,20 @@ pub async fn update_sql(
     let mut out = setup_preview(connection, settings).await?;
     let locked_by = crate::lock::locked_by(settings.lock.host_description.as_deref());
     let lock = &settings.tracking.lock_collection;
-    out.push(Preview::Command(crate::command::Command::url(crate::lock::acquire_command(lock, &locked_by))));
+    out.push(Preview::Command(crate::command::Command::url(
+        crate::lock::acquire_command(lock, &locked_by),
+    )));
     for upgrade in &plan.checksum_upgrades {
-        out.push(Preview::Command(crate::command::Command::url(history.replace_checksum_command(&upgrade.id, &upgrade.to))));
+        out.push(Preview::Command(crate::command::Command::url(
+            history.replace_checksum_command(&upgrade.id, &upgrade.to),
+        )));
     }
     let deployment = deployment_id(DateTime::now());
-    let mut order = if ran.is_empty() { 1 } else { history.max_order_executed().await? + 1 };
+    let mut order = if ran.is_empty() {
+        1
+    } else {
+        history.max_order_executed().await? + 1
+    };
     for step in plan.pending() {
         let (index, checksum, exec_type) = match step {
             Step::Run { index, checksum } => (*index, checksum, ExecType::Executed),
@@ -705,15 +960,26 @@ pub async fn update_sql(
         };
         let cs = &changelog.change_sets[index];
         out.extend(forward_preview(cs));
-        let row = new_row(cs, checksum, exec_type, &deployment, order, &settings.liquibase_version);
+        let row = new_row(
+            cs,
+            checksum,
+            exec_type,
+            &deployment,
+            order,
+            &settings.liquibase_version,
+        );
         order += 1;
-        out.push(Preview::Command(crate::command::Command::url(if exec_type == ExecType::Reran {
-            history.update_reran_command(&row)
-        } else {
-            history.insert_command(&row)
-        })));
+        out.push(Preview::Command(crate::command::Command::url(
+            if exec_type == ExecType::Reran {
+                history.update_reran_command(&row)
+            } else {
+                history.insert_command(&row)
+            },
+        )));
     }
-    out.push(Preview::Command(crate::command::Command::url(crate::lock::release_command(lock, &locked_by))));
+    out.push(Preview::Command(crate::command::Command::url(
+        crate::lock::release_command(lock, &locked_by),
+    )));
     Ok(out)
 }
 
@@ -721,8 +987,14 @@ fn forward_preview(cs: &ChangeSet) -> Vec<Preview> {
     cs.changes
         .iter()
         .filter_map(|c| match c {
-            Change::Mongo(m) => Some(Preview::Script { id: cs.id.clone(), script: m.mongo.clone() }),
-            Change::MongoFile(m) => Some(Preview::Script { id: cs.id.clone(), script: m.script.clone() }),
+            Change::Mongo(m) => Some(Preview::Script {
+                id: cs.id.clone(),
+                script: m.mongo.clone(),
+            }),
+            Change::MongoFile(m) => Some(Preview::Script {
+                id: cs.id.clone(),
+                script: m.script.clone(),
+            }),
             _ => c.to_command().map(Preview::Command),
         })
         .collect()
@@ -733,24 +1005,41 @@ async fn setup_preview(connection: &Connection, settings: &Settings) -> Result<V
     let mut out = Vec::new();
     let t = &settings.tracking;
     if !crate::history::collection_exists(connection, &t.lock_collection).await? {
-        out.push(Preview::Command(crate::command::Command::url(doc! { "create": &t.lock_collection })));
+        out.push(Preview::Command(crate::command::Command::url(
+            doc! { "create": &t.lock_collection },
+        )));
         if t.adjust && t.supports_validator {
-            out.push(Preview::Command(crate::command::Command::url(crate::lock::validator_command(&t.lock_collection))));
+            out.push(Preview::Command(crate::command::Command::url(
+                crate::lock::validator_command(&t.lock_collection),
+            )));
         }
     }
     if !crate::history::collection_exists(connection, &t.changelog_collection).await? {
-        out.push(Preview::Command(crate::command::Command::url(doc! { "create": &t.changelog_collection })));
+        out.push(Preview::Command(crate::command::Command::url(
+            doc! { "create": &t.changelog_collection },
+        )));
         if t.adjust {
-            out.push(Preview::Command(crate::command::Command::url(crate::history::unique_index_command(&t.changelog_collection))));
+            out.push(Preview::Command(crate::command::Command::url(
+                crate::history::unique_index_command(&t.changelog_collection),
+            )));
             if t.supports_validator {
-                out.push(Preview::Command(crate::command::Command::url(crate::history::validator_command(&t.changelog_collection))));
+                out.push(Preview::Command(crate::command::Command::url(
+                    crate::history::validator_command(&t.changelog_collection),
+                )));
             }
         }
     }
     Ok(out)
 }
 
-fn new_row(cs: &ChangeSet, checksum: &CheckSum, exec_type: ExecType, deployment: &str, order: i32, liquibase: &str) -> NewRow {
+fn new_row(
+    cs: &ChangeSet,
+    checksum: &CheckSum,
+    exec_type: ExecType,
+    deployment: &str,
+    order: i32,
+    liquibase: &str,
+) -> NewRow {
     NewRow {
         id: cs.id.clone(),
         checksum: Some(checksum.clone()),
@@ -781,12 +1070,18 @@ pub async fn rollback_sql(
     let locked_by = crate::lock::locked_by(settings.lock.host_description.as_deref());
     let lock = &settings.tracking.lock_collection;
     let mut out = setup_preview(connection, settings).await?;
-    out.push(Preview::Command(crate::command::Command::url(crate::lock::acquire_command(lock, &locked_by))));
+    out.push(Preview::Command(crate::command::Command::url(
+        crate::lock::acquire_command(lock, &locked_by),
+    )));
     for u in &undo {
         out.extend(undo_preview(changelog, u));
-        out.push(Preview::Command(crate::command::Command::url(history.remove_command(&u.id))));
+        out.push(Preview::Command(crate::command::Command::url(
+            history.remove_command(&u.id),
+        )));
     }
-    out.push(Preview::Command(crate::command::Command::url(crate::lock::release_command(lock, &locked_by))));
+    out.push(Preview::Command(crate::command::Command::url(
+        crate::lock::release_command(lock, &locked_by),
+    )));
     Ok(out)
 }
 
@@ -823,14 +1118,26 @@ pub async fn future_rollback_sql(
     for step in plan.pending().collect::<Vec<_>>().into_iter().rev() {
         let cs = &changelog.change_sets[step.index()];
         match crate::plan::undo_actions(changelog, cs) {
-            Ok(actions) => out.extend(undo_preview(changelog, &Undo { id: cs.id.clone(), index: step.index(), actions })),
-            Err(reason) => problems.push(format!("changeset `{}` has no rollback: {reason}", cs.id)),
+            Ok(actions) => out.extend(undo_preview(
+                changelog,
+                &Undo {
+                    id: cs.id.clone(),
+                    index: step.index(),
+                    actions,
+                },
+            )),
+            Err(reason) => {
+                problems.push(format!("changeset `{}` has no rollback: {reason}", cs.id))
+            }
         }
     }
     if problems.is_empty() {
         Ok(out)
     } else {
-        Err(Error::Config { message: problems.join("\n"), hint: Some("add a `<rollback>` block".to_owned()) })
+        Err(Error::Config {
+            message: problems.join("\n"),
+            hint: Some("add a `<rollback>` block".to_owned()),
+        })
     }
 }
 
@@ -845,12 +1152,21 @@ pub async fn update_testing_rollback(
     let first = update(connection, changelog, settings, &Goal::All, listener).await?;
     let count = first.recorded.len();
     if count > 0 {
-        rollback(connection, changelog, settings, &RollbackTarget::Count(count), listener).await?;
+        rollback(
+            connection,
+            changelog,
+            settings,
+            &RollbackTarget::Count(count),
+            listener,
+        )
+        .await?;
     }
     update(connection, changelog, settings, &Goal::All, listener).await
 }
 
 /// `tag-exists`.
 pub async fn tag_exists(connection: &Connection, settings: &Settings, tag: &str) -> Result<bool> {
-    History::new(connection, settings.tracking.clone()).tag_exists(tag).await
+    History::new(connection, settings.tracking.clone())
+        .tag_exists(tag)
+        .await
 }

@@ -206,7 +206,10 @@ pub struct History<'c> {
 impl<'c> History<'c> {
     /// The history of the connection's database.
     pub fn new(connection: &'c Connection, options: TrackingOptions) -> Self {
-        Self { connection, options }
+        Self {
+            connection,
+            options,
+        }
     }
 
     fn collection(&self) -> mongodb::Collection<Document> {
@@ -282,7 +285,10 @@ impl<'c> History<'c> {
     fn parse_row(&self, d: &Document) -> Result<RanChangeSet> {
         let bad = |field: &str| Error::Command {
             context: format!("cannot read `{}`", self.options.changelog_collection),
-            message: format!("row {} has an invalid `{field}`", crate::json::to_relaxed_json(d)),
+            message: format!(
+                "row {} has an invalid `{field}`",
+                crate::json::to_relaxed_json(d)
+            ),
         };
         let string = |field: &str| -> Result<Option<String>> {
             match d.get(field) {
@@ -336,12 +342,13 @@ impl<'c> History<'c> {
             .with_options(options)
             .await
             .map_err(|e| self.failure("cannot read", &e))?;
-        Ok(last.and_then(|d| match d.get("orderExecuted") {
-            Some(Bson::Int32(v)) => Some(*v),
-            Some(Bson::Int64(v)) => i32::try_from(*v).ok(),
-            _ => None,
-        })
-        .unwrap_or(0))
+        Ok(last
+            .and_then(|d| match d.get("orderExecuted") {
+                Some(Bson::Int32(v)) => Some(*v),
+                Some(Bson::Int64(v)) => i32::try_from(*v).ok(),
+                _ => None,
+            })
+            .unwrap_or(0))
     }
 
     /// Inserts a row through an `insert` command, as liquibase-mongodb's `InsertOneStatement`.
@@ -351,21 +358,29 @@ impl<'c> History<'c> {
 
     /// The command [`History::insert`] sends.
     pub fn insert_command(&self, row: &NewRow) -> Document {
-        self.with_write_concern(doc! {
-            "insert": &self.options.changelog_collection,
-            "documents": [row.to_document()],
-        })
+        self.with_write_concern(self.insert_body(row))
+    }
+
+    /// The insert without a write concern (inside a transaction the commit carries it).
+    pub fn insert_body(&self, row: &NewRow) -> Document {
+        doc! { "insert": &self.options.changelog_collection, "documents": [row.to_document()] }
     }
 
     /// Updates the row of a re-run changeset, as `MongoHistoryService.setExecType` for `RERAN`:
     /// only `dateExecuted`, `orderExecuted`, `md5sum`, `execType`, `deploymentId` and (when
     /// non-null) `tag` change.
     pub async fn update_reran(&self, row: &NewRow) -> Result<()> {
-        self.run(self.update_reran_command(row), "cannot update").await
+        self.run(self.update_reran_command(row), "cannot update")
+            .await
     }
 
     /// The command [`History::update_reran`] sends.
     pub fn update_reran_command(&self, row: &NewRow) -> Document {
+        self.with_write_concern(self.update_reran_body(row))
+    }
+
+    /// The re-run update without a write concern (for use inside a transaction).
+    pub fn update_reran_body(&self, row: &NewRow) -> Document {
         let mut set = doc! {
             "dateExecuted": row.date_executed,
             "orderExecuted": row.order_executed,
@@ -376,17 +391,25 @@ impl<'c> History<'c> {
         if let Some(tag) = &row.tag {
             set.insert("tag", tag);
         }
-        self.update_many_command(identity_filter(&row.id), doc! { "$set": set })
+        update_many_body(
+            &self.options.changelog_collection,
+            identity_filter(&row.id),
+            doc! { "$set": set },
+        )
     }
 
     /// Sets `md5sum` on a row (`replaceChecksum`: v8 upgrades and refilling cleared values).
     pub async fn replace_checksum(&self, id: &ChangeSetId, checksum: &CheckSum) -> Result<()> {
-        self.run(self.replace_checksum_command(id, checksum), "cannot update").await
+        self.run(self.replace_checksum_command(id, checksum), "cannot update")
+            .await
     }
 
     /// The command [`History::replace_checksum`] sends.
     pub fn replace_checksum_command(&self, id: &ChangeSetId, checksum: &CheckSum) -> Document {
-        self.update_many_command(identity_filter(id), doc! { "$set": { "md5sum": checksum.to_string() } })
+        self.update_many_command(
+            identity_filter(id),
+            doc! { "$set": { "md5sum": checksum.to_string() } },
+        )
     }
 
     /// `clear-checksums`: `md5sum` null on every row.
@@ -397,7 +420,8 @@ impl<'c> History<'c> {
 
     /// Removes a row (rollback), as `MongoHistoryService.removeFromHistory`.
     pub async fn remove(&self, id: &ChangeSetId) -> Result<()> {
-        self.run(self.remove_command(id), "cannot delete from").await
+        self.run(self.remove_command(id), "cannot delete from")
+            .await
     }
 
     /// The command [`History::remove`] sends.
@@ -437,14 +461,18 @@ impl<'c> History<'c> {
 
     /// Drops the collection (`drop-all`).
     pub async fn destroy(&self) -> Result<()> {
-        self.collection().drop().await.map_err(|e| self.failure("cannot drop", &e))
+        self.collection()
+            .drop()
+            .await
+            .map_err(|e| self.failure("cannot drop", &e))
     }
 
     fn update_many_command(&self, filter: Document, update: Document) -> Document {
-        self.with_write_concern(doc! {
-            "update": &self.options.changelog_collection,
-            "updates": [{ "q": filter, "u": update, "multi": true }],
-        })
+        self.with_write_concern(update_many_body(
+            &self.options.changelog_collection,
+            filter,
+            update,
+        ))
     }
 
     /// Majority write concern on replica sets and sharded clusters (see
@@ -473,6 +501,10 @@ impl<'c> History<'c> {
             message: e.to_string(),
         })
     }
+}
+
+fn update_many_body(collection: &str, filter: Document, update: Document) -> Document {
+    doc! { "update": collection, "updates": [{ "q": filter, "u": update, "multi": true }] }
 }
 
 /// The unique index `ui_<collection>` on `fileName, author, id`, as
@@ -585,7 +617,11 @@ mod tests {
     #[test]
     fn row_fields_are_in_liquibase_mongodb_order_with_explicit_nulls() {
         let row = NewRow {
-            id: ChangeSetId { path: "db/a.xml".into(), id: "1".into(), author: "me".into() },
+            id: ChangeSetId {
+                path: "db/a.xml".into(),
+                id: "1".into(),
+                author: "me".into(),
+            },
             checksum: CheckSum::parse("9:2a659bf380005d42308e0616959f69c1"),
             date_executed: DateTime::from_millis(1_700_000_000_123),
             tag: None,
@@ -603,8 +639,19 @@ mod tests {
         assert_eq!(
             keys,
             [
-                "fileName", "id", "author", "md5sum", "dateExecuted", "tag", "execType",
-                "description", "comments", "contexts", "labels", "deploymentId", "orderExecuted",
+                "fileName",
+                "id",
+                "author",
+                "md5sum",
+                "dateExecuted",
+                "tag",
+                "execType",
+                "description",
+                "comments",
+                "contexts",
+                "labels",
+                "deploymentId",
+                "orderExecuted",
                 "liquibase"
             ]
         );
@@ -615,7 +662,10 @@ mod tests {
 
     #[test]
     fn deployment_id_is_the_last_ten_digits_of_epoch_millis() {
-        assert_eq!(deployment_id(DateTime::from_millis(1_732_435_501_413)), "2435501413");
+        assert_eq!(
+            deployment_id(DateTime::from_millis(1_732_435_501_413)),
+            "2435501413"
+        );
         assert_eq!(deployment_id(DateTime::from_millis(42)), "0000000042");
     }
 
@@ -624,14 +674,26 @@ mod tests {
         // SAFETY of the assertion: only the shape, since the local time zone is the machine's.
         let d = DateTime::from_millis(1_795_504_614_000);
         let short = short_date(d);
-        assert!(short.contains("/26, ") && (short.ends_with(" AM") || short.ends_with(" PM")), "{short}");
+        assert!(
+            short.contains("/26, ") && (short.ends_with(" AM") || short.ends_with(" PM")),
+            "{short}"
+        );
         let medium = medium_date(d);
-        assert!(medium.starts_with("Nov ") && medium.contains(", 2026, "), "{medium}");
+        assert!(
+            medium.starts_with("Nov ") && medium.contains(", 2026, "),
+            "{medium}"
+        );
     }
 
     #[test]
     fn exec_types_round_trip() {
-        for t in [ExecType::Executed, ExecType::Reran, ExecType::MarkRan, ExecType::Failed, ExecType::Skipped] {
+        for t in [
+            ExecType::Executed,
+            ExecType::Reran,
+            ExecType::MarkRan,
+            ExecType::Failed,
+            ExecType::Skipped,
+        ] {
             assert_eq!(ExecType::parse(t.as_str()), Some(t));
         }
         assert_eq!(ExecType::parse("executed"), None);

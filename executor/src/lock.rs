@@ -79,7 +79,11 @@ impl<'c> Lock<'c> {
         let deadline = Instant::now() + options.wait;
         loop {
             if try_acquire(connection, &collection, &locked_by).await? {
-                return Ok(Lock { connection, collection, locked_by });
+                return Ok(Lock {
+                    connection,
+                    collection,
+                    locked_by,
+                });
             }
             if Instant::now() + options.poll > deadline {
                 break;
@@ -87,13 +91,18 @@ impl<'c> Lock<'c> {
             listener.on(&Event::WaitingForLock);
             tokio::time::sleep(options.poll).await;
         }
-        let holder = list(connection, &options.tracking).await?.into_iter().find(|l| l.locked);
+        let holder = list(connection, &options.tracking)
+            .await?
+            .into_iter()
+            .find(|l| l.locked);
         Err(Error::LockHeld {
             locked_by: holder
                 .as_ref()
                 .and_then(|h| h.locked_by.clone())
                 .unwrap_or_else(|| "UNKNOWN".to_owned()),
-            since: holder.and_then(|h| h.granted).map_or_else(String::new, crate::history::short_date),
+            since: holder
+                .and_then(|h| h.granted)
+                .map_or_else(String::new, crate::history::short_date),
         })
     }
 
@@ -101,8 +110,13 @@ impl<'c> Lock<'c> {
     /// fresh `lockGranted` as liquibase-mongodb's release does.
     pub async fn release(self) -> Result<()> {
         let filter = doc! { "_id": 1, "locked": true, "lockedBy": &self.locked_by };
-        let n = replace(self.connection, &self.collection, filter, lock_document(&self.locked_by, false))
-            .await?;
+        let n = replace(
+            self.connection,
+            &self.collection,
+            filter,
+            lock_document(&self.locked_by, false),
+        )
+        .await?;
         if n == 1 {
             Ok(())
         } else {
@@ -145,7 +159,11 @@ pub fn validator_command(collection: &str) -> Document {
 
 /// The conditional update that takes the lock (what `update-sql` shows for it).
 pub fn acquire_command(collection: &str, locked_by: &str) -> Document {
-    update_command(collection, doc! { "_id": 1, "locked": false }, lock_document(locked_by, true))
+    update_command(
+        collection,
+        doc! { "_id": 1, "locked": false },
+        lock_document(locked_by, true),
+    )
 }
 
 /// The conditional update that releases the lock.
@@ -193,7 +211,8 @@ async fn try_acquire(connection: &Connection, collection: &str, locked_by: &str)
     if exists == 0 {
         // Create the document already locked; a duplicate key means another process created it
         // first, and the conditional update below decides who holds it.
-        let mut command = doc! { "insert": collection, "documents": [lock_document(locked_by, true)] };
+        let mut command =
+            doc! { "insert": collection, "documents": [lock_document(locked_by, true)] };
         if connection.distributed {
             command.insert("writeConcern", doc! { "w": "majority" });
         }
@@ -208,12 +227,19 @@ async fn try_acquire(connection: &Connection, collection: &str, locked_by: &str)
             Err(e) => return Err(failure(collection, "cannot create the lock in", &e)),
         }
     }
-    let n = replace(connection, collection, doc! { "_id": 1, "locked": false }, lock_document(locked_by, true))
-        .await?;
+    let n = replace(
+        connection,
+        collection,
+        doc! { "_id": 1, "locked": false },
+        lock_document(locked_by, true),
+    )
+    .await?;
     match n {
         0 => Ok(false),
         1 => Ok(true),
-        n => Err(Error::Lock(format!("{n} lock documents were updated instead of 1"))),
+        n => Err(Error::Lock(format!(
+            "{n} lock documents were updated instead of 1"
+        ))),
     }
 }
 
@@ -223,7 +249,9 @@ fn inserted(response: &Document) -> bool {
 
 fn duplicate_key(response: &Document) -> bool {
     response.get_array("writeErrors").is_ok_and(|errors| {
-        errors.iter().any(|e| matches!(e, Bson::Document(d) if d.get_i32("code") == Ok(11000)))
+        errors
+            .iter()
+            .any(|e| matches!(e, Bson::Document(d) if d.get_i32("code") == Ok(11000)))
     })
 }
 
@@ -244,7 +272,8 @@ async fn replace(
         .run_command(command)
         .await
         .map_err(|e| failure(collection, "cannot update", &e))?;
-    let response = crate::command::check_response(response).map_err(|e| Error::Lock(e.to_string()))?;
+    let response =
+        crate::command::check_response(response).map_err(|e| Error::Lock(e.to_string()))?;
     Ok(match response.get("n") {
         Some(Bson::Int32(n)) => i64::from(*n),
         Some(Bson::Int64(n)) => *n,
@@ -292,7 +321,13 @@ pub async fn force_release(connection: &Connection, options: &LockOptions) -> Re
     ensure(connection, &options.tracking).await?;
     let collection = &options.tracking.lock_collection;
     let me = locked_by(options.host_description.as_deref());
-    let n = replace(connection, collection, doc! { "_id": 1 }, lock_document(&me, false)).await?;
+    let n = replace(
+        connection,
+        collection,
+        doc! { "_id": 1 },
+        lock_document(&me, false),
+    )
+    .await?;
     if n == 0 {
         // As the extension's release on an empty collection: create the unlocked document.
         let mut command = doc! { "insert": collection, "documents": [lock_document(&me, false)] };
@@ -334,7 +369,10 @@ fn failure(collection: &str, what: &str, e: &mongodb::error::Error) -> Error {
 /// `lockedBy` as Liquibase builds it (`StandardLockService` / `NetUtil`, 4.28.0):
 /// `<host name>[#<hostDescription>] (<host address>)`.
 pub fn locked_by(host_description: Option<&str>) -> String {
-    let host = hostname::get().map_or_else(|_| "unknown".to_owned(), |h| h.to_string_lossy().into_owned());
+    let host = hostname::get().map_or_else(
+        |_| "unknown".to_owned(),
+        |h| h.to_string_lossy().into_owned(),
+    );
     let address = host_address(&host);
     match host_description {
         Some(d) if !d.is_empty() => format!("{host}#{d} ({address})"),
@@ -346,11 +384,13 @@ pub fn locked_by(host_description: Option<&str>) -> String {
 /// address the host name resolves to, else the loopback address.
 fn host_address(host: &str) -> String {
     use std::net::ToSocketAddrs;
-    let addresses: Vec<_> = (host, 0).to_socket_addrs().map(Iterator::collect).unwrap_or_default();
+    let addresses: Vec<_> = (host, 0)
+        .to_socket_addrs()
+        .map(Iterator::collect)
+        .unwrap_or_default();
     addresses
         .iter()
         .find(|a| !a.ip().is_loopback())
         .or_else(|| addresses.first())
         .map_or_else(|| "127.0.0.1".to_owned(), |a| a.ip().to_string())
 }
-

@@ -89,7 +89,9 @@ impl Step {
     /// The changeset's index in the changelog.
     pub fn index(&self) -> usize {
         match self {
-            Step::Run { index, .. } | Step::Rerun { index, .. } | Step::Skip { index, .. } => *index,
+            Step::Run { index, .. } | Step::Rerun { index, .. } | Step::Skip { index, .. } => {
+                *index
+            }
         }
     }
 
@@ -136,7 +138,12 @@ pub fn ran_by_id(ran: &[RanChangeSet]) -> HashMap<&ChangeSetId, &RanChangeSet> {
 
 /// Decides every changeset's fate. Fails, before anything runs, when a stored checksum no longer
 /// matches its changeset (`ValidatingVisitor`): every mismatch is reported together.
-pub fn plan(changelog: &ChangeLog, ran: &[RanChangeSet], filter: &Filter, goal: &Goal) -> Result<Plan> {
+pub fn plan(
+    changelog: &ChangeLog,
+    ran: &[RanChangeSet],
+    filter: &Filter,
+    goal: &Goal,
+) -> Result<Plan> {
     let by_id = ran_by_id(ran);
     let db = filter.database_short_name.as_str();
     let mut plan = Plan::default();
@@ -147,7 +154,10 @@ pub fn plan(changelog: &ChangeLog, ran: &[RanChangeSet], filter: &Filter, goal: 
         _ => false,
     };
     if let Goal::ToTag(tag) = goal {
-        let in_changelog = changelog.change_sets.iter().any(|cs| tags(cs).any(|t| t == tag));
+        let in_changelog = changelog
+            .change_sets
+            .iter()
+            .any(|cs| tags(cs).any(|t| t == tag));
         if !in_changelog && !seen_tag {
             plan.warnings.push(format!(
                 "the tag `{tag}` was not found in the changelog; all changesets are deployed"
@@ -184,12 +194,19 @@ pub fn plan(changelog: &ChangeLog, ran: &[RanChangeSet], filter: &Filter, goal: 
             }
         }
         if !contexts_and_labels_match(cs, filter) {
-            let reason = if contexts_match(cs, filter) { Reason::Label } else { Reason::Context };
+            let reason = if contexts_match(cs, filter) {
+                Reason::Label
+            } else {
+                Reason::Context
+            };
             plan.steps.push(skip(reason));
             continue;
         }
         if let Some(row) = ran_row {
-            let stale = row.checksum.as_ref().is_none_or(|c| c.version() < CheckSum::LATEST_VERSION);
+            let stale = row
+                .checksum
+                .as_ref()
+                .is_none_or(|c| c.version() < CheckSum::LATEST_VERSION);
             if stale && !rerun && validates_in_stored_version(cs, row, db) {
                 plan.checksum_upgrades.push(ChecksumUpgrade {
                     id: cs.id.clone(),
@@ -219,9 +236,15 @@ pub fn plan(changelog: &ChangeLog, ran: &[RanChangeSet], filter: &Filter, goal: 
             seen_tag = true;
         }
         plan.steps.push(if ran_row.is_some() {
-            Step::Rerun { index, checksum: current }
+            Step::Rerun {
+                index,
+                checksum: current,
+            }
         } else {
-            Step::Run { index, checksum: current }
+            Step::Run {
+                index,
+                checksum: current,
+            }
         });
     }
     if mismatches.is_empty() {
@@ -300,7 +323,10 @@ fn validates_in_stored_version(cs: &ChangeSet, row: &RanChangeSet, db: &str) -> 
 fn valid_checksum_accepts(cs: &ChangeSet, stored: &CheckSum, actual: &CheckSum) -> bool {
     cs.valid_checksums.iter().any(|v| {
         let v = v.trim();
-        if ["ANY", "ALL", "*"].iter().any(|any| v.eq_ignore_ascii_case(any)) {
+        if ["ANY", "ALL", "*"]
+            .iter()
+            .any(|any| v.eq_ignore_ascii_case(any))
+        {
             return true;
         }
         CheckSum::parse(v).is_some_and(|v| &v == stored || &v == actual)
@@ -352,13 +378,20 @@ pub fn plan_rollback(
     let chosen: Vec<&RanChangeSet> = match target {
         RollbackTarget::Count(n) => newest_first.into_iter().take(*n).collect(),
         RollbackTarget::Tag(tag) => {
-            let Some(pos) = newest_first.iter().position(|r| r.tag.as_deref() == Some(tag.as_str())) else {
+            let Some(pos) = newest_first
+                .iter()
+                .position(|r| r.tag.as_deref() == Some(tag.as_str()))
+            else {
                 return Err(Error::TagNotFound(tag.clone()));
             };
             // As RollbackCommandStep (4.28.0): a tag set by a tagDatabase changeset rolls back
             // that changeset too; a tag set by the `tag` command keeps its row.
             let tagged = newest_first[pos];
-            let end = if tagged.description.as_deref() == Some("tagDatabase") { pos + 1 } else { pos };
+            let end = if tagged.description.as_deref() == Some("tagDatabase") {
+                pos + 1
+            } else {
+                pos
+            };
             newest_first.into_iter().take(end).collect()
         }
         RollbackTarget::Date(date) => newest_first
@@ -366,13 +399,20 @@ pub fn plan_rollback(
             .filter(|r| r.date_executed.is_some_and(|d| d > *date))
             .collect(),
     };
-    let index_of: HashMap<&ChangeSetId, usize> =
-        changelog.change_sets.iter().enumerate().map(|(i, cs)| (&cs.id, i)).collect();
+    let index_of: HashMap<&ChangeSetId, usize> = changelog
+        .change_sets
+        .iter()
+        .enumerate()
+        .map(|(i, cs)| (&cs.id, i))
+        .collect();
     let mut undo = Vec::new();
     let mut problems = Vec::new();
     for row in chosen {
         let Some(&index) = index_of.get(&row.id) else {
-            problems.push(format!("changeset `{}` is in the history but not in the changelog", row.id));
+            problems.push(format!(
+                "changeset `{}` is in the history but not in the changelog",
+                row.id
+            ));
             continue;
         };
         let cs = &changelog.change_sets[index];
@@ -380,22 +420,35 @@ pub fn plan_rollback(
             continue;
         }
         match undo_actions(changelog, cs) {
-            Ok(actions) => undo.push(Undo { id: row.id.clone(), index, actions }),
-            Err(reason) => problems.push(format!("changeset `{}` has no rollback: {reason}", cs.id)),
+            Ok(actions) => undo.push(Undo {
+                id: row.id.clone(),
+                index,
+                actions,
+            }),
+            Err(reason) => {
+                problems.push(format!("changeset `{}` has no rollback: {reason}", cs.id))
+            }
         }
     }
     if problems.is_empty() {
         Ok(undo)
     } else {
-        Err(Error::Config { message: problems.join("\n"), hint: Some(
-            "add a `<rollback>` block (an empty `<rollback/>` only removes the history row)".to_owned(),
-        ) })
+        Err(Error::Config {
+            message: problems.join("\n"),
+            hint: Some(
+                "add a `<rollback>` block (an empty `<rollback/>` only removes the history row)"
+                    .to_owned(),
+            ),
+        })
     }
 }
 
 /// The actions that undo one changeset: its `<rollback>` block, or the automatic inverses of its
 /// changes in reverse order.
-pub fn undo_actions(changelog: &ChangeLog, cs: &ChangeSet) -> std::result::Result<Vec<UndoAction>, String> {
+pub fn undo_actions(
+    changelog: &ChangeLog,
+    cs: &ChangeSet,
+) -> std::result::Result<Vec<UndoAction>, String> {
     use crate::change::Change;
     let forward = |c: &Change| match c {
         Change::Mongo(_) | Change::MongoFile(_) => Some(UndoAction::Script(Box::new(c.clone()))),
@@ -413,8 +466,15 @@ pub fn undo_actions(changelog: &ChangeLog, cs: &ChangeSet) -> std::result::Resul
                         let target = changelog
                             .change_sets
                             .iter()
-                            .find(|o| o.id.id == r.id && o.id.author == r.author && o.id.path == path)
-                            .ok_or_else(|| format!("the referenced changeset `{path}::{}::{}` does not exist", r.id, r.author))?;
+                            .find(|o| {
+                                o.id.id == r.id && o.id.author == r.author && o.id.path == path
+                            })
+                            .ok_or_else(|| {
+                                format!(
+                                    "the referenced changeset `{path}::{}::{}` does not exist",
+                                    r.id, r.author
+                                )
+                            })?;
                         actions.extend(target.changes.iter().filter_map(forward));
                     }
                 }
@@ -426,9 +486,10 @@ pub fn undo_actions(changelog: &ChangeLog, cs: &ChangeSet) -> std::result::Resul
             for c in cs.changes.iter().rev() {
                 match c {
                     Change::TagDatabase(_) | Change::Empty => {}
-                    _ => actions.push(UndoAction::Command(
-                        c.inverse().ok_or_else(|| format!("`{}` has no automatic inverse", c.name()))?,
-                    )),
+                    _ => actions
+                        .push(UndoAction::Command(c.inverse().ok_or_else(|| {
+                            format!("`{}` has no automatic inverse", c.name())
+                        })?)),
                 }
             }
             Ok(actions)

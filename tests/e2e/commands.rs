@@ -77,8 +77,17 @@ fn field_types(d: &Document) -> Vec<(String, &'static str)> {
 fn update_applies_changesets_and_records_liquibase_mongodb_history_documents() {
     let p = project("update_history");
     let run = p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
-    assert!(run.stderr.contains("Running Changeset: changelog.xml::1::alice"), "{}", run.stderr);
-    assert!(run.stderr.contains("Update has been successful"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("Running Changeset: changelog.xml::1::alice"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("Update has been successful"),
+        "{}",
+        run.stderr
+    );
 
     block_on(async {
         assert_eq!(
@@ -111,22 +120,37 @@ fn update_applies_changesets_and_records_liquibase_mongodb_history_documents() {
         assert_eq!(shape, expected_shape);
         let r0 = &rows[0];
         assert_eq!(r0.get_str("fileName"), Ok("changelog.xml"));
-        assert_eq!(r0.get_str("description"), Ok("createCollection collectionName=products"));
+        assert_eq!(
+            r0.get_str("description"),
+            Ok("createCollection collectionName=products")
+        );
         assert_eq!(r0.get_str("comments"), Ok("products with a validator"));
         assert_eq!(r0.get_str("execType"), Ok("EXECUTED"));
         assert_eq!(r0.get_str("liquibase"), Ok("4.33.0"));
-        assert!(r0.get_str("md5sum").is_ok_and(|m| m.starts_with("9:") && m.len() == 34));
+        assert!(
+            r0.get_str("md5sum")
+                .is_ok_and(|m| m.starts_with("9:") && m.len() == 34)
+        );
         let deployment = r0.get_str("deploymentId").expect("deploymentId");
         assert!(deployment.len() == 10 && deployment.bytes().all(|b| b.is_ascii_digit()));
         let r1 = &rows[1];
         assert_eq!(r1.get_str("contexts"), Ok("dev"));
         assert_eq!(r1.get_str("labels"), Ok("catalog"));
-        assert_eq!(r1.get_str("description"), Ok("createIndex collectionName=products"));
+        assert_eq!(
+            r1.get_str("description"),
+            Ok("createIndex collectionName=products")
+        );
         assert_eq!(rows[3].get_str("tag"), Ok("v1"));
         assert_eq!(rows[3].get_str("description"), Ok("tagDatabase"));
-        let orders: Vec<i32> = rows.iter().map(|r| r.get_i32("orderExecuted").expect("int")).collect();
+        let orders: Vec<i32> = rows
+            .iter()
+            .map(|r| r.get_i32("orderExecuted").expect("int"))
+            .collect();
         assert_eq!(orders, [1, 2, 3, 4]);
-        assert!(rows.iter().all(|r| r.get_str("deploymentId") == Ok(deployment)));
+        assert!(
+            rows.iter()
+                .all(|r| r.get_str("deploymentId") == Ok(deployment))
+        );
         let lock = p.find("DATABASECHANGELOGLOCK", doc! {}).await;
         assert_eq!(lock.len(), 1);
         assert_eq!(lock[0].get_bool("locked"), Ok(false));
@@ -135,23 +159,56 @@ fn update_applies_changesets_and_records_liquibase_mongodb_history_documents() {
 
     // A second update does nothing.
     let again = p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
-    assert!(!again.stderr.contains("Running Changeset"), "{}", again.stderr);
+    assert!(
+        !again.stderr.contains("Running Changeset"),
+        "{}",
+        again.stderr
+    );
     assert_eq!(block_on(p.history()).len(), 4);
 }
 
 #[test]
 fn status_lists_pending_changesets_and_then_says_up_to_date() {
     let p = project("status");
-    let run = p.run(&["status", "--verbose", "--changelog-file", "changelog.xml"]).ok();
-    assert!(run.stdout.contains("4 changesets have not been applied to"), "{}", run.stdout);
-    assert!(run.stdout.contains("     changelog.xml::3::bob"), "{}", run.stdout);
-    p.run(&["update-count", "--count", "2", "--changelog-file", "changelog.xml"]).ok();
+    let run = p
+        .run(&["status", "--verbose", "--changelog-file", "changelog.xml"])
+        .ok();
+    assert!(
+        run.stdout.contains("4 changesets have not been applied to"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("     changelog.xml::3::bob"),
+        "{}",
+        run.stdout
+    );
+    p.run(&[
+        "update-count",
+        "--count",
+        "2",
+        "--changelog-file",
+        "changelog.xml",
+    ])
+    .ok();
     let run = p.run(&["status", "--changelog-file", "changelog.xml"]).ok();
-    assert!(run.stdout.contains("2 changesets have not been applied to"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("2 changesets have not been applied to"),
+        "{}",
+        run.stdout
+    );
     p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
     let run = p.run(&["status", "--changelog-file", "changelog.xml"]).ok();
     assert!(run.stdout.contains("is up to date"), "{}", run.stdout);
-    let json = p.run(&["status", "--output", "json", "--changelog-file", "changelog.xml"]).ok();
+    let json = p
+        .run(&[
+            "status",
+            "--output",
+            "json",
+            "--changelog-file",
+            "changelog.xml",
+        ])
+        .ok();
     let v: serde_json::Value = serde_json::from_str(json.stdout.trim()).expect("one JSON document");
     assert_eq!(v["upToDate"], true);
 }
@@ -159,10 +216,27 @@ fn status_lists_pending_changesets_and_then_says_up_to_date() {
 #[test]
 fn contexts_and_labels_filter_what_runs() {
     let p = project("contexts");
-    p.run(&["update", "--contexts", "prod", "--changelog-file", "changelog.xml"]).ok();
-    let ids: Vec<String> = block_on(p.history()).iter().map(|r| r.get_str("id").expect("id").to_owned()).collect();
+    p.run(&[
+        "update",
+        "--contexts",
+        "prod",
+        "--changelog-file",
+        "changelog.xml",
+    ])
+    .ok();
+    let ids: Vec<String> = block_on(p.history())
+        .iter()
+        .map(|r| r.get_str("id").expect("id").to_owned())
+        .collect();
     assert_eq!(ids, ["1", "3", "4"]);
-    p.run(&["update", "--labels", "!catalog", "--changelog-file", "changelog.xml"]).ok();
+    p.run(&[
+        "update",
+        "--labels",
+        "!catalog",
+        "--changelog-file",
+        "changelog.xml",
+    ])
+    .ok();
     assert_eq!(block_on(p.history()).len(), 3);
     p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
     assert_eq!(block_on(p.history()).len(), 4);
@@ -171,16 +245,35 @@ fn contexts_and_labels_filter_what_runs() {
 #[test]
 fn edited_changeset_fails_validation_with_checksum_mismatch_before_anything_runs() {
     let p = project("checksum_mismatch");
-    p.run(&["update-count", "--count", "3", "--changelog-file", "changelog.xml"]).ok();
-    let stored = block_on(p.history())[2].get_str("md5sum").expect("md5sum").to_owned();
-    p.write("changelog.xml", &xml(&SHOP.replace("sku: \"b\"", "sku: \"c\"")));
-    let run = p.run(&["validate", "--changelog-file", "changelog.xml"]).failed();
+    p.run(&[
+        "update-count",
+        "--count",
+        "3",
+        "--changelog-file",
+        "changelog.xml",
+    ])
+    .ok();
+    let stored = block_on(p.history())[2]
+        .get_str("md5sum")
+        .expect("md5sum")
+        .to_owned();
+    p.write(
+        "changelog.xml",
+        &xml(&SHOP.replace("sku: \"b\"", "sku: \"c\"")),
+    );
+    let run = p
+        .run(&["validate", "--changelog-file", "changelog.xml"])
+        .failed();
     assert!(
-        run.stderr.contains(&format!("changelog.xml::3::bob was: {stored} but is now: 9:")),
+        run.stderr.contains(&format!(
+            "changelog.xml::3::bob was: {stored} but is now: 9:"
+        )),
         "{}",
         run.stderr
     );
-    let run = p.run(&["update", "--changelog-file", "changelog.xml"]).failed();
+    let run = p
+        .run(&["update", "--changelog-file", "changelog.xml"])
+        .failed();
     assert!(run.stderr.contains("was: "), "{}", run.stderr);
     // Nothing ran: changeset 4 is still pending and the lock is free.
     assert_eq!(block_on(p.history()).len(), 3);
@@ -193,41 +286,106 @@ fn tag_and_rollback_to_tag_undo_later_changesets() {
     let p = project("rollback_tag");
     p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
     let exists = p.run(&["tag-exists", "--tag", "v1"]).ok();
-    assert!(exists.stderr.contains("The tag 'v1' already exists"), "{}", exists.stderr);
+    assert!(
+        exists.stderr.contains("The tag 'v1' already exists"),
+        "{}",
+        exists.stderr
+    );
     let missing = p.run(&["tag-exists", "--tag", "nope"]).ok();
-    assert!(missing.stderr.contains("The tag 'nope' does NOT exist"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("The tag 'nope' does NOT exist"),
+        "{}",
+        missing.stderr
+    );
     // The tagDatabase changeset's own row carries v1, so rolling back to v1 undoes it too.
-    let run = p.run(&["rollback", "--tag", "v1", "--changelog-file", "changelog.xml"]).ok();
-    assert!(run.stderr.contains("Rolling Back Changeset: changelog.xml::4::bob"), "{}", run.stderr);
+    let run = p
+        .run(&[
+            "rollback",
+            "--tag",
+            "v1",
+            "--changelog-file",
+            "changelog.xml",
+        ])
+        .ok();
+    assert!(
+        run.stderr
+            .contains("Rolling Back Changeset: changelog.xml::4::bob"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(block_on(p.history()).len(), 3);
     // A tag from the `tag` command keeps its row.
     p.run(&["tag", "--tag", "after-insert"]).ok();
     let rows = block_on(p.history());
     assert_eq!(rows[2].get_str("tag"), Ok("after-insert"));
     p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
-    p.run(&["rollback", "--tag", "after-insert", "--changelog-file", "changelog.xml"]).ok();
+    p.run(&[
+        "rollback",
+        "--tag",
+        "after-insert",
+        "--changelog-file",
+        "changelog.xml",
+    ])
+    .ok();
     assert_eq!(block_on(p.history()).len(), 3);
-    let unknown = p.run(&["rollback", "--tag", "notExisting", "--changelog-file", "changelog.xml"]).failed();
-    assert!(unknown.stderr.contains("could not find tag 'notExisting' in the database"), "{}", unknown.stderr);
+    let unknown = p
+        .run(&[
+            "rollback",
+            "--tag",
+            "notExisting",
+            "--changelog-file",
+            "changelog.xml",
+        ])
+        .failed();
+    assert!(
+        unknown
+            .stderr
+            .contains("could not find tag 'notExisting' in the database"),
+        "{}",
+        unknown.stderr
+    );
 }
 
 #[test]
 fn rollback_count_runs_explicit_and_automatic_inverses() {
     let p = project("rollback_count");
     p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
-    p.run(&["rollback-count", "--count", "2", "--changelog-file", "changelog.xml"]).ok();
+    p.run(&[
+        "rollback-count",
+        "--count",
+        "2",
+        "--changelog-file",
+        "changelog.xml",
+    ])
+    .ok();
     block_on(async {
         assert_eq!(p.history().await.len(), 2);
-        assert!(p.find("products", doc! {}).await.is_empty(), "explicit rollback deleted the documents");
+        assert!(
+            p.find("products", doc! {}).await.is_empty(),
+            "explicit rollback deleted the documents"
+        );
     });
-    p.run(&["rollback-count", "--count", "2", "--changelog-file", "changelog.xml"]).ok();
+    p.run(&[
+        "rollback-count",
+        "--count",
+        "2",
+        "--changelog-file",
+        "changelog.xml",
+    ])
+    .ok();
     block_on(async {
         assert!(p.history().await.is_empty());
-        assert_eq!(p.collections().await, ["DATABASECHANGELOG", "DATABASECHANGELOGLOCK"]);
+        assert_eq!(
+            p.collections().await,
+            ["DATABASECHANGELOG", "DATABASECHANGELOGLOCK"]
+        );
     });
     // Re-applying restarts orderExecuted from the new maximum.
     p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
-    let orders: Vec<i32> = block_on(p.history()).iter().map(|r| r.get_i32("orderExecuted").expect("int")).collect();
+    let orders: Vec<i32> = block_on(p.history())
+        .iter()
+        .map(|r| r.get_i32("orderExecuted").expect("int"))
+        .collect();
     assert_eq!(orders, [1, 2, 3, 4]);
 }
 
@@ -235,10 +393,24 @@ fn rollback_count_runs_explicit_and_automatic_inverses() {
 fn rollback_to_date_undoes_what_ran_after_the_date() {
     let p = project("rollback_date");
     p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
-    p.run(&["rollback-to-date", "--date", "2000-01-01", "--changelog-file", "changelog.xml"]).ok();
+    p.run(&[
+        "rollback-to-date",
+        "--date",
+        "2000-01-01",
+        "--changelog-file",
+        "changelog.xml",
+    ])
+    .ok();
     assert!(block_on(p.history()).is_empty());
     p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
-    p.run(&["rollback-to-date", "--date", "2999-01-01T00:00:00", "--changelog-file", "changelog.xml"]).ok();
+    p.run(&[
+        "rollback-to-date",
+        "--date",
+        "2999-01-01T00:00:00",
+        "--changelog-file",
+        "changelog.xml",
+    ])
+    .ok();
     assert_eq!(block_on(p.history()).len(), 4);
 }
 
@@ -249,8 +421,21 @@ fn changeset_without_rollback_fails_rollback_before_touching_anything() {
   <changeSet id="1" author="a"><mongodb:createCollection collectionName="c"/></changeSet>
   <changeSet id="2" author="a"><mongodb:insertOne collectionName="c"><mongodb:document>{a: 1}</mongodb:document></mongodb:insertOne></changeSet>"#));
     p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
-    let run = p.run(&["rollback-count", "--count", "2", "--changelog-file", "changelog.xml"]).failed();
-    assert!(run.stderr.contains("changeset `changelog.xml::2::a` has no rollback"), "{}", run.stderr);
+    let run = p
+        .run(&[
+            "rollback-count",
+            "--count",
+            "2",
+            "--changelog-file",
+            "changelog.xml",
+        ])
+        .failed();
+    assert!(
+        run.stderr
+            .contains("changeset `changelog.xml::2::a` has no rollback"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(block_on(p.history()).len(), 2);
     assert_eq!(block_on(p.find("c", doc! {})).len(), 1);
 }
@@ -259,7 +444,14 @@ fn changeset_without_rollback_fails_rollback_before_touching_anything() {
 fn update_to_tag_stops_after_the_tagging_changeset() {
     let p = project("update_to_tag");
     p.write("changelog.xml", &xml(&format!("{SHOP}<changeSet id=\"5\" author=\"bob\"><mongodb:createCollection collectionName=\"later\"/></changeSet>")));
-    p.run(&["update-to-tag", "--tag", "v1", "--changelog-file", "changelog.xml"]).ok();
+    p.run(&[
+        "update-to-tag",
+        "--tag",
+        "v1",
+        "--changelog-file",
+        "changelog.xml",
+    ])
+    .ok();
     assert_eq!(block_on(p.history()).len(), 4);
     p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
     assert_eq!(block_on(p.history()).len(), 5);
@@ -269,30 +461,92 @@ fn update_to_tag_stops_after_the_tagging_changeset() {
 fn update_sql_prints_every_command_and_writes_nothing() {
     let p = project("update_sql");
     let before = block_on(p.collections());
-    let run = p.run(&["update-sql", "--changelog-file", "changelog.xml"]).ok();
-    assert_eq!(block_on(p.collections()), before, "update-sql wrote something");
+    let run = p
+        .run(&["update-sql", "--changelog-file", "changelog.xml"])
+        .ok();
+    assert_eq!(
+        block_on(p.collections()),
+        before,
+        "update-sql wrote something"
+    );
     let lines: Vec<&str> = run.stdout.lines().collect();
-    assert!(lines.iter().any(|l| l.starts_with("db.runCommand({\"create\": \"DATABASECHANGELOGLOCK\"")), "{}", run.stdout);
-    assert!(lines.iter().any(|l| l.starts_with("db.runCommand({\"create\": \"products\"")), "{}", run.stdout);
-    assert!(lines.iter().any(|l| l.starts_with("db.runCommand({\"insert\": \"DATABASECHANGELOG\"")), "{}", run.stdout);
-    assert!(lines.last().is_some_and(|l| l.contains("\"locked\": false")), "{}", run.stdout);
-    let rb = p.run(&["future-rollback-sql", "--changelog-file", "changelog.xml"]).ok();
-    assert!(rb.stdout.contains("\"dropIndexes\": \"products\", \"index\": \"ui_sku\""), "{}", rb.stdout);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("db.runCommand({\"create\": \"DATABASECHANGELOGLOCK\"")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("db.runCommand({\"create\": \"products\"")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("db.runCommand({\"insert\": \"DATABASECHANGELOG\"")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        lines
+            .last()
+            .is_some_and(|l| l.contains("\"locked\": false")),
+        "{}",
+        run.stdout
+    );
+    let rb = p
+        .run(&["future-rollback-sql", "--changelog-file", "changelog.xml"])
+        .ok();
+    assert!(
+        rb.stdout
+            .contains("\"dropIndexes\": \"products\", \"index\": \"ui_sku\""),
+        "{}",
+        rb.stdout
+    );
     p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
     let before = block_on(p.history());
-    let rb = p.run(&["rollback-count-sql", "--count", "1", "--changelog-file", "changelog.xml"]).ok();
-    assert!(rb.stdout.contains("\"delete\": \"DATABASECHANGELOG\""), "{}", rb.stdout);
+    let rb = p
+        .run(&[
+            "rollback-count-sql",
+            "--count",
+            "1",
+            "--changelog-file",
+            "changelog.xml",
+        ])
+        .ok();
+    assert!(
+        rb.stdout.contains("\"delete\": \"DATABASECHANGELOG\""),
+        "{}",
+        rb.stdout
+    );
     assert_eq!(block_on(p.history()), before);
 }
 
 #[test]
 fn changelog_sync_records_without_running() {
     let p = project("changelog_sync");
-    p.run(&["mark-next-changeset-ran", "--changelog-file", "changelog.xml"]).ok();
+    p.run(&[
+        "mark-next-changeset-ran",
+        "--changelog-file",
+        "changelog.xml",
+    ])
+    .ok();
     assert_eq!(block_on(p.history()).len(), 1);
     assert!(!block_on(p.collections()).contains(&"products".to_owned()));
-    p.run(&["changelog-sync-to-tag", "--tag", "v1", "--changelog-file", "changelog.xml"]).ok();
-    p.run(&["changelog-sync", "--changelog-file", "changelog.xml"]).ok();
+    p.run(&[
+        "changelog-sync-to-tag",
+        "--tag",
+        "v1",
+        "--changelog-file",
+        "changelog.xml",
+    ])
+    .ok();
+    p.run(&["changelog-sync", "--changelog-file", "changelog.xml"])
+        .ok();
     let rows = block_on(p.history());
     assert_eq!(rows.len(), 4);
     assert!(rows.iter().all(|r| r.get_str("execType") == Ok("EXECUTED")));
@@ -305,7 +559,11 @@ fn clear_checksums_nulls_every_md5sum_and_update_refills_them_unchanged() {
     p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
     let before = block_on(p.history());
     p.run(&["clear-checksums"]).ok();
-    assert!(block_on(p.history()).iter().all(|r| r.get("md5sum") == Some(&Bson::Null)));
+    assert!(
+        block_on(p.history())
+            .iter()
+            .all(|r| r.get("md5sum") == Some(&Bson::Null))
+    );
     p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
     let after = block_on(p.history());
     for (b, a) in before.iter().zip(&after) {
@@ -319,37 +577,97 @@ fn clear_checksums_nulls_every_md5sum_and_update_refills_them_unchanged() {
 fn v8_checksums_are_validated_and_upgraded_by_update() {
     let p = project("v8_upgrade");
     p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
-    let v9 = block_on(p.history())[2].get_str("md5sum").expect("md5sum").to_owned();
+    let v9 = block_on(p.history())[2]
+        .get_str("md5sum")
+        .expect("md5sum")
+        .to_owned();
     // What Liquibase <= 4.21 wrote for changeset 3: its v8 checksum.
-    let v8 = p.run(&["calculate-checksum", "--changeset-identifier", "changelog.xml::3::bob", "--changelog-file", "changelog.xml"]).ok();
+    let v8 = p
+        .run(&[
+            "calculate-checksum",
+            "--changeset-identifier",
+            "changelog.xml::3::bob",
+            "--changelog-file",
+            "changelog.xml",
+        ])
+        .ok();
     assert_eq!(v8.stdout.trim(), v9);
     block_on(async {
         let coll = p.db.collection::<Document>("DATABASECHANGELOG");
-        coll.update_one(doc! { "id": "3" }, doc! { "$set": { "md5sum": "8:00000000000000000000000000000000" } })
+        coll.update_one(
+            doc! { "id": "3" },
+            doc! { "$set": { "md5sum": "8:00000000000000000000000000000000" } },
+        )
+        .await
+        .expect("update");
+    });
+    let run = p
+        .run(&["validate", "--changelog-file", "changelog.xml"])
+        .failed();
+    assert!(
+        run.stderr
+            .contains("was: 8:00000000000000000000000000000000 but is now: 8:"),
+        "{}",
+        run.stderr
+    );
+    let v8_value = run
+        .stderr
+        .split("but is now: ")
+        .nth(1)
+        .expect("a value")
+        .split_whitespace()
+        .next()
+        .expect("a value")
+        .to_owned();
+    block_on(async {
+        let coll = p.db.collection::<Document>("DATABASECHANGELOG");
+        coll.update_one(doc! { "id": "3" }, doc! { "$set": { "md5sum": &v8_value } })
             .await
             .expect("update");
     });
-    let run = p.run(&["validate", "--changelog-file", "changelog.xml"]).failed();
-    assert!(run.stderr.contains("was: 8:00000000000000000000000000000000 but is now: 8:"), "{}", run.stderr);
-    let v8_value = run.stderr.split("but is now: ").nth(1).expect("a value").split_whitespace().next().expect("a value").to_owned();
-    block_on(async {
-        let coll = p.db.collection::<Document>("DATABASECHANGELOG");
-        coll.update_one(doc! { "id": "3" }, doc! { "$set": { "md5sum": &v8_value } }).await.expect("update");
-    });
-    p.run(&["validate", "--changelog-file", "changelog.xml"]).ok();
+    p.run(&["validate", "--changelog-file", "changelog.xml"])
+        .ok();
     let run = p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
-    assert!(run.stderr.contains(&format!("Upgrading checksum for Changeset changelog.xml::3::bob from {v8_value} to {v9}")), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "Upgrading checksum for Changeset changelog.xml::3::bob from {v8_value} to {v9}"
+        )),
+        "{}",
+        run.stderr
+    );
     assert_eq!(block_on(p.history())[2].get_str("md5sum"), Ok(v9.as_str()));
 }
 
 #[test]
 fn calculate_checksum_prints_the_changeset_checksum() {
     let p = project("calculate_checksum");
-    let run = p.run(&["calculate-checksum", "--changeset-identifier", "changelog.xml::4::bob", "--changelog-file", "changelog.xml"]).ok();
+    let run = p
+        .run(&[
+            "calculate-checksum",
+            "--changeset-identifier",
+            "changelog.xml::4::bob",
+            "--changelog-file",
+            "changelog.xml",
+        ])
+        .ok();
     // tagDatabase v1, as Liquibase 4.28.0 computes it (spec core §1.6).
     assert_eq!(run.stdout.trim(), "9:635ff1e577e13420abaf0552fb77ab20");
-    let run = p.run(&["calculate-checksum", "--changeset-identifier", "changelog.xml::99::a", "--changelog-file", "changelog.xml"]).failed();
-    assert!(run.stderr.contains("No such changeSet identified by changeSet id: 99, author: a, path: changelog.xml"), "{}", run.stderr);
+    let run = p
+        .run(&[
+            "calculate-checksum",
+            "--changeset-identifier",
+            "changelog.xml::99::a",
+            "--changelog-file",
+            "changelog.xml",
+        ])
+        .failed();
+    assert!(
+        run.stderr.contains(
+            "No such changeSet identified by changeSet id: 99, author: a, path: changelog.xml"
+        ),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -359,17 +677,31 @@ fn stale_lock_is_listed_and_released() {
     block_on(async {
         // What a killed update on another machine leaves behind.
         p.db.collection::<Document>("DATABASECHANGELOGLOCK")
-            .update_one(doc! { "_id": 1 }, doc! { "$set": { "locked": true, "lockedBy": "ci-runner-7 (10.0.0.7)" } })
+            .update_one(
+                doc! { "_id": 1 },
+                doc! { "$set": { "locked": true, "lockedBy": "ci-runner-7 (10.0.0.7)" } },
+            )
             .await
             .expect("update");
     });
     let list = p.run(&["list-locks"]).ok();
-    assert!(list.stdout.contains(" - ci-runner-7 (10.0.0.7) at "), "{}", list.stdout);
-    let run = p.run_env(
-        &["update", "--changelog-file", "changelog.xml"],
-        &[("LIQUIBASE_CHANGELOG_LOCK_WAIT_TIME_IN_MINUTES", "0")],
-    ).failed();
-    assert!(run.stderr.contains("Currently locked by ci-runner-7 (10.0.0.7) since"), "{}", run.stderr);
+    assert!(
+        list.stdout.contains(" - ci-runner-7 (10.0.0.7) at "),
+        "{}",
+        list.stdout
+    );
+    let run = p
+        .run_env(
+            &["update", "--changelog-file", "changelog.xml"],
+            &[("LIQUIBASE_CHANGELOG_LOCK_WAIT_TIME_IN_MINUTES", "0")],
+        )
+        .failed();
+    assert!(
+        run.stderr
+            .contains("Currently locked by ci-runner-7 (10.0.0.7) since"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("release-locks"), "{}", run.stderr);
     p.run(&["release-locks"]).ok();
     let list = p.run(&["list-locks"]).ok();
@@ -383,8 +715,15 @@ fn lock_is_released_after_a_failing_changeset() {
     p.write("changelog.xml", &xml(r#"
   <changeSet id="1" author="a"><mongodb:insertOne collectionName="c"><mongodb:document>{_id: 1}</mongodb:document></mongodb:insertOne></changeSet>
   <changeSet id="2" author="a"><mongodb:insertOne collectionName="c"><mongodb:document>{_id: 1}</mongodb:document></mongodb:insertOne></changeSet>"#));
-    let run = p.run(&["update", "--changelog-file", "changelog.xml"]).failed();
-    assert!(run.stderr.contains("changeset `changelog.xml::2::a` failed"), "{}", run.stderr);
+    let run = p
+        .run(&["update", "--changelog-file", "changelog.xml"])
+        .failed();
+    assert!(
+        run.stderr
+            .contains("changeset `changelog.xml::2::a` failed"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("E11000"), "{}", run.stderr);
     block_on(async {
         assert_eq!(p.history().await.len(), 1);
@@ -397,26 +736,56 @@ fn lock_is_released_after_a_failing_changeset() {
 fn unexpected_changesets_lists_history_rows_missing_from_the_changelog() {
     let p = project("unexpected");
     p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
-    let run = p.run(&["unexpected-changesets", "--changelog-file", "changelog.xml"]).ok();
-    assert!(run.stdout.contains("contains no unexpected changes!"), "{}", run.stdout);
+    let run = p
+        .run(&["unexpected-changesets", "--changelog-file", "changelog.xml"])
+        .ok();
+    assert!(
+        run.stdout.contains("contains no unexpected changes!"),
+        "{}",
+        run.stdout
+    );
     p.write("other.xml", &xml(r#"<changeSet id="9" author="z"><mongodb:createCollection collectionName="z"/></changeSet>"#));
-    let run = p.run(&["unexpected-changesets", "--verbose", "--changelog-file", "other.xml"]).ok();
-    assert!(run.stdout.contains("4 unexpected changes were found in"), "{}", run.stdout);
-    assert!(run.stdout.contains("changelog.xml::1::alice"), "{}", run.stdout);
+    let run = p
+        .run(&[
+            "unexpected-changesets",
+            "--verbose",
+            "--changelog-file",
+            "other.xml",
+        ])
+        .ok();
+    assert!(
+        run.stdout.contains("4 unexpected changes were found in"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("changelog.xml::1::alice"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
 fn drop_all_needs_force_without_a_terminal_and_never_touches_other_databases() {
     let p = project("drop_all");
     let (client, other, _) = block_on(server().fresh_db("drop_all_other"));
-    block_on(async { other.collection::<Document>("keep").insert_one(doc! { "x": 1 }).await.expect("insert") });
+    block_on(async {
+        other
+            .collection::<Document>("keep")
+            .insert_one(doc! { "x": 1 })
+            .await
+            .expect("insert")
+    });
     p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
     let run = p.run(&["drop-all"]).failed();
     assert!(run.stderr.contains("--force"), "{}", run.stderr);
     assert_eq!(block_on(p.collections()).len(), 3);
     p.run(&["drop-all", "--force"]).ok();
     assert!(block_on(p.collections()).is_empty());
-    assert_eq!(block_on(other.list_collection_names()).expect("list"), ["keep"]);
+    assert_eq!(
+        block_on(other.list_collection_names()).expect("list"),
+        ["keep"]
+    );
     drop(client);
 }
 
@@ -424,7 +793,11 @@ fn drop_all_needs_force_without_a_terminal_and_never_touches_other_databases() {
 fn history_prints_applied_changesets_per_deployment() {
     let p = project("history");
     let run = p.run(&["history"]).ok();
-    assert!(run.stdout.contains("No changesets deployed"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("No changesets deployed"),
+        "{}",
+        run.stdout
+    );
     p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
     let run = p.run(&["history"]).ok();
     assert!(run.stdout.contains("| changelog.xml "), "{}", run.stdout);
@@ -437,8 +810,19 @@ fn history_prints_applied_changesets_per_deployment() {
 #[test]
 fn update_testing_rollback_applies_rolls_back_and_applies_again() {
     let p = project("testing_rollback");
-    let run = p.run(&["update-testing-rollback", "--changelog-file", "changelog.xml"]).ok();
-    assert!(run.stderr.contains("Rolling Back Changeset: changelog.xml::1::alice"), "{}", run.stderr);
+    let run = p
+        .run(&[
+            "update-testing-rollback",
+            "--changelog-file",
+            "changelog.xml",
+        ])
+        .ok();
+    assert!(
+        run.stderr
+            .contains("Rolling Back Changeset: changelog.xml::1::alice"),
+        "{}",
+        run.stderr
+    );
     let rows = block_on(p.history());
     assert_eq!(rows.len(), 4);
     assert_eq!(block_on(p.find("products", doc! {})).len(), 2);
@@ -451,9 +835,14 @@ fn settings_come_from_the_defaults_file_and_environment_with_liquibase_precedenc
     p.run(&["update"]).ok();
     let names = block_on(p.collections());
     assert!(names.contains(&"HISTORY".to_owned()), "{names:?}");
-    assert_eq!(block_on(p.find("HISTORY", doc! {})).len(), 3, "contexts=prod from the file filtered changeset 2");
+    assert_eq!(
+        block_on(p.find("HISTORY", doc! {})).len(),
+        3,
+        "contexts=prod from the file filtered changeset 2"
+    );
     // The environment beats the file.
-    p.run_env(&["update"], &[("LIQUIBASE_COMMAND_CONTEXTS", "dev")]).ok();
+    p.run_env(&["update"], &[("LIQUIBASE_COMMAND_CONTEXTS", "dev")])
+        .ok();
     assert_eq!(block_on(p.find("HISTORY", doc! {})).len(), 4);
 }
 
@@ -461,8 +850,67 @@ fn settings_come_from_the_defaults_file_and_environment_with_liquibase_precedenc
 fn passwords_never_appear_in_output() {
     let p = project("password_mask");
     let run = p.run_env(
-        &["status", "--changelog-file", "changelog.xml", "--username", "someone", "--password", "s3cr3t-pw"],
+        &[
+            "status",
+            "--changelog-file",
+            "changelog.xml",
+            "--username",
+            "someone",
+            "--password",
+            "s3cr3t-pw",
+        ],
         &[("LIQUIBASE_COMMAND_SERVER_SELECTION_TIMEOUT_SECONDS", "2")],
     );
-    assert!(!run.stdout.contains("s3cr3t-pw") && !run.stderr.contains("s3cr3t-pw"), "{run:?}");
+    assert!(
+        !run.stdout.contains("s3cr3t-pw") && !run.stderr.contains("s3cr3t-pw"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn document_writes_commit_with_their_history_row_in_one_transaction() {
+    let p = project("transaction_atomic");
+    // Both inserts and the history row commit together, or nothing does: the duplicate `_id`
+    // aborts the transaction, so the first insert is not left behind.
+    p.write("changelog.xml", &xml(r#"
+  <changeSet id="1" author="a"><mongodb:createCollection collectionName="c"/></changeSet>
+  <changeSet id="2" author="a">
+    <mongodb:insertOne collectionName="c"><mongodb:document>{_id: 1, v: "first"}</mongodb:document></mongodb:insertOne>
+    <mongodb:insertOne collectionName="c"><mongodb:document>{_id: 1, v: "duplicate"}</mongodb:document></mongodb:insertOne>
+  </changeSet>"#));
+    let run = p
+        .run(&["update", "--changelog-file", "changelog.xml"])
+        .failed();
+    assert!(run.stderr.contains("E11000"), "{}", run.stderr);
+    block_on(async {
+        assert!(
+            p.find("c", doc! {}).await.is_empty(),
+            "the aborted transaction left a document"
+        );
+        assert_eq!(p.history().await.len(), 1);
+    });
+    // Without transactions (as liquibase-mongodb runs it) the first insert stays applied.
+    let run = p
+        .run(&[
+            "update",
+            "--mongodb-transactions",
+            "false",
+            "--changelog-file",
+            "changelog.xml",
+        ])
+        .failed();
+    assert!(run.stderr.contains("E11000"), "{}", run.stderr);
+    assert_eq!(block_on(p.find("c", doc! {})).len(), 1);
+    // A clean changeset reports that it ran in a transaction.
+    p.write("changelog.xml", &xml(r#"
+  <changeSet id="1" author="a"><mongodb:createCollection collectionName="c"/></changeSet>
+  <changeSet id="3" author="a"><mongodb:insertOne collectionName="c"><mongodb:document>{_id: 3}</mongodb:document></mongodb:insertOne></changeSet>"#));
+    let run = p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
+    assert!(
+        run.stderr.contains(
+            "Committed Changeset: changelog.xml::3::a and its history row in one transaction"
+        ),
+        "{}",
+        run.stderr
+    );
 }

@@ -49,9 +49,15 @@ fn eight_concurrent_updates_apply_each_changeset_exactly_once() {
     block_on(async {
         let rows = p.history().await;
         assert_eq!(rows.len(), CHANGESETS);
-        let orders: Vec<i32> = rows.iter().map(|r| r.get_i32("orderExecuted").expect("int")).collect();
+        let orders: Vec<i32> = rows
+            .iter()
+            .map(|r| r.get_i32("orderExecuted").expect("int"))
+            .collect();
         let expected: Vec<i32> = (1..=i32::try_from(CHANGESETS).expect("small")).collect();
-        assert_eq!(orders, expected, "orderExecuted is 1..N without gaps or repeats");
+        assert_eq!(
+            orders, expected,
+            "orderExecuted is 1..N without gaps or repeats"
+        );
         let items: Vec<Document> = p.find("items", doc! { "n": 1 }).await;
         assert_eq!(items.len(), CHANGESETS, "each changeset ran exactly once");
         let lock = p.find("DATABASECHANGELOGLOCK", doc! {}).await;
