@@ -1,0 +1,11 @@
+//! Arbitrary text into the JSON changelog reader: it must return a node or a problem, never panic.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = executor::format::json::read(text, "fuzz.json");
+    }
+});
