@@ -22,6 +22,7 @@ pub mod executor;
 pub mod history;
 pub mod lock;
 pub mod plan;
+pub mod service;
 
 pub use mongodb::bson;
 
