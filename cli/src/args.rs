@@ -79,6 +79,11 @@ pub(crate) struct Global {
     /// when the server supports transactions [default: true].
     #[arg(long, global = true)]
     pub(crate) mongodb_transactions: Option<String>,
+    /// Let a lock whose holder stopped renewing it for this many seconds be taken over by
+    /// another lbmongo (also using a lease). Off by default, as in Liquibase: a lock held by a
+    /// killed process stays until `release-locks`.
+    #[arg(long, global = true)]
+    pub(crate) lock_lease_seconds: Option<String>,
     /// Missing `${property}` handling: PRESERVE, EMPTY or ERROR [default: PRESERVE].
     #[arg(long, global = true, alias = "missingPropertyMode")]
     pub(crate) missing_property_mode: Option<String>,

@@ -168,6 +168,7 @@ fn cli_values(g: &Global) -> Vec<(&'static str, &Option<String>)> {
         ),
         ("mongodb-retry-writes", &g.mongodb_retry_writes),
         ("mongodb-transactions", &g.mongodb_transactions),
+        ("lock-lease-seconds", &g.lock_lease_seconds),
         ("missing-property-mode", &g.missing_property_mode),
         ("liquibase-version", &g.liquibase_version),
     ]

@@ -327,6 +327,10 @@ fn settings(config: &Config) -> Result<Settings> {
         lock.poll = duration(seconds, "changelog-lock-poll-rate")?;
     }
     lock.host_description = config.get("host-description").map(str::to_owned);
+    lock.lease = config
+        .number("lock-lease-seconds")?
+        .map(|s| duration(s, "lock-lease-seconds"))
+        .transpose()?;
     let filter = Filter {
         contexts: Contexts::parse(config.get("context-filter")),
         labels: LabelExpression::parse(config.get("label-filter"))

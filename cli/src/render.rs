@@ -24,6 +24,8 @@ impl Listener for Render {
     fn on(&self, event: &Event) {
         match event {
             Event::WaitingForLock => eprintln!("Waiting for changelog lock...."),
+            Event::LockAcquired(_) => pause_for_tests("lock"),
+            Event::Applied(id) => pause_for_tests(&format!("applied:{id}")),
             Event::Running(id) => eprintln!("Running Changeset: {id}"),
             Event::Recorded {
                 id,
@@ -31,8 +33,9 @@ impl Listener for Render {
                 ..
             } => {
                 eprintln!("Committed Changeset: {id} and its history row in one transaction");
+                pause_for_tests(&format!("recorded:{id}"));
             }
-            Event::Recorded { .. } => {}
+            Event::Recorded { id, .. } => pause_for_tests(&format!("recorded:{id}")),
             Event::PreconditionSkipped { id, message } => {
                 eprintln!(
                     "Continuing past: {id} despite precondition failure due to onFail='CONTINUE': {message}"
@@ -400,6 +403,16 @@ impl Render {
         let mut answer = String::new();
         std::io::stdin().read_line(&mut answer)?;
         Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES"))
+    }
+}
+
+/// The crash-recovery tests' hook: with `LBMONGO_TEST_PAUSE=<point>` (`lock`,
+/// `applied:<changeset>`, `recorded:<changeset>`) the process announces the point on stderr and
+/// stops there, so a test can `kill -9` it at a known place. Unset, it does nothing.
+fn pause_for_tests(point: &str) {
+    if std::env::var("LBMONGO_TEST_PAUSE").is_ok_and(|p| p == point) {
+        eprintln!("lbmongo: paused at `{point}`");
+        std::thread::sleep(std::time::Duration::from_secs(600));
     }
 }
 

@@ -25,6 +25,10 @@ use crate::plan::{
 pub enum Event {
     /// Another process holds the lock; polling again.
     WaitingForLock,
+    /// This process now holds the lock (as `lockedBy`).
+    LockAcquired(String),
+    /// A changeset's changes ran; its history row is written next.
+    Applied(ChangeSetId),
     /// A changeset starts (`Running Changeset: path::id::author`).
     Running(ChangeSetId),
     /// A changeset finished and was recorded.
@@ -206,10 +210,11 @@ async fn locked<T>(
     connection: &Connection,
     settings: &Settings,
     listener: &dyn Listener,
-    body: impl AsyncFnOnce() -> Result<T>,
+    body: impl AsyncFnOnce(&Lock<'_>) -> Result<T>,
 ) -> Result<T> {
     let lock = Lock::acquire(connection, &settings.lock, listener).await?;
-    let outcome = body().await; // no `?` between acquire and release
+    listener.on(&Event::LockAcquired(lock.locked_by().to_owned()));
+    let outcome = body(&lock).await; // no `?` between acquire and release
     let released = lock.release().await;
     let value = outcome?;
     released?;
@@ -224,7 +229,7 @@ pub async fn update(
     goal: &Goal,
     listener: &dyn Listener,
 ) -> Result<UpdateReport> {
-    locked(connection, settings, listener, async || {
+    locked(connection, settings, listener, async |lock| {
         let history = History::new(connection, settings.tracking.clone());
         history.ensure().await?;
         let ran = history.ran_change_sets().await?;
@@ -242,6 +247,7 @@ pub async fn update(
         };
         let mut report = report_of(changelog, &plan, &recorder.deployment_id);
         for step in plan.pending() {
+            lock.check()?;
             let (index, checksum, exec_type) = match step {
                 Step::Run { index, checksum } => (*index, checksum, ExecType::Executed),
                 Step::Rerun { index, checksum } => (*index, checksum, ExecType::Reran),
@@ -253,7 +259,8 @@ pub async fn update(
             if matches!(verdict, Verdict::Run) && transactional(connection, settings, cs) {
                 // The changes and their history row commit together or not at all.
                 let row = recorder.next_row(cs, checksum, exec_type);
-                match apply_in_transaction(connection, cs, &recorder.history, &row).await {
+                match apply_in_transaction(connection, cs, &recorder.history, &row, listener).await
+                {
                     Ok(rows) => {
                         report.rows_affected += rows;
                         listener.on(&Event::Recorded {
@@ -287,6 +294,7 @@ pub async fn update(
                 Verdict::Run => match apply(connection, cs).await {
                     Ok(rows) => {
                         report.rows_affected += rows;
+                        listener.on(&Event::Applied(cs.id.clone()));
                         exec_type
                     }
                     // As liquibase-mongodb (MongoHistoryService.setExecType): a failure in a
@@ -366,7 +374,10 @@ async fn upgrade_checksums(
 
 fn change_set_failed(cs: &ChangeSet, e: Error) -> Error {
     let message = e.to_string();
-    let hint = if message.contains("NamespaceExists") || message.contains("already exists") {
+    let hint = if message.contains("NamespaceExists")
+        || message.contains("already exists")
+        || message.contains("E11000")
+    {
         Some("the change may have run without being recorded (e.g. the previous update was killed); if the database already has this change, record it with `lbmongo mark-next-changeset-ran` or `changelog-sync`".to_owned())
     } else {
         None
@@ -405,67 +416,119 @@ fn transactional(connection: &Connection, settings: &Settings, cs: &ChangeSet) -
 
 /// Runs a changeset's changes and inserts (or, for a re-run, updates) its history row in one
 /// transaction; aborts on any failure, so a crash can never leave it half-applied.
+///
+/// A transient transaction error (e.g. a write conflict with the open transaction of an updater
+/// that was killed, which the server aborts after `transactionLifetimeLimitSeconds`) retries the
+/// whole transaction for up to two minutes, as the drivers' `withTransaction` helpers do.
 async fn apply_in_transaction(
     connection: &Connection,
     cs: &ChangeSet,
     history: &History<'_>,
     row: &NewRow,
+    listener: &dyn Listener,
 ) -> Result<i64> {
-    let driver = |e: mongodb::error::Error| Error::Driver(crate::connection::mask(&e.to_string()));
-    let mut session = connection.client.start_session().await.map_err(driver)?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let mut pause = std::time::Duration::from_millis(100);
+    loop {
+        match try_transaction(connection, cs, history, row, listener).await {
+            Err(Attempt::Transient(e)) if std::time::Instant::now() < deadline => {
+                if pause == std::time::Duration::from_millis(100) {
+                    listener.on(&Event::Warning(format!(
+                        "changeset `{}` meets another transaction (e.g. of a killed update, which the server aborts after a minute); retrying: {e}",
+                        cs.id
+                    )));
+                }
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(std::time::Duration::from_secs(2));
+            }
+            Err(Attempt::Transient(e) | Attempt::Fatal(e)) => return Err(e),
+            Ok(rows) => return Ok(rows),
+        }
+    }
+}
+
+/// How one transaction attempt failed.
+enum Attempt {
+    /// Labelled `TransientTransactionError`: the whole transaction may be retried.
+    Transient(Error),
+    /// Anything else.
+    Fatal(Error),
+}
+
+impl Attempt {
+    fn of(e: &mongodb::error::Error) -> Attempt {
+        let error = Error::Driver(crate::connection::mask(&e.to_string()));
+        if e.contains_label(mongodb::error::TRANSIENT_TRANSACTION_ERROR) {
+            Attempt::Transient(error)
+        } else {
+            Attempt::Fatal(error)
+        }
+    }
+}
+
+async fn try_transaction(
+    connection: &Connection,
+    cs: &ChangeSet,
+    history: &History<'_>,
+    row: &NewRow,
+    listener: &dyn Listener,
+) -> std::result::Result<i64, Attempt> {
+    let mut session = connection
+        .client
+        .start_session()
+        .await
+        .map_err(|e| Attempt::of(&e))?;
     session
         .start_transaction()
         .write_concern(mongodb::options::WriteConcern::majority())
         .await
-        .map_err(driver)?;
+        .map_err(|e| Attempt::of(&e))?;
+    let record = if row.exec_type == ExecType::Reran {
+        history.update_reran_body(row)
+    } else {
+        history.insert_body(row)
+    };
+    let commands = cs
+        .changes
+        .iter()
+        .filter_map(Change::to_command)
+        .chain(std::iter::once(crate::command::Command::url(record)));
     let mut rows = 0;
-    let mut outcome: Result<()> = Ok(());
-    for command in cs.changes.iter().filter_map(Change::to_command) {
+    let mut outcome = Ok(());
+    for (i, command) in commands.enumerate() {
         match execute_in(connection, &command, &mut session).await {
-            Ok(response) => rows += rows_affected(&response),
+            // The history write's own `n` is not a row of the changeset.
+            Ok(response) if i < cs.changes.len() => rows += rows_affected(&response),
+            Ok(_) => {}
             Err(e) => {
                 outcome = Err(e);
                 break;
             }
         }
     }
-    if outcome.is_ok() {
-        let record = if row.exec_type == ExecType::Reran {
-            history.update_reran_body(row)
-        } else {
-            history.insert_body(row)
-        };
-        let command = crate::command::Command::url(record);
-        outcome = execute_in(connection, &command, &mut session)
-            .await
-            .map(drop);
+    if let Err(e) = outcome {
+        // Aborting can only fail if the server is gone, and then the transaction is too.
+        let _ = session.abort_transaction().await;
+        return Err(e);
     }
-    match outcome {
-        Ok(()) => {
-            let mut commit = session.commit_transaction().await;
-            // The driver's advice for an unknown commit result is to retry the commit.
-            if commit
-                .as_ref()
-                .is_err_and(|e| e.contains_label(mongodb::error::UNKNOWN_TRANSACTION_COMMIT_RESULT))
-            {
-                commit = session.commit_transaction().await;
-            }
-            commit.map_err(driver)?;
-            Ok(rows)
-        }
-        Err(e) => {
-            // Aborting can only fail if the server is gone, and then the transaction is too.
-            let _ = session.abort_transaction().await;
-            Err(e)
-        }
+    listener.on(&Event::Applied(cs.id.clone()));
+    let mut commit = session.commit_transaction().await;
+    // The drivers' advice for an unknown commit result is to retry the commit.
+    if commit
+        .as_ref()
+        .is_err_and(|e| e.contains_label(mongodb::error::UNKNOWN_TRANSACTION_COMMIT_RESULT))
+    {
+        commit = session.commit_transaction().await;
     }
+    commit.map_err(|e| Attempt::of(&e))?;
+    Ok(rows)
 }
 
 async fn execute_in(
     connection: &Connection,
     command: &crate::command::Command,
     session: &mut mongodb::ClientSession,
-) -> Result<mongodb::bson::Document> {
+) -> std::result::Result<mongodb::bson::Document, Attempt> {
     let db = match command.db {
         crate::command::Db::Url => connection.database.as_str(),
         crate::command::Db::Admin => "admin",
@@ -476,8 +539,8 @@ async fn execute_in(
         .run_command(command.body.clone())
         .session(session)
         .await
-        .map_err(|e| Error::Driver(crate::connection::mask(&e.to_string())))?;
-    crate::command::check_response(response)
+        .map_err(|e| Attempt::of(&e))?;
+    crate::command::check_response(response).map_err(Attempt::Fatal)
 }
 
 /// Runs every change of a changeset; returns the rows affected.
@@ -589,7 +652,7 @@ async fn evaluate_all(
     Ok(None)
 }
 
-async fn evaluate(
+pub(crate) async fn evaluate(
     connection: &Connection,
     check: &Precondition,
     path: &str,
@@ -730,13 +793,14 @@ pub async fn rollback(
     target: &RollbackTarget,
     listener: &dyn Listener,
 ) -> Result<RollbackReport> {
-    locked(connection, settings, listener, async || {
+    locked(connection, settings, listener, async |lock| {
         let history = History::new(connection, settings.tracking.clone());
         history.ensure().await?;
         let ran = history.ran_change_sets().await?;
         let undo = plan_rollback(changelog, &ran, &settings.filter, target)?;
         let mut report = RollbackReport::default();
         for u in &undo {
+            lock.check()?;
             listener.on(&Event::RollingBack(u.id.clone()));
             undo_one(connection, changelog, u).await?;
             history.remove(&u.id).await?;
@@ -780,7 +844,7 @@ pub async fn changelog_sync(
     goal: &Goal,
     listener: &dyn Listener,
 ) -> Result<UpdateReport> {
-    locked(connection, settings, listener, async || {
+    locked(connection, settings, listener, async |_lock| {
         let history = History::new(connection, settings.tracking.clone());
         history.ensure().await?;
         let ran = history.ran_change_sets().await?;
@@ -813,7 +877,7 @@ pub async fn tag(
     tag: &str,
     listener: &dyn Listener,
 ) -> Result<()> {
-    locked(connection, settings, listener, async || {
+    locked(connection, settings, listener, async |_lock| {
         let history = History::new(connection, settings.tracking.clone());
         history.ensure().await?;
         if !history.tag_last(tag).await? {
@@ -851,7 +915,7 @@ pub async fn clear_checksums(
     settings: &Settings,
     listener: &dyn Listener,
 ) -> Result<()> {
-    locked(connection, settings, listener, async || {
+    locked(connection, settings, listener, async |_lock| {
         let history = History::new(connection, settings.tracking.clone());
         history.ensure().await?;
         history.clear_checksums().await

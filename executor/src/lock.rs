@@ -7,7 +7,16 @@
 //! number of racing processes sees its update match. This is the official extension's algorithm
 //! (`ReplaceChangeLogLockStatement`, PR liquibase-mongodb#582) without its upsert-on-replace,
 //! which some servers mishandle under contention.
+//!
+//! Beyond Liquibase, an optional *lease* (`--lock-lease-seconds`) makes a lock held by a crashed
+//! process expire: the document keeps Liquibase's four fields and gains two only lbmongo reads,
+//! `leaseOwner` (this process) and `expiresAt`, which a heartbeat pushes forward while the lock
+//! is held. Another lbmongo with a lease may take a lock whose lease has expired. Liquibase
+//! ignores the extra fields (its validator allows them) and still sees `locked: true`, so the
+//! tools keep excluding each other.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::TryStreamExt;
@@ -29,6 +38,9 @@ pub struct LockOptions {
     pub poll: Duration,
     /// `liquibase.hostDescription`, appended to the host name as `host#description`.
     pub host_description: Option<String>,
+    /// Lease length (`--lock-lease-seconds`); `None` (the default) behaves as Liquibase: a lock
+    /// never expires.
+    pub lease: Option<Duration>,
 }
 
 impl Default for LockOptions {
@@ -38,6 +50,7 @@ impl Default for LockOptions {
             wait: Duration::from_secs(5 * 60),
             poll: Duration::from_secs(10),
             host_description: None,
+            lease: None,
         }
     }
 }
@@ -62,6 +75,16 @@ pub struct Lock<'c> {
     connection: &'c Connection,
     collection: String,
     locked_by: String,
+    lease: Option<Lease>,
+}
+
+/// A lease held by this process, kept alive by a heartbeat task.
+#[derive(Debug)]
+struct Lease {
+    owner: String,
+    length: Duration,
+    heartbeat: tokio::task::JoinHandle<()>,
+    lost: Arc<AtomicBool>,
 }
 
 impl<'c> Lock<'c> {
@@ -76,13 +99,31 @@ impl<'c> Lock<'c> {
         ensure(connection, &options.tracking).await?;
         let locked_by = locked_by(options.host_description.as_deref());
         let collection = options.tracking.lock_collection.clone();
+        let owner = options.lease.map(|length| (lease_owner(), length));
         let deadline = Instant::now() + options.wait;
         loop {
-            if try_acquire(connection, &collection, &locked_by).await? {
+            if try_acquire(connection, &collection, &locked_by, owner.as_ref()).await? {
+                let lease = owner.map(|(owner, length)| {
+                    let lost = Arc::new(AtomicBool::new(false));
+                    let heartbeat = tokio::spawn(heartbeat(
+                        connection.clone(),
+                        collection.clone(),
+                        owner.clone(),
+                        length,
+                        Arc::clone(&lost),
+                    ));
+                    Lease {
+                        owner,
+                        length,
+                        heartbeat,
+                        lost,
+                    }
+                });
                 return Ok(Lock {
                     connection,
                     collection,
                     locked_by,
+                    lease,
                 });
             }
             if Instant::now() + options.poll > deadline {
@@ -109,7 +150,13 @@ impl<'c> Lock<'c> {
     /// Releases the lock: the document goes back to `locked: false`, keeping `lockedBy` and a
     /// fresh `lockGranted` as liquibase-mongodb's release does.
     pub async fn release(self) -> Result<()> {
-        let filter = doc! { "_id": 1, "locked": true, "lockedBy": &self.locked_by };
+        let mut filter = doc! { "_id": 1, "locked": true, "lockedBy": &self.locked_by };
+        if let Some(lease) = &self.lease {
+            lease.heartbeat.abort();
+            // Only this process's lease: another process on the same host has the same
+            // `lockedBy` and may have taken the lock over after our lease expired.
+            filter.insert("leaseOwner", &lease.owner);
+        }
         let n = replace(
             self.connection,
             &self.collection,
@@ -130,6 +177,67 @@ impl<'c> Lock<'c> {
     pub fn locked_by(&self) -> &str {
         &self.locked_by
     }
+
+    /// Fails when the lease expired and could not be renewed (the heartbeat found the lock gone
+    /// or taken over): continuing could run changesets beside another updater.
+    pub fn check(&self) -> Result<()> {
+        match &self.lease {
+            Some(lease) if lease.lost.load(Ordering::SeqCst) => Err(Error::Lock(format!(
+                "the lock lease of {} s was lost (it expired or was taken over); stopping before the next changeset",
+                lease.length.as_secs()
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A name for this process's lease, unique across processes and hosts.
+fn lease_owner() -> String {
+    let host = hostname::get().map_or_else(
+        |_| "unknown".to_owned(),
+        |h| h.to_string_lossy().into_owned(),
+    );
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!("{host}:{}:{nanos:09}", std::process::id())
+}
+
+/// Renews the lease every third of its length while the lock is held.
+async fn heartbeat(
+    connection: Connection,
+    collection: String,
+    owner: String,
+    length: Duration,
+    lost: Arc<AtomicBool>,
+) {
+    loop {
+        tokio::time::sleep(length / 3).await;
+        let renewed = connection
+            .client
+            .database(&connection.database)
+            .collection::<Document>(&collection)
+            .update_one(
+                doc! { "_id": 1, "locked": true, "leaseOwner": &owner },
+                doc! { "$set": { "expiresAt": expires_at(length) } },
+            )
+            .await;
+        match renewed {
+            Ok(r) if r.matched_count == 1 => {}
+            // A passing network fault is retried on the next beat; a lock that is gone or has
+            // another owner is lost for good.
+            Ok(_) => {
+                lost.store(true, Ordering::SeqCst);
+                return;
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+fn expires_at(length: Duration) -> DateTime {
+    let millis = i64::try_from(length.as_millis()).unwrap_or(i64::MAX);
+    DateTime::from_millis(DateTime::now().timestamp_millis().saturating_add(millis))
 }
 
 /// Creates the lock collection and, with `adjust`, its validator (`MongoLockService.init`).
@@ -200,7 +308,16 @@ pub fn lock_validator() -> Document {
     }
 }
 
-async fn try_acquire(connection: &Connection, collection: &str, locked_by: &str) -> Result<bool> {
+async fn try_acquire(
+    connection: &Connection,
+    collection: &str,
+    locked_by: &str,
+    lease: Option<&(String, Duration)>,
+) -> Result<bool> {
+    let document = match lease {
+        Some((owner, length)) => leased_document(locked_by, owner, *length),
+        None => lock_document(locked_by, true),
+    };
     let db = connection.client.database(&connection.database);
     let exists = db
         .collection::<Document>(collection)
@@ -211,8 +328,7 @@ async fn try_acquire(connection: &Connection, collection: &str, locked_by: &str)
     if exists == 0 {
         // Create the document already locked; a duplicate key means another process created it
         // first, and the conditional update below decides who holds it.
-        let mut command =
-            doc! { "insert": collection, "documents": [lock_document(locked_by, true)] };
+        let mut command = doc! { "insert": collection, "documents": [document.clone()] };
         if connection.distributed {
             command.insert("writeConcern", doc! { "w": "majority" });
         }
@@ -227,13 +343,15 @@ async fn try_acquire(connection: &Connection, collection: &str, locked_by: &str)
             Err(e) => return Err(failure(collection, "cannot create the lock in", &e)),
         }
     }
-    let n = replace(
-        connection,
-        collection,
-        doc! { "_id": 1, "locked": false },
-        lock_document(locked_by, true),
-    )
-    .await?;
+    // With a lease, an expired lease is as good as a free lock (its holder stopped renewing it).
+    let filter = match lease {
+        Some(_) => doc! {
+            "_id": 1,
+            "$or": [{ "locked": false }, { "expiresAt": { "$lt": DateTime::now() } }],
+        },
+        None => doc! { "_id": 1, "locked": false },
+    };
+    let n = replace(connection, collection, filter, document).await?;
     match n {
         0 => Ok(false),
         1 => Ok(true),
@@ -279,6 +397,14 @@ async fn replace(
         Some(Bson::Int64(n)) => *n,
         _ => 0,
     })
+}
+
+/// The lock document with a lease: Liquibase's four fields, then `leaseOwner` and `expiresAt`.
+fn leased_document(locked_by: &str, owner: &str, length: Duration) -> Document {
+    let mut document = lock_document(locked_by, true);
+    document.insert("leaseOwner", owner);
+    document.insert("expiresAt", expires_at(length));
+    document
 }
 
 /// The lock document, fields in liquibase-mongodb's order: `_id, lockGranted, lockedBy, locked`.

@@ -5,5 +5,6 @@
 
 mod commands;
 mod concurrency;
+mod crash;
 mod server;
 mod support;
