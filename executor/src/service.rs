@@ -61,6 +61,27 @@ pub fn precondition(spec: &ChangeSpec) -> Result<Precondition> {
         .ok_or_else(|| missing(&spec.name))
 }
 
+/// What checking a precondition found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// It holds.
+    Passed,
+    /// It does not hold; the message says why (`Collection x does not exist`).
+    Failed(String),
+    /// It could not be checked (the server refused); the message says why.
+    Errored(String),
+}
+
+/// Checks one precondition against the connection's database with the engine's own evaluation.
+/// `changeSetExecuted` is Liquibase's to check and is not expected here.
+pub async fn check_precondition(connection: &Connection, precondition: &Precondition) -> Verdict {
+    match crate::executor::evaluate(connection, precondition, "", &[]).await {
+        Ok(None) => Verdict::Passed,
+        Ok(Some(message)) => Verdict::Failed(message),
+        Err(message) => Verdict::Errored(message),
+    }
+}
+
 /// Runs one change against the connection's database; returns the documents affected as
 /// liquibase-mongodb counts them (`n` of the response). Changes that send nothing return 0.
 pub async fn execute_change(connection: &Connection, change: &Change) -> Result<i64> {

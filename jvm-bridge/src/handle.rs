@@ -1,0 +1,581 @@
+//! Decode a request, call `executor`, encode the report. No business rule lives here.
+//!
+//! Every export goes through [`call`]: it reads the Java `byte[]` (UTF-8 JSON, never JNI's
+//! modified UTF-8), runs the handler with panics caught, and answers `{"ok": <report>}` or
+//! `{"error": {"kind", "message"}}`, which `Native.java` turns into a value or its one
+//! `NativeException`. The async engine runs on one process-wide Tokio runtime.
+//!
+//! State between calls lives in two registries keyed by ids Java holds: open connections
+//! (Liquibase's `DatabaseConnection`) and held locks. A held lock is a task that owns a
+//! connection clone and the engine's `Lock` until Java asks for its release, so the lock is
+//! released through the engine's own `Lock::release` on every path.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{LazyLock, Mutex, Once};
+use std::time::Duration;
+
+use executor::connection::{Connection, ConnectionOptions};
+use executor::executor::{Quiet, Settings};
+use executor::history::{ExecType, History, NewRow};
+use executor::lock::{Lock, LockOptions};
+use executor::service::{self, Verdict};
+use executor::{CheckSum, bson::DateTime};
+use jni::Env;
+use jni::objects::JByteArray;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use tokio::runtime::Runtime;
+use tokio::sync::oneshot;
+
+use crate::error::BridgeError;
+use crate::protocol::{
+    ChangeOp, ChangeQuery, Connect, Connected, DropAll, Execute, Handle, HistoryOp, HistoryRequest,
+    Id, LockOp, LockRequest, Node, ParseJson, PreconditionRequest, Ran, Tracking,
+};
+
+/// The bridge's outcome type.
+pub type Result<T, E = BridgeError> = std::result::Result<T, E>;
+
+/// One runtime for the whole JVM: JNI calls are synchronous, the engine is async.
+static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("lbmongo")
+        .enable_all()
+        .build()
+        .expect("a Tokio runtime can be built (threads and timers are available)")
+});
+
+static CONNECTIONS: LazyLock<Mutex<HashMap<u64, Connection>>> = LazyLock::new(Mutex::default);
+static LOCKS: LazyLock<Mutex<HashMap<u64, HeldLock>>> = LazyLock::new(Mutex::default);
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Reads the request bytes, runs `handler` and returns the encoded reply as a new `byte[]`.
+/// Only a JNI failure (out of memory, a pending exception) is an `Err`; everything the engine
+/// reports, and any panic, is inside the reply.
+pub fn call<'l, Req, Rep>(
+    env: &mut Env<'l>,
+    request: &JByteArray<'_>,
+    handler: fn(Req) -> Result<Rep>,
+) -> jni::errors::Result<JByteArray<'l>>
+where
+    Req: DeserializeOwned,
+    Rep: Serialize,
+{
+    let bytes = env.convert_byte_array(request)?;
+    env.byte_array_from_slice(&dispatch(&bytes, handler))
+}
+
+/// The JNI-free half of [`call`]: bytes in, bytes out.
+pub fn dispatch<Req, Rep>(request: &[u8], handler: fn(Req) -> Result<Rep>) -> Vec<u8>
+where
+    Req: DeserializeOwned,
+    Rep: Serialize,
+{
+    quiet_panics();
+    IN_BRIDGE.with(|b| b.set(true));
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let request: Req = serde_json::from_slice(request)
+            .map_err(|e| BridgeError::request(format!("cannot read request: {e}")))?;
+        let report = handler(request)?;
+        serde_json::to_value(report)
+            .map_err(|e| BridgeError::request(format!("cannot write report: {e}")))
+    }));
+    IN_BRIDGE.with(|b| b.set(false));
+    let reply = match outcome {
+        Ok(Ok(report)) => json!({ "ok": report }),
+        Ok(Err(error)) => json!({ "error": error }),
+        Err(payload) => json!({ "error": BridgeError::panic(panic_message(payload.as_ref())) }),
+    };
+    serde_json::to_vec(&reply).expect("a serde_json::Value always serializes")
+}
+
+thread_local! {
+    /// Whether this thread is inside [`dispatch`], where a panic is reported to Java.
+    static IN_BRIDGE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The default hook prints a backtrace on stderr, inside Liquibase's output; a panic inside
+/// [`dispatch`] is reported to Java instead, so the hook stays quiet there and defers to the
+/// previous hook everywhere else.
+fn quiet_panics() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !IN_BRIDGE.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic without a message".to_owned())
+}
+
+fn next_id() -> u64 {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+fn connection(handle: u64) -> Result<Connection> {
+    registry(&CONNECTIONS)
+        .get(&handle)
+        .cloned()
+        .ok_or_else(|| BridgeError::unknown("connection", handle))
+}
+
+fn registry<T>(
+    m: &'static Mutex<HashMap<u64, T>>,
+) -> std::sync::MutexGuard<'static, HashMap<u64, T>> {
+    // A panic while holding the map cannot leave it half-updated (insert/remove are atomic).
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+// -- connections ----------------------------------------------------------------------------
+
+/// Opens a client and reports what Liquibase's connection shows.
+pub fn connect(request: Connect) -> Result<Connected> {
+    let options = ConnectionOptions {
+        url: request.url,
+        username: request.username,
+        password: request.password,
+        retry_writes: request.retry_writes,
+        app_name: request.app_name,
+        ..ConnectionOptions::default()
+    };
+    RUNTIME.block_on(async {
+        let connection = Connection::open(&options).await?;
+        let version = service::server_version(&connection).await?;
+        let handle = next_id();
+        let report = Connected {
+            handle,
+            database: connection.database.clone(),
+            hosts: connection.hosts(),
+            user: connection.user.clone(),
+            version,
+            display_url: connection.display_url.clone(),
+        };
+        registry(&CONNECTIONS).insert(handle, connection);
+        Ok(report)
+    })
+}
+
+/// Forgets a connection; the client shuts down when its last clone is dropped.
+pub fn close(request: Handle) -> Result<Value> {
+    registry(&CONNECTIONS).remove(&request.handle);
+    Ok(json!({}))
+}
+
+// -- changes --------------------------------------------------------------------------------
+
+/// Checksum, validation or `update-sql` preview of one change.
+pub fn change(request: ChangeQuery) -> Result<Value> {
+    let spec = request.change.to_spec();
+    Ok(match request.op {
+        ChangeOp::Checksum => {
+            let version = request.version.unwrap_or(CheckSum::LATEST_VERSION);
+            json!({ "checksum": service::checksum(&spec, version)?.to_string() })
+        }
+        ChangeOp::Validate => {
+            service::change(&spec)?;
+            json!({})
+        }
+        ChangeOp::Preview => json!({ "lines": service::preview(&service::change(&spec)?) }),
+    })
+}
+
+/// Runs one change or its inverse.
+pub fn execute(request: Execute) -> Result<Value> {
+    let change = service::change(&request.change.to_spec())?;
+    let connection = connection(request.handle)?;
+    RUNTIME.block_on(async {
+        if request.rollback {
+            service::rollback_change(&connection, &change).await?;
+            Ok(json!({ "rows": 0 }))
+        } else {
+            Ok(json!({ "rows": service::execute_change(&connection, &change).await? }))
+        }
+    })
+}
+
+/// Checks one mongodb precondition.
+pub fn precondition(request: PreconditionRequest) -> Result<Value> {
+    let precondition = service::precondition(&request.precondition.to_spec())?;
+    let connection = connection(request.handle)?;
+    Ok(
+        match RUNTIME.block_on(service::check_precondition(&connection, &precondition)) {
+            Verdict::Passed => json!({ "passed": true }),
+            Verdict::Failed(message) => json!({ "passed": false, "failure": message }),
+            Verdict::Errored(message) => json!({ "passed": false, "error": message }),
+        },
+    )
+}
+
+/// A JSON changelog into the format-neutral tree (`$rawJson` already turned into text).
+pub fn parse_json(request: ParseJson) -> Result<Node> {
+    executor::format::json::read(&request.text, &request.file)
+        .map(Node::from)
+        .map_err(|problem| executor::Error::Invalid(vec![problem]).into())
+}
+
+/// `drop-all`: every collection of the URL's database.
+pub fn drop_all(request: DropAll) -> Result<Value> {
+    let connection = connection(request.handle)?;
+    let settings = settings(&request.tracking, None);
+    let dropped = RUNTIME.block_on(executor::executor::drop_all(&connection, &settings))?;
+    Ok(json!({ "dropped": dropped }))
+}
+
+fn settings(tracking: &Tracking, liquibase: Option<&str>) -> Settings {
+    let mut settings = Settings {
+        tracking: tracking.to_options(),
+        ..Settings::default()
+    };
+    settings.lock.tracking = tracking.to_options();
+    if let Some(version) = liquibase {
+        settings.liquibase_version = version.to_owned();
+    }
+    settings
+}
+
+// -- lock -----------------------------------------------------------------------------------
+
+/// A lock held by a task that owns the engine's `Lock` until told to release it.
+struct HeldLock {
+    release: oneshot::Sender<()>,
+    released: oneshot::Receiver<executor::Result<()>>,
+}
+
+/// One `LockService` call.
+pub fn lock(request: LockRequest) -> Result<Value> {
+    let connection = connection(request.handle)?;
+    let tracking = request.tracking.to_options();
+    let options = LockOptions {
+        tracking: tracking.clone(),
+        wait: Duration::from_millis(request.wait_millis),
+        poll: Duration::from_millis(request.poll_millis.max(1)),
+        host_description: request.host_description.clone(),
+        ..LockOptions::default()
+    };
+    match request.op {
+        LockOp::Acquire => acquire(connection, options),
+        LockOp::Release => {
+            let id = request
+                .lock
+                .ok_or_else(|| BridgeError::request("`release` needs `lock`"))?;
+            let held = registry(&LOCKS)
+                .remove(&id)
+                .ok_or_else(|| BridgeError::unknown("lock", id))?;
+            // The holder task may already have ended (runtime shut down); then there is nothing
+            // left to release.
+            let _ = held.release.send(());
+            RUNTIME.block_on(held.released).unwrap_or(Ok(()))?;
+            Ok(json!({}))
+        }
+        LockOp::List => {
+            let rows = RUNTIME.block_on(executor::lock::list(&connection, &tracking))?;
+            let locks: Vec<Value> = rows
+                .iter()
+                .map(|r| {
+                    json!({
+                        "id": r.id,
+                        "granted": r.granted.map(DateTime::timestamp_millis),
+                        "lockedBy": r.locked_by,
+                        "locked": r.locked,
+                    })
+                })
+                .collect();
+            Ok(json!({ "locks": locks }))
+        }
+        LockOp::ForceRelease => {
+            RUNTIME.block_on(executor::lock::force_release(&connection, &options))?;
+            Ok(json!({}))
+        }
+        LockOp::Destroy => {
+            RUNTIME.block_on(executor::lock::destroy(&connection, &tracking))?;
+            Ok(json!({}))
+        }
+    }
+}
+
+fn acquire(connection: Connection, options: LockOptions) -> Result<Value> {
+    let (acquired_tx, acquired_rx) = oneshot::channel();
+    let (release_tx, release_rx) = oneshot::channel::<()>();
+    let (released_tx, released_rx) = oneshot::channel();
+    RUNTIME.spawn(async move {
+        let lock = match Lock::acquire(&connection, &options, &Quiet).await {
+            Ok(lock) => lock,
+            Err(e) => {
+                let _ = acquired_tx.send(Err(e));
+                return;
+            }
+        };
+        let _ = acquired_tx.send(Ok(lock.locked_by().to_owned()));
+        // A dropped sender (the JVM lost the id) releases too.
+        let _ = release_rx.await;
+        let _ = released_tx.send(lock.release().await);
+    });
+    match RUNTIME.block_on(acquired_rx) {
+        Ok(Ok(locked_by)) => {
+            let id = next_id();
+            registry(&LOCKS).insert(
+                id,
+                HeldLock {
+                    release: release_tx,
+                    released: released_rx,
+                },
+            );
+            Ok(json!({ "lock": id, "lockedBy": locked_by }))
+        }
+        Ok(Err(executor::Error::LockHeld { locked_by, since })) => {
+            Ok(json!({ "heldBy": locked_by, "since": since }))
+        }
+        Ok(Err(e)) => Err(e.into()),
+        Err(_) => Err(BridgeError::panic("the lock task ended without an answer")),
+    }
+}
+
+// -- history --------------------------------------------------------------------------------
+
+/// One `ChangeLogHistoryService` call.
+pub fn history(request: HistoryRequest) -> Result<Value> {
+    let connection = connection(request.handle)?;
+    let tracking = request.tracking.to_options();
+    RUNTIME.block_on(async {
+        let history = History::new(&connection, tracking.clone());
+        Ok(match request.op {
+            HistoryOp::Init => {
+                history.ensure().await?;
+                json!({})
+            }
+            HistoryOp::Read => {
+                let rows: Vec<Ran> = history
+                    .ran_change_sets()
+                    .await?
+                    .into_iter()
+                    .map(ran)
+                    .collect();
+                json!({ "rows": rows })
+            }
+            HistoryOp::MaxOrder => json!({ "max": history.max_order_executed().await? }),
+            HistoryOp::Record => {
+                let row = request
+                    .row
+                    .ok_or_else(|| BridgeError::request("`record` needs `row`"))?;
+                service::record(&connection, &tracking, &new_row(row)?).await?;
+                json!({})
+            }
+            HistoryOp::Remove => {
+                history.remove(&id(request.id.as_ref())?).await?;
+                json!({})
+            }
+            HistoryOp::Tag => {
+                let tag = request
+                    .tag
+                    .as_deref()
+                    .ok_or_else(|| BridgeError::request("`tag` needs `tag`"))?;
+                let settings = settings(&request.tracking, request.liquibase.as_deref());
+                executor::executor::tag(&connection, &settings, tag, &Quiet).await?;
+                json!({})
+            }
+            HistoryOp::TagExists => {
+                let tag = request
+                    .tag
+                    .as_deref()
+                    .ok_or_else(|| BridgeError::request("`tagExists` needs `tag`"))?;
+                json!({ "exists": history.tag_exists(tag).await? })
+            }
+            HistoryOp::ClearChecksums => {
+                history.clear_checksums().await?;
+                json!({})
+            }
+            HistoryOp::ReplaceChecksum => {
+                let text = request.checksum.as_deref().unwrap_or_default();
+                let checksum = CheckSum::parse(text)
+                    .ok_or_else(|| BridgeError::request("`replaceChecksum` needs `checksum`"))?;
+                history
+                    .replace_checksum(&id(request.id.as_ref())?, &checksum)
+                    .await?;
+                json!({})
+            }
+            HistoryOp::Destroy => {
+                history.destroy().await?;
+                json!({})
+            }
+        })
+    })
+}
+
+fn id(id: Option<&Id>) -> Result<executor::ChangeSetId> {
+    id.map(Id::to_change_set_id)
+        .ok_or_else(|| BridgeError::request("the request needs `id`"))
+}
+
+fn new_row(row: crate::protocol::Row) -> Result<NewRow> {
+    let exec_type = ExecType::parse(&row.exec_type)
+        .ok_or_else(|| BridgeError::request(format!("unknown execType `{}`", row.exec_type)))?;
+    let (contexts, labels) = service::history_fields(
+        row.contexts.as_deref(),
+        &row.inherited_contexts,
+        row.labels.as_deref(),
+    );
+    Ok(NewRow {
+        id: row.id.to_change_set_id(),
+        checksum: row.md5sum.as_deref().and_then(CheckSum::parse),
+        date_executed: DateTime::now(),
+        tag: row.tag,
+        exec_type,
+        description: row.description,
+        comments: row.comments,
+        contexts,
+        labels,
+        deployment_id: row.deployment_id,
+        order_executed: row.order_executed,
+        liquibase: row.liquibase,
+    })
+}
+
+fn ran(r: executor::history::RanChangeSet) -> Ran {
+    Ran {
+        id: Id {
+            file_name: r.id.path,
+            id: r.id.id,
+            author: r.id.author,
+        },
+        md5sum: r.checksum.map(|c| c.to_string()),
+        date_executed: r.date_executed.map(DateTime::timestamp_millis),
+        order_executed: r.order_executed,
+        exec_type: r.exec_type.as_str().to_owned(),
+        description: r.description,
+        comments: r.comments,
+        tag: r.tag,
+        contexts: r.contexts,
+        labels: r.labels,
+        deployment_id: r.deployment_id,
+        liquibase: r.liquibase,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(bytes: &[u8]) -> Value {
+        serde_json::from_slice(bytes).expect("replies are JSON")
+    }
+
+    fn failing(_: Handle) -> Result<Value> {
+        Err(executor::Error::TagNotFound("v9".into()).into())
+    }
+
+    fn panicking(_: Handle) -> Result<Value> {
+        panic!("deliberate")
+    }
+
+    #[test]
+    fn reports_errors_and_panics_as_json() {
+        let cases: [(&[u8], fn(Handle) -> Result<Value>, &str, &str); 4] = [
+            (
+                br#"{"handle": 1}"#,
+                failing,
+                "TagNotFound",
+                "could not find tag 'v9' in the database",
+            ),
+            (
+                br#"{"handle": 1}"#,
+                panicking,
+                "Panic",
+                "lbmongo internal error: deliberate",
+            ),
+            (b"not json", failing, "Request", "cannot read request"),
+            (
+                br#"{"handle": 424242}"#,
+                close_then_use,
+                "Handle",
+                "no open connection with id 424242",
+            ),
+        ];
+        for (request, handler, kind, message) in cases {
+            let r = reply(&dispatch(request, handler));
+            assert_eq!(r["error"]["kind"], kind, "{r}");
+            let text = r["error"]["message"].as_str().expect("message");
+            assert!(text.starts_with(message), "{text}");
+        }
+    }
+
+    fn close_then_use(request: Handle) -> Result<Value> {
+        connection(request.handle).map(|_| json!({}))
+    }
+
+    #[test]
+    fn checksums_come_from_the_engine_without_a_database() {
+        let request = br#"{"op": "checksum", "version": 9,
+            "change": {"name": "adminCommand", "properties": [{"name": "command", "value": "{ buildInfo: 1 }"}]}}"#;
+        let r = reply(&dispatch(request, change));
+        let checksum = r["ok"]["checksum"].as_str().expect("checksum");
+        // The changeset checksum Liquibase 4.33 + liquibase-mongodb stored for this one change.
+        assert_eq!(
+            CheckSum::compute(&format!("{checksum}:")).to_string(),
+            "9:2a659bf380005d42308e0616959f69c1"
+        );
+    }
+
+    #[test]
+    fn non_bmp_text_crosses_as_utf8() {
+        // Modified UTF-8 would turn the emoji into two 3-byte surrogates and change the checksum.
+        let document = "{ s: '😀é' }";
+        let request = json!({ "op": "checksum", "version": 9, "change": { "name": "insertOne",
+            "properties": [{ "name": "collectionName", "value": "c" }, { "name": "document", "value": document }] } });
+        let r = reply(&dispatch(
+            &serde_json::to_vec(&request).expect("json"),
+            change,
+        ));
+        let spec = executor::service::ChangeSpec {
+            name: "insertOne".into(),
+            properties: vec![
+                ("collectionName".into(), "c".into()),
+                ("document".into(), document.into()),
+            ],
+        };
+        let expected = service::checksum(&spec, 9).expect("valid").to_string();
+        assert_eq!(r["ok"]["checksum"], expected.as_str(), "{r}");
+    }
+
+    #[test]
+    fn invalid_change_json_is_an_error_naming_the_property() {
+        let request = br#"{"op": "validate",
+            "change": {"name": "insertOne", "properties": [{"name": "collectionName", "value": "c"}, {"name": "document", "value": "{ a: "}]}}"#;
+        let r = reply(&dispatch(request, change));
+        assert_eq!(r["error"]["kind"], "Config", "{r}");
+        assert!(
+            r["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("insertOne `document`")),
+            "{r}"
+        );
+    }
+
+    #[test]
+    fn json_changelogs_become_node_trees_with_raw_json_as_text() {
+        let text = r#"{"databaseChangeLog": [{"changeSet": {"id": "1", "author": "a", "changes": [
+            {"insertOne": {"collectionName": "c", "document": {"$rawJson": {"a": 1}}}}]}}]}"#;
+        let request = serde_json::to_vec(&json!({ "text": text, "file": "x.json" })).expect("json");
+        let r = reply(&dispatch(&request, parse_json));
+        let root = &r["ok"];
+        assert_eq!(root["name"], "databaseChangeLog", "{r}");
+        let insert = &root["children"][0]["children"][2]["children"][0];
+        assert_eq!(insert["name"], "insertOne", "{r}");
+        let document = insert["children"][1]["value"]
+            .as_str()
+            .expect("document text");
+        assert!(document.contains("\"a\" : 1"), "{document}");
+    }
+}

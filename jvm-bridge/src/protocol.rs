@@ -1,0 +1,397 @@
+//! The JSON requests and reports that cross JNI, one pair per export.
+//!
+//! Field names are camelCase because the Java side writes and reads them with its own small
+//! JSON codec. Dates cross as epoch milliseconds. These types only carry data: every decision
+//! is made by `executor` (called from `handle`).
+
+use executor::service::ChangeSpec;
+use serde::{Deserialize, Serialize};
+
+/// `Native.connect`: open a client for a Liquibase URL.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Connect {
+    /// `mongodb://…` or `mongodb+srv://…` as Liquibase got it.
+    pub url: String,
+    /// `--username`, spliced into the URL as liquibase-mongodb does.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// `--password`.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// `liquibase.mongodb.retryWrites`, when configured.
+    #[serde(default)]
+    pub retry_writes: Option<bool>,
+    /// Driver application name.
+    #[serde(default)]
+    pub app_name: Option<String>,
+}
+
+/// What Liquibase's `DatabaseConnection` reports about an open connection.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Connected {
+    /// The id later requests name the connection by.
+    pub handle: u64,
+    /// The URL's database (`getCatalog`).
+    pub database: String,
+    /// The comma-joined host list (`getURL`).
+    pub hosts: String,
+    /// The user of the URL's credential, if any.
+    pub user: Option<String>,
+    /// `buildInfo.version`.
+    pub version: String,
+    /// The URL with the password masked.
+    pub display_url: String,
+}
+
+/// A request about an open connection only.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Handle {
+    /// The connection.
+    pub handle: u64,
+}
+
+/// A change as Liquibase holds it: name and property texts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    /// `insertOne`, `createIndex`, …
+    pub name: String,
+    /// Property name to text; properties Liquibase holds as `null` are left out.
+    #[serde(default)]
+    pub properties: Vec<Property>,
+}
+
+/// One property of a [`Change`].
+#[derive(Debug, Clone, Deserialize)]
+pub struct Property {
+    /// Its bean name.
+    pub name: String,
+    /// Its text.
+    pub value: String,
+}
+
+impl Change {
+    /// The engine's form.
+    pub fn to_spec(&self) -> ChangeSpec {
+        ChangeSpec {
+            name: self.name.clone(),
+            properties: self
+                .properties
+                .iter()
+                .map(|p| (p.name.clone(), p.value.clone()))
+                .collect(),
+        }
+    }
+}
+
+/// `Native.change`: a question about one change that needs no database.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeQuery {
+    /// What to compute.
+    pub op: ChangeOp,
+    /// The change.
+    pub change: Change,
+    /// The checksum version (for `checksum`), from Liquibase's scope.
+    #[serde(default)]
+    pub version: Option<u32>,
+}
+
+/// The questions [`ChangeQuery`] asks.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ChangeOp {
+    /// `{"checksum": "9:…"}`.
+    Checksum,
+    /// `{}` when the change is valid, else an error naming the property.
+    Validate,
+    /// `{"lines": ["db.runCommand(…);"]}` for `update-sql`.
+    Preview,
+}
+
+/// `Native.execute`: run one change (or its automatic inverse).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Execute {
+    /// The connection.
+    pub handle: u64,
+    /// The change.
+    pub change: Change,
+    /// Run the inverse instead.
+    #[serde(default)]
+    pub rollback: bool,
+}
+
+/// The tracking collections and their switches, from Liquibase's configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tracking {
+    /// `databaseChangeLogTableName`.
+    pub changelog_collection: String,
+    /// `databaseChangeLogLockTableName`.
+    pub lock_collection: String,
+    /// `liquibase.mongodb.adjustTrackingTablesOnStartup`.
+    #[serde(default = "yes")]
+    pub adjust: bool,
+    /// `liquibase.mongodb.supportsValidator`.
+    #[serde(default = "yes")]
+    pub supports_validator: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Tracking {
+    /// The engine's form.
+    pub fn to_options(&self) -> executor::history::TrackingOptions {
+        executor::history::TrackingOptions {
+            changelog_collection: self.changelog_collection.clone(),
+            lock_collection: self.lock_collection.clone(),
+            adjust: self.adjust,
+            supports_validator: self.supports_validator,
+        }
+    }
+}
+
+/// `Native.lock`: one `LockService` call.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LockRequest {
+    /// The connection.
+    pub handle: u64,
+    /// What to do.
+    pub op: LockOp,
+    /// The collections.
+    pub tracking: Tracking,
+    /// `changelogLockWaitTimeInMinutes`, in milliseconds (`acquire`).
+    #[serde(default)]
+    pub wait_millis: u64,
+    /// `changelogLockPollRate`, in milliseconds (`acquire`).
+    #[serde(default = "ten_seconds")]
+    pub poll_millis: u64,
+    /// `liquibase.hostDescription`.
+    #[serde(default)]
+    pub host_description: Option<String>,
+    /// The held lock to release (`release`).
+    #[serde(default)]
+    pub lock: Option<u64>,
+}
+
+fn ten_seconds() -> u64 {
+    10_000
+}
+
+/// The `LockService` calls.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum LockOp {
+    /// Take the lock, waiting up to `waitMillis`: `{"lock": id, "lockedBy": "…"}`, or `{}`
+    /// when another process holds it (Liquibase then builds its message from `list`).
+    Acquire,
+    /// Release a lock `acquire` returned.
+    Release,
+    /// `{"locks": [{"id", "granted", "lockedBy", "locked"}]}`.
+    List,
+    /// `release-locks`: free the lock whoever holds it.
+    ForceRelease,
+    /// `drop-all`: drop the lock collection.
+    Destroy,
+}
+
+/// `Native.history`: one `ChangeLogHistoryService` call.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryRequest {
+    /// The connection.
+    pub handle: u64,
+    /// What to do.
+    pub op: HistoryOp,
+    /// The collections.
+    pub tracking: Tracking,
+    /// The row to write (`record`).
+    #[serde(default)]
+    pub row: Option<Row>,
+    /// The changeset (`remove`, `replaceChecksum`).
+    #[serde(default)]
+    pub id: Option<Id>,
+    /// The new checksum (`replaceChecksum`).
+    #[serde(default)]
+    pub checksum: Option<String>,
+    /// The tag (`tag`, `tagExists`).
+    #[serde(default)]
+    pub tag: Option<String>,
+    /// The Liquibase version (`tag`'s placeholder row).
+    #[serde(default)]
+    pub liquibase: Option<String>,
+}
+
+/// The `ChangeLogHistoryService` calls.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum HistoryOp {
+    /// Create the collection, its index and validator.
+    Init,
+    /// `{"rows": [Ran…]}` ordered by `orderExecuted`.
+    Read,
+    /// `{"max": n}`: the highest `orderExecuted`.
+    MaxOrder,
+    /// Write `row` (insert, or update for `RERAN`).
+    Record,
+    /// Delete the row of `id`.
+    Remove,
+    /// Tag the newest row (placeholder row on an empty history).
+    Tag,
+    /// `{"exists": bool}`.
+    TagExists,
+    /// `md5sum` null on every row.
+    ClearChecksums,
+    /// Set `md5sum` of `id` to `checksum`.
+    ReplaceChecksum,
+    /// Drop the collection.
+    Destroy,
+}
+
+/// A changeset identity.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Id {
+    /// FILENAME.
+    pub file_name: String,
+    /// id.
+    pub id: String,
+    /// author.
+    pub author: String,
+}
+
+impl Id {
+    /// The engine's form.
+    pub fn to_change_set_id(&self) -> executor::ChangeSetId {
+        executor::ChangeSetId {
+            path: self.file_name.clone(),
+            id: self.id.clone(),
+            author: self.author.clone(),
+        }
+    }
+}
+
+/// A history row to write, from the fields Liquibase computed for the changeset.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Row {
+    /// The changeset.
+    #[serde(flatten)]
+    pub id: Id,
+    /// `9:…`.
+    pub md5sum: Option<String>,
+    /// `EXECUTED`, `RERAN`, …
+    pub exec_type: String,
+    /// `ChangeSet.getDescription()`.
+    pub description: String,
+    /// `ChangeSet.getComments()`.
+    #[serde(default)]
+    pub comments: Option<String>,
+    /// The changeset's own context expression as written.
+    #[serde(default)]
+    pub contexts: Option<String>,
+    /// The inherited context expressions as written (`getInheritableContextFilter`).
+    #[serde(default)]
+    pub inherited_contexts: Vec<String>,
+    /// The changeset's labels as written.
+    #[serde(default)]
+    pub labels: Option<String>,
+    /// The last `tagDatabase` tag of the changeset.
+    #[serde(default)]
+    pub tag: Option<String>,
+    /// The run's deployment id.
+    pub deployment_id: String,
+    /// `getNextSequenceValue()`.
+    pub order_executed: i32,
+    /// `LiquibaseUtil.getBuildVersion()`.
+    pub liquibase: String,
+}
+
+/// A history row as read back.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Ran {
+    /// The changeset.
+    #[serde(flatten)]
+    pub id: Id,
+    /// `md5sum`.
+    pub md5sum: Option<String>,
+    /// `dateExecuted`, epoch millis.
+    pub date_executed: Option<i64>,
+    /// `orderExecuted`.
+    pub order_executed: i32,
+    /// `execType`.
+    pub exec_type: String,
+    /// `description`.
+    pub description: Option<String>,
+    /// `comments`.
+    pub comments: Option<String>,
+    /// `tag`.
+    pub tag: Option<String>,
+    /// `contexts`.
+    pub contexts: Option<String>,
+    /// `labels`.
+    pub labels: Option<String>,
+    /// `deploymentId`.
+    pub deployment_id: Option<String>,
+    /// `liquibase`.
+    pub liquibase: Option<String>,
+}
+
+/// `Native.precondition`: check one mongodb precondition.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreconditionRequest {
+    /// The connection.
+    pub handle: u64,
+    /// The precondition as a change-like name and properties.
+    pub precondition: Change,
+}
+
+/// `Native.parseJson`: a JSON changelog into the format-neutral tree.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParseJson {
+    /// The file's text.
+    pub text: String,
+    /// Its path, for messages.
+    pub file: String,
+}
+
+/// One node of a parsed changelog.
+#[derive(Debug, Serialize)]
+pub struct Node {
+    /// Element or key name.
+    pub name: String,
+    /// Scalar text.
+    pub value: Option<String>,
+    /// Children in document order.
+    pub children: Vec<Node>,
+}
+
+impl From<executor::format::node::Node> for Node {
+    fn from(n: executor::format::node::Node) -> Self {
+        Node {
+            name: n.name,
+            value: n.value,
+            children: n.children.into_iter().map(Node::from).collect(),
+        }
+    }
+}
+
+/// `Native.dropAll`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DropAll {
+    /// The connection.
+    pub handle: u64,
+    /// The collections.
+    pub tracking: Tracking,
+}
