@@ -1,0 +1,46 @@
+# lbmongo's entry points. Each target installs what it needs first (quietly, and only once:
+# the install scripts are no-ops when their tool is present), so a fresh machine needs nothing
+# beyond the toolchains of the image. See CONTRIBUTING.md.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := test
+CARGO ?= cargo
+
+.PHONY: test demo deps-test deps-demo jar bench fuzz
+
+# --- install hooks ---------------------------------------------------------------------------
+# npm tools the tests need, as names scripts/install-node-tools.sh takes
+# (liquibase, mongosh, migrate-mongo). Empty until a test uses one.
+TEST_NODE_TOOLS :=
+
+deps-test:
+	@scripts/install-secantus.sh
+	@scripts/ensure-jdk.sh
+	@if [[ -n "$(strip $(TEST_NODE_TOOLS))" ]]; then scripts/install-node-tools.sh $(TEST_NODE_TOOLS); fi
+	@# HOOK(maven): when a test needs the real Liquibase jars (tests/liquibase/pom.xml), call
+	@# scripts/install-liquibase.sh here; when `make jar` exists, `test` depends on it too.
+
+deps-demo:
+	@scripts/install-secantus.sh
+
+# --- targets ---------------------------------------------------------------------------------
+# Lints, docs and every test; MONGODB_URI=mongodb://… runs the end-to-end tests on that server.
+test: deps-test
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	RUSTDOCFLAGS=-Dwarnings $(CARGO) doc --workspace --no-deps --locked
+	$(CARGO) test --workspace --locked
+
+# The release CLI against a throwaway SecantusDB; the steps are listed in scripts/demo.sh.
+demo: deps-demo
+	$(CARGO) build --release --locked -p lbmongo
+	scripts/demo.sh
+
+# The Liquibase extension: cargo builds the cdylib, Maven the jar; prints its size and listing.
+jar:
+	CARGO=$(CARGO) jvm-bridge/build-jar.sh
+
+bench fuzz:
+	@echo "make $@: not yet implemented" >&2
+	@exit 1

@@ -1,0 +1,195 @@
+package liquibase.ext.lbmongo;
+
+import java.math.BigInteger;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import liquibase.CatalogAndSchema;
+import liquibase.database.AbstractJdbcDatabase;
+import liquibase.database.DatabaseConnection;
+import liquibase.exception.DatabaseException;
+import liquibase.exception.LiquibaseException;
+import liquibase.structure.DatabaseObject;
+import liquibase.util.LiquibaseUtil;
+
+/**
+ * MongoDB as Liquibase sees it: short name {@code mongodb} (for {@code dbms=}), product name
+ * {@code MongoDB}, catalogs but no schemas, no transactions, no SQL.
+ *
+ * <p>It extends {@code AbstractJdbcDatabase} as liquibase-mongodb does, because core's commands
+ * expect that base; the JDBC parts are never reached since {@link LbmongoConnection},
+ * {@link LbmongoExecutor} and the lock and history services replace them.
+ */
+public class LbmongoDatabase extends AbstractJdbcDatabase {
+    public static final String PRODUCT_NAME = "MongoDB";
+    public static final String SHORT_NAME = "mongodb";
+
+    @Override
+    public int getPriority() {
+        return PRIORITY_DATABASE;
+    }
+
+    @Override
+    public boolean isCorrectDatabaseImplementation(DatabaseConnection conn) {
+        return conn instanceof LbmongoConnection;
+    }
+
+    @Override
+    public String getDefaultDriver(String url) {
+        return url != null && new LbmongoDriver().acceptsURL(url) ? LbmongoDriver.class.getName() : null;
+    }
+
+    @Override
+    public String getShortName() {
+        return SHORT_NAME;
+    }
+
+    @Override
+    protected String getDefaultDatabaseProductName() {
+        return PRODUCT_NAME;
+    }
+
+    @Override
+    public String getDatabaseProductName() {
+        return PRODUCT_NAME;
+    }
+
+    @Override
+    public Integer getDefaultPort() {
+        return 27017;
+    }
+
+    @Override
+    public String getSystemSchema() {
+        return "admin";
+    }
+
+    @Override
+    public boolean supportsInitiallyDeferrableColumns() {
+        return false;
+    }
+
+    @Override
+    public boolean supportsTablespaces() {
+        return false;
+    }
+
+    @Override
+    public boolean supportsSequences() {
+        return false;
+    }
+
+    @Override
+    public boolean supportsAutoIncrement() {
+        return false;
+    }
+
+    @Override
+    public boolean supportsSchemas() {
+        return false;
+    }
+
+    @Override
+    public boolean supportsCatalogs() {
+        return true;
+    }
+
+    @Override
+    public boolean supportsDDLInTransaction() {
+        return false;
+    }
+
+    @Override
+    public boolean getAutoCommitMode() {
+        return false;
+    }
+
+    @Override
+    public boolean requiresUsername() {
+        return false;
+    }
+
+    @Override
+    public boolean requiresPassword() {
+        return false;
+    }
+
+    @Override
+    public boolean isCaseSensitive() {
+        return true;
+    }
+
+    @Override
+    public boolean isSystemObject(DatabaseObject example) {
+        return false;
+    }
+
+    @Override
+    public String getAutoIncrementClause(BigInteger startWith, BigInteger incrementBy, String generationType,
+            Boolean defaultOnNull) {
+        return "";
+    }
+
+    @Override
+    public String escapeObjectName(String catalogName, String schemaName, String objectName,
+            Class<? extends DatabaseObject> objectType) {
+        return objectName;
+    }
+
+    @Override
+    public String escapeObjectName(String objectName, Class<? extends DatabaseObject> objectType) {
+        return objectName;
+    }
+
+    @Override
+    public String getViewDefinition(CatalogAndSchema schema, String name) {
+        return null;
+    }
+
+    /** {@code drop-all}: every collection of the URL's database, tracking collections included. */
+    @Override
+    public void dropDatabaseObjects(CatalogAndSchema schemaToDrop) throws LiquibaseException {
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("handle", connection().handle());
+        request.put("tracking", tracking());
+        try {
+            Native.call("dropAll", request);
+        } catch (NativeException e) {
+            throw new DatabaseException(e.getMessage(), e);
+        }
+    }
+
+    /** The open native connection. */
+    LbmongoConnection connection() throws DatabaseException {
+        DatabaseConnection c = getConnection();
+        if (!(c instanceof LbmongoConnection)) {
+            throw new DatabaseException("The MongoDB connection is not open");
+        }
+        return (LbmongoConnection) c;
+    }
+
+    /** The tracking collections and their switches, as the native requests carry them. */
+    Map<String, Object> tracking() {
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("changelogCollection", getDatabaseChangeLogTableName());
+        t.put("lockCollection", getDatabaseChangeLogLockTableName());
+        t.put("adjust", flag("liquibase.mongodb.adjustTrackingTablesOnStartup"));
+        t.put("supportsValidator", flag("liquibase.mongodb.supportsValidator"));
+        return t;
+    }
+
+    private static boolean flag(String name) {
+        String value = System.getProperty(name);
+        return value == null || Boolean.parseBoolean(value.trim());
+    }
+
+    /** The running core's version, for the history {@code liquibase} field. */
+    static String liquibaseVersion() {
+        return LiquibaseUtil.getBuildVersion();
+    }
+
+    @Override
+    public String toString() {
+        return PRODUCT_NAME + " (" + getShortName() + ")";
+    }
+}

@@ -1,0 +1,263 @@
+package liquibase.ext.lbmongo;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import liquibase.ChecksumVersion;
+import liquibase.ContextExpression;
+import liquibase.Labels;
+import liquibase.change.Change;
+import liquibase.change.CheckSum;
+import liquibase.change.core.TagDatabaseChange;
+import liquibase.changelog.AbstractChangeLogHistoryService;
+import liquibase.changelog.ChangeSet;
+import liquibase.changelog.RanChangeSet;
+import liquibase.database.Database;
+import liquibase.exception.DatabaseException;
+
+/**
+ * {@code DATABASECHANGELOG} for MongoDB, kept by the Rust engine in liquibase-mongodb's exact
+ * document shape, so Liquibase with this jar, Liquibase with the official extension and lbmongo
+ * read each other's history.
+ *
+ * <p>Liquibase computes what only it knows (the changeset's description, comments, checksum,
+ * the run's deployment id, its own version); the engine derives the stored {@code contexts} and
+ * {@code labels} from the expressions as written and writes the row. Extending
+ * {@code AbstractChangeLogHistoryService} keeps {@code getDeploymentId()} right on both sides of
+ * core 4.31, where the deployment id moved into the scope.
+ */
+public class LbmongoHistoryService extends AbstractChangeLogHistoryService {
+    private List<RanChangeSet> ran;
+    private Integer lastOrder;
+    private boolean initialized;
+
+    @Override
+    public int getPriority() {
+        return PRIORITY_SPECIALIZED;
+    }
+
+    @Override
+    public boolean supports(Database database) {
+        return database instanceof LbmongoDatabase;
+    }
+
+    @Override
+    public void reset() {
+        super.reset();
+        ran = null;
+        lastOrder = null;
+        initialized = false;
+    }
+
+    private LbmongoDatabase db() throws DatabaseException {
+        Database d = getDatabase();
+        if (!(d instanceof LbmongoDatabase)) {
+            throw new DatabaseException("lbmongo's history service runs on MongoDB databases only");
+        }
+        return (LbmongoDatabase) d;
+    }
+
+    private Map<String, Object> call(String op, Map<String, Object> extra) throws DatabaseException {
+        return call(db(), op, extra);
+    }
+
+    private static Map<String, Object> call(LbmongoDatabase db, String op, Map<String, Object> extra)
+            throws DatabaseException {
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("handle", db.connection().handle());
+        request.put("op", op);
+        request.put("tracking", db.tracking());
+        if (extra != null) {
+            request.putAll(extra);
+        }
+        try {
+            return Native.call("history", request);
+        } catch (NativeException e) {
+            throw new DatabaseException(e.getMessage(), e);
+        }
+    }
+
+    /** Creates the collection, its unique index and validator (as {@code MongoHistoryService.init}). */
+    @Override
+    public void init() throws DatabaseException {
+        if (!initialized) {
+            call("init", null);
+            initialized = true;
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public List<RanChangeSet> getRanChangeSets() throws DatabaseException {
+        if (ran == null) {
+            List<RanChangeSet> rows = new ArrayList<>();
+            for (Object o : (List<Object>) call("read", null).get("rows")) {
+                rows.add(ranChangeSet((Map<String, Object>) o));
+            }
+            ran = rows;
+        }
+        return ran;
+    }
+
+    private static RanChangeSet ranChangeSet(Map<String, Object> r) {
+        String md5sum = (String) r.get("md5sum");
+        Number date = (Number) r.get("dateExecuted");
+        String contexts = (String) r.get("contexts");
+        String labels = (String) r.get("labels");
+        RanChangeSet ran = new RanChangeSet(
+                (String) r.get("fileName"),
+                (String) r.get("id"),
+                (String) r.get("author"),
+                md5sum == null ? null : CheckSum.parse(md5sum),
+                date == null ? null : new Date(date.longValue()),
+                (String) r.get("tag"),
+                ChangeSet.ExecType.valueOf((String) r.get("execType")),
+                (String) r.get("description"),
+                (String) r.get("comments"),
+                contexts == null ? null : new ContextExpression(contexts),
+                labels == null ? null : new Labels(labels),
+                (String) r.get("deploymentId"));
+        ran.setOrderExecuted(((Number) r.get("orderExecuted")).intValue());
+        ran.setLiquibaseVersion((String) r.get("liquibase"));
+        return ran;
+    }
+
+    /**
+     * Records a changeset: a new row, or for {@code RERAN} an update of its row (as
+     * liquibase-mongodb's {@code MongoHistoryService.markChangeSetRun}).
+     */
+    @Override
+    public void setExecType(ChangeSet changeSet, ChangeSet.ExecType execType) throws DatabaseException {
+        Map<String, Object> row = id(changeSet);
+        // As MongoHistoryService: the checksum in the stored value's version, else the latest.
+        CheckSum stored = changeSet.getStoredCheckSum();
+        ChecksumVersion version = stored == null ? ChecksumVersion.latest()
+                : ChecksumVersion.enumFromChecksumVersion(stored.getVersion());
+        row.put("md5sum", changeSet.generateCheckSum(version).toString());
+        row.put("execType", execType.name());
+        row.put("description", changeSet.getDescription());
+        row.put("comments", changeSet.getComments());
+        ContextExpression own = changeSet.getContextFilter();
+        row.put("contexts", own == null ? null : own.getOriginalString());
+        List<String> inherited = new ArrayList<>();
+        Collection<ContextExpression> filters = changeSet.getInheritableContextFilter();
+        if (filters != null) {
+            for (ContextExpression e : filters) {
+                if (e != null && e.getOriginalString() != null) {
+                    inherited.add(e.getOriginalString());
+                }
+            }
+        }
+        row.put("inheritedContexts", inherited);
+        Labels labels = changeSet.getLabels();
+        row.put("labels", labels == null || labels.isEmpty() ? null : labels.toString());
+        row.put("tag", tag(changeSet));
+        row.put("deploymentId", getDeploymentId());
+        row.put("orderExecuted", getNextSequenceValue());
+        row.put("liquibase", LbmongoDatabase.liquibaseVersion());
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("row", row);
+        call("record", extra);
+        ran = null;
+    }
+
+    /** The last {@code tagDatabase} tag of the changeset, trimmed (as {@code extractTag}). */
+    private static String tag(ChangeSet changeSet) {
+        String tag = null;
+        for (Change change : changeSet.getChanges()) {
+            if (change instanceof TagDatabaseChange) {
+                String t = ((TagDatabaseChange) change).getTag();
+                tag = t == null || t.trim().isEmpty() ? null : t.trim();
+            }
+        }
+        return tag;
+    }
+
+    private static Map<String, Object> id(ChangeSet changeSet) {
+        Map<String, Object> id = new LinkedHashMap<>();
+        id.put("fileName", changeSet.getFilePath());
+        id.put("id", changeSet.getId());
+        id.put("author", changeSet.getAuthor());
+        return id;
+    }
+
+    @Override
+    public void removeFromHistory(ChangeSet changeSet) throws DatabaseException {
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("id", id(changeSet));
+        call("remove", extra);
+        ran = null;
+    }
+
+    /** {@code max(orderExecuted) + 1}, read once per run, then counted up. */
+    @Override
+    public int getNextSequenceValue() throws DatabaseException {
+        if (lastOrder == null) {
+            lastOrder = ((Number) call("maxOrder", null).get("max")).intValue();
+        }
+        lastOrder = lastOrder + 1;
+        return lastOrder;
+    }
+
+    @Override
+    public void tag(String tagString) throws DatabaseException {
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("tag", tagString);
+        extra.put("liquibase", LbmongoDatabase.liquibaseVersion());
+        call("tag", extra);
+        ran = null;
+    }
+
+    @Override
+    public boolean tagExists(String tag) throws DatabaseException {
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("tag", tag);
+        return Boolean.TRUE.equals(call("tagExists", extra).get("exists"));
+    }
+
+    @Override
+    public void clearAllCheckSums() throws DatabaseException {
+        call("clearChecksums", null);
+        ran = null;
+    }
+
+    /** Stores the changeset's latest-version checksum: v8 upgrades and cleared values. */
+    @Override
+    public void replaceChecksum(ChangeSet changeSet) throws DatabaseException {
+        replace(db(), changeSet);
+        reset();
+    }
+
+    static void replace(LbmongoDatabase db, ChangeSet changeSet) throws DatabaseException {
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("id", id(changeSet));
+        extra.put("checksum", changeSet.generateCheckSum(ChecksumVersion.latest()).toString());
+        call(db, "replaceChecksum", extra);
+    }
+
+    @Override
+    public void destroy() throws DatabaseException {
+        call("destroy", null);
+        reset();
+    }
+
+    /** True when every row has a checksum of the latest version (nothing to upgrade). */
+    @Override
+    public boolean isDatabaseChecksumsCompatible() {
+        try {
+            for (RanChangeSet r : getRanChangeSets()) {
+                CheckSum c = r.getLastCheckSum();
+                if (c == null || c.getVersion() != ChecksumVersion.latest().getVersion()) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (DatabaseException e) {
+            return false;
+        }
+    }
+}

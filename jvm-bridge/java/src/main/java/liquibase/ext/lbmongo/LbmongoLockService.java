@@ -1,0 +1,157 @@
+package liquibase.ext.lbmongo;
+
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import liquibase.database.Database;
+import liquibase.exception.DatabaseException;
+import liquibase.exception.LockException;
+import liquibase.lockservice.DatabaseChangeLogLock;
+import liquibase.lockservice.LockService;
+
+/**
+ * {@code DATABASECHANGELOGLOCK} for MongoDB, taken and released by the Rust engine (the same
+ * document and algorithm lbmongo uses, so the tools exclude each other).
+ *
+ * <p>A lock this service takes is held by the engine until {@link #releaseLock()}; the engine
+ * polls while another process holds it, for the wait and recheck times core configures.
+ */
+public class LbmongoLockService implements LockService {
+    private LbmongoDatabase database;
+    private Long held;
+    private long waitMillis = 5 * 60 * 1000L;
+    private long pollMillis = 10 * 1000L;
+
+    @Override
+    public int getPriority() {
+        return liquibase.plugin.Plugin.PRIORITY_SPECIALIZED;
+    }
+
+    @Override
+    public boolean supports(Database database) {
+        return database instanceof LbmongoDatabase;
+    }
+
+    @Override
+    public void setDatabase(Database database) {
+        this.database = (LbmongoDatabase) database;
+    }
+
+    /** Minutes, as core passes {@code changelogLockWaitTimeInMinutes}. */
+    @Override
+    public void setChangeLogLockWaitTime(long changeLogLockWaitTime) {
+        this.waitMillis = changeLogLockWaitTime * 60 * 1000L;
+    }
+
+    /** Seconds, as core passes {@code changelogLockPollRate}. */
+    @Override
+    public void setChangeLogLockRecheckTime(long changeLogLockRecheckTime) {
+        this.pollMillis = changeLogLockRecheckTime * 1000L;
+    }
+
+    @Override
+    public boolean hasChangeLogLock() {
+        return held != null;
+    }
+
+    @Override
+    public void waitForLock() throws LockException {
+        if (held != null) {
+            return;
+        }
+        Map<String, Object> report = call("acquire", waitMillis, null);
+        if (!report.containsKey("lock")) {
+            // As StandardLockService.waitForLock (4.28.0): "Currently locked by <who> since <when>".
+            throw new LockException("Could not acquire change log lock.  Currently locked by " + report.get("heldBy")
+                    + " since " + report.get("since"));
+        }
+        held = ((Number) report.get("lock")).longValue();
+    }
+
+    @Override
+    public boolean acquireLock() throws LockException {
+        if (held != null) {
+            return true;
+        }
+        Map<String, Object> report = call("acquire", 0, null);
+        if (report.containsKey("lock")) {
+            held = ((Number) report.get("lock")).longValue();
+            return true;
+        }
+        return false;
+    }
+
+    @Override
+    public void releaseLock() throws LockException {
+        if (held == null) {
+            return;
+        }
+        Long id = held;
+        held = null;
+        call("release", 0, id);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public DatabaseChangeLogLock[] listLocks() throws LockException {
+        List<DatabaseChangeLogLock> locks = new ArrayList<>();
+        for (Object o : (List<Object>) call("list", 0, null).get("locks")) {
+            Map<String, Object> l = (Map<String, Object>) o;
+            if (Boolean.TRUE.equals(l.get("locked"))) {
+                Number granted = (Number) l.get("granted");
+                locks.add(new DatabaseChangeLogLock(((Number) l.get("id")).intValue(),
+                        granted == null ? null : new Date(granted.longValue()), (String) l.get("lockedBy")));
+            }
+        }
+        return locks.toArray(new DatabaseChangeLogLock[0]);
+    }
+
+    /** {@code release-locks}: frees the lock whoever holds it (a crashed run's lock included). */
+    @Override
+    public void forceReleaseLock() throws LockException {
+        call("forceRelease", 0, null);
+        held = null;
+    }
+
+    @Override
+    public void reset() {
+        held = null;
+    }
+
+    @Override
+    public void init() {
+        // The engine creates the collection and its validator when it first takes the lock.
+    }
+
+    @Override
+    public void destroy() throws DatabaseException {
+        try {
+            call("destroy", 0, null);
+        } catch (LockException e) {
+            throw new DatabaseException(e.getMessage(), e);
+        }
+    }
+
+    private Map<String, Object> call(String op, long wait, Long lock) throws LockException {
+        Map<String, Object> request = new LinkedHashMap<>();
+        try {
+            request.put("handle", database.connection().handle());
+        } catch (DatabaseException e) {
+            throw new LockException(e.getMessage(), e);
+        }
+        request.put("op", op);
+        request.put("tracking", database.tracking());
+        request.put("waitMillis", wait);
+        request.put("pollMillis", pollMillis);
+        request.put("hostDescription", System.getProperty("liquibase.hostDescription"));
+        request.put("lock", lock);
+        try {
+            return Native.call("lock", request);
+        } catch (NativeException e) {
+            throw new LockException(e.getMessage(), e);
+        }
+    }
+}

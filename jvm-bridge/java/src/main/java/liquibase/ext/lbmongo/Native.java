@@ -1,0 +1,195 @@
+package liquibase.ext.lbmongo;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The natives of {@code liblbmongo_jvm} and the loader that finds them.
+ *
+ * <p>Each native takes one UTF-8 JSON request and returns one UTF-8 JSON reply, {@code {"ok": …}}
+ * or {@code {"error": {"kind", "message"}}}; {@link #call} turns the latter into a
+ * {@link NativeException}. Text crosses as {@code byte[]} from {@code getBytes(UTF_8)}, never as
+ * JNI's modified UTF-8, so checksums over non-BMP text stay Liquibase's.
+ *
+ * <p>Loading order: the path in {@code -Dlbmongo.library} (or {@code LBMONGO_LIBRARY}), then
+ * {@code java.library.path}, then the copy bundled under {@code native/<os>-<arch>/}, extracted
+ * into a fresh private temporary directory (under {@code -Dlbmongo.tmpdir} if set) with its
+ * SHA-256 in the file name.
+ */
+public final class Native {
+    private static final String LIBRARY = "lbmongo_jvm";
+
+    static {
+        load();
+    }
+
+    private Native() {
+    }
+
+    private static native byte[] connect(byte[] request);
+
+    private static native byte[] close(byte[] request);
+
+    private static native byte[] change(byte[] request);
+
+    private static native byte[] execute(byte[] request);
+
+    private static native byte[] precondition(byte[] request);
+
+    private static native byte[] lock(byte[] request);
+
+    private static native byte[] history(byte[] request);
+
+    private static native byte[] parseJson(byte[] request);
+
+    private static native byte[] dropAll(byte[] request);
+
+    /** Calls one export; returns the report or throws the executor's error. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> call(String export, Map<String, Object> request) {
+        byte[] bytes = Json.write(request).getBytes(StandardCharsets.UTF_8);
+        byte[] reply;
+        try {
+            reply = dispatch(export, bytes);
+        } catch (RuntimeException e) {
+            // Only a JNI failure itself is thrown by the library (everything else is a reply).
+            throw new NativeException("Native", "lbmongo native call `" + export + "` failed: " + e.getMessage(), e);
+        }
+        if (reply == null) {
+            throw new NativeException("Native", "lbmongo native call `" + export + "` returned nothing");
+        }
+        Map<String, Object> envelope = (Map<String, Object>) Json.read(new String(reply, StandardCharsets.UTF_8));
+        if (envelope.containsKey("error")) {
+            Map<String, Object> error = (Map<String, Object>) envelope.get("error");
+            String message = String.valueOf(error.get("message"));
+            Object hint = error.get("hint");
+            if (hint != null) {
+                message = message + "\nhint: " + hint;
+            }
+            throw new NativeException(String.valueOf(error.get("kind")), message);
+        }
+        Object ok = envelope.get("ok");
+        return ok instanceof Map ? (Map<String, Object>) ok : new java.util.LinkedHashMap<String, Object>();
+    }
+
+    private static byte[] dispatch(String export, byte[] request) {
+        switch (export) {
+            case "connect": return connect(request);
+            case "close": return close(request);
+            case "change": return change(request);
+            case "execute": return execute(request);
+            case "precondition": return precondition(request);
+            case "lock": return lock(request);
+            case "history": return history(request);
+            case "parseJson": return parseJson(request);
+            case "dropAll": return dropAll(request);
+            default: throw new IllegalArgumentException("no native export " + export);
+        }
+    }
+
+    /** {@code linux-x86_64}, {@code osx-aarch64}, … for this JVM. */
+    static String platform() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        String o = os.contains("linux") ? "linux" : os.contains("mac") ? "osx" : os.contains("win") ? "windows" : os;
+        String a = ("amd64".equals(arch) || "x86_64".equals(arch)) ? "x86_64"
+                : ("aarch64".equals(arch) || "arm64".equals(arch)) ? "aarch64" : arch;
+        return o + "-" + a;
+    }
+
+    private static void load() {
+        String configured = System.getProperty("lbmongo.library", System.getenv("LBMONGO_LIBRARY"));
+        if (configured != null && !configured.trim().isEmpty()) {
+            System.load(new File(configured.trim()).getAbsolutePath());
+            return;
+        }
+        try {
+            System.loadLibrary(LIBRARY);
+            return;
+        } catch (UnsatisfiedLinkError notOnPath) {
+            // Not installed on java.library.path: use the copy in the jar.
+        }
+        String platform = platform();
+        String resource = "/native/" + platform + "/" + System.mapLibraryName(LIBRARY);
+        byte[] bytes;
+        try (InputStream in = Native.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new UnsatisfiedLinkError("lbmongo-liquibase has no native library for platform " + platform
+                        + " (this jar carries native/linux-x86_64 only); build liblbmongo_jvm for it and pass "
+                        + "-Dlbmongo.library=/path/to/" + System.mapLibraryName(LIBRARY));
+            }
+            bytes = readAll(in);
+        } catch (IOException e) {
+            throw linkError("cannot read " + resource + " from the jar", e);
+        }
+        Path file = extract(bytes);
+        System.load(file.toString());
+        // POSIX keeps a loaded library mapped after its file is gone; nothing is left behind.
+        try {
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(file.getParent());
+        } catch (IOException ignored) {
+            // A leftover file in a private temporary directory is harmless.
+        }
+    }
+
+    private static Path extract(byte[] bytes) {
+        try {
+            String base = System.getProperty("lbmongo.tmpdir", System.getProperty("java.io.tmpdir"));
+            Path dir;
+            if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+                dir = Files.createTempDirectory(Paths.get(base), "lbmongo-",
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } else {
+                dir = Files.createTempDirectory(Paths.get(base), "lbmongo-");
+            }
+            String name = System.mapLibraryName(LIBRARY + "-" + sha256(bytes));
+            Path file = dir.resolve(name);
+            Files.write(file, bytes);
+            return file;
+        } catch (IOException e) {
+            throw linkError("cannot extract the lbmongo native library (set -Dlbmongo.tmpdir to a writable, "
+                    + "executable directory)", e);
+        }
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            StringBuilder hex = new StringBuilder();
+            for (byte b : MessageDigest.getInstance("SHA-256").digest(bytes)) {
+                hex.append(String.format("%02x", b));
+            }
+            return hex.toString();
+        } catch (NoSuchAlgorithmException e) {
+            throw linkError("SHA-256 is not available", e);
+        }
+    }
+
+    private static byte[] readAll(InputStream in) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buffer = new byte[1 << 16];
+        int n;
+        while ((n = in.read(buffer)) > 0) {
+            out.write(buffer, 0, n);
+        }
+        return out.toByteArray();
+    }
+
+    private static UnsatisfiedLinkError linkError(String message, Throwable cause) {
+        UnsatisfiedLinkError e = new UnsatisfiedLinkError(message + ": " + cause);
+        e.initCause(cause);
+        return e;
+    }
+}
