@@ -506,17 +506,92 @@ pub fn locked_by(host_description: Option<&str>) -> String {
     }
 }
 
-/// The host's address as `NetUtil.getLocalHostAddress` picks it: the first non-loopback
-/// address the host name resolves to, else the loopback address.
+/// The host's address as Liquibase's `NetUtil.getLocalHostAddress` (4.33.0) picks it: the host
+/// name's address unless that is a loopback or link-local one; then the first address that is
+/// neither, in the order Java's `NetworkInterface` enumerates them (the JDK prepends as it
+/// discovers, so the last interface comes first and its IPv6 addresses before its IPv4 ones).
+/// Printed as `InetAddress.getHostAddress` prints it: IPv6 as eight uncompressed groups with its
+/// `%interface` scope, e.g. `fd00:0:0:0:0:0:0:2%eth0`.
 fn host_address(host: &str) -> String {
-    use std::net::ToSocketAddrs;
-    let addresses: Vec<_> = (host, 0)
+    use std::net::{IpAddr, ToSocketAddrs};
+    let ordinary = |ip: &IpAddr| !ip.is_loopback() && !is_link_local(ip);
+    let resolved: Option<IpAddr> = (host, 0)
         .to_socket_addrs()
-        .map(Iterator::collect)
-        .unwrap_or_default();
-    addresses
-        .iter()
-        .find(|a| !a.ip().is_loopback())
-        .or_else(|| addresses.first())
-        .map_or_else(|| "127.0.0.1".to_owned(), |a| a.ip().to_string())
+        .ok()
+        .and_then(|mut a| a.next())
+        .map(|a| a.ip());
+    if let Some(ip) = resolved.filter(ordinary) {
+        return java_host_address(&ip, None);
+    }
+    let interfaces = if_addrs::get_if_addrs().unwrap_or_default();
+    let mut names: Vec<&str> = Vec::new();
+    for i in &interfaces {
+        if !names.contains(&i.name.as_str()) {
+            names.push(&i.name);
+        }
+    }
+    for name in names.iter().rev() {
+        let addresses: Vec<IpAddr> = interfaces
+            .iter()
+            .filter(|i| i.name == *name)
+            .map(|i| i.ip())
+            .collect();
+        let v6 = addresses.iter().rev().filter(|ip| ip.is_ipv6());
+        let v4 = addresses.iter().rev().filter(|ip| ip.is_ipv4());
+        if let Some(ip) = v6.chain(v4).find(|ip| ordinary(ip)) {
+            return java_host_address(ip, Some(name));
+        }
+    }
+    resolved.map_or_else(|| "unknown".to_owned(), |ip| java_host_address(&ip, None))
+}
+
+fn is_link_local(ip: &std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.is_link_local(),
+        std::net::IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) == 0xfe80,
+    }
+}
+
+/// `InetAddress.getHostAddress()`.
+fn java_host_address(ip: &std::net::IpAddr, interface: Option<&str>) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => {
+            let groups: Vec<String> = v6.segments().iter().map(|g| format!("{g:x}")).collect();
+            match interface {
+                Some(name) => format!("{}%{name}", groups.join(":")),
+                None => groups.join(":"),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_addresses_print_like_java() {
+        let v6: std::net::IpAddr = "fd00::2".parse().expect("an address");
+        assert_eq!(
+            java_host_address(&v6, Some("eth0")),
+            "fd00:0:0:0:0:0:0:2%eth0"
+        );
+        let v4: std::net::IpAddr = "192.0.2.2".parse().expect("an address");
+        assert_eq!(java_host_address(&v4, Some("eth0")), "192.0.2.2");
+        assert!(is_link_local(&"fe80::1".parse().expect("an address")));
+        assert!(!is_link_local(&"fd00::1".parse().expect("an address")));
+    }
+
+    #[test]
+    fn locked_by_is_host_then_description_then_address() {
+        let plain = locked_by(None);
+        let described = locked_by(Some("ci"));
+        let host = plain.split(" (").next().expect("a host");
+        assert!(plain.ends_with(')') && plain.contains(" ("), "{plain}");
+        assert!(
+            described.starts_with(&format!("{host}#ci (")),
+            "{described}"
+        );
+    }
 }
