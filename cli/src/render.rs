@@ -18,41 +18,74 @@ use crate::args::Output;
 /// The printer, also the engine's event listener.
 pub(crate) struct Render {
     output: Output,
+    /// A progress bar for long updates on a terminal (indicatif draws nothing elsewhere).
+    progress: indicatif::ProgressBar,
 }
 
 impl Listener for Render {
     fn on(&self, event: &Event) {
         match event {
-            Event::WaitingForLock => eprintln!("Waiting for changelog lock...."),
+            Event::WaitingForLock => self.say("Waiting for changelog lock....".to_owned()),
             Event::LockAcquired(_) => pause_for_tests("lock"),
+            Event::Planned(n) => {
+                // Only a terminal gets a bar, and only when there is enough to wait for.
+                if *n >= 20 && std::io::stderr().is_terminal() && !self.json() {
+                    self.progress
+                        .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                    self.progress
+                        .set_length(u64::try_from(*n).unwrap_or(u64::MAX));
+                    self.progress.set_style(
+                        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
+                            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                    );
+                }
+            }
             Event::Applied(id) => pause_for_tests(&format!("applied:{id}")),
-            Event::Running(id) => eprintln!("Running Changeset: {id}"),
+            Event::Running(id) => {
+                self.progress.set_message(id.to_string());
+                self.say(format!("Running Changeset: {id}"));
+            }
             Event::Recorded {
-                id,
-                in_transaction: true,
-                ..
+                id, in_transaction, ..
             } => {
-                eprintln!("Committed Changeset: {id} and its history row in one transaction");
+                self.progress.inc(1);
+                if *in_transaction {
+                    self.say(format!(
+                        "Committed Changeset: {id} and its history row in one transaction"
+                    ));
+                }
                 pause_for_tests(&format!("recorded:{id}"));
             }
-            Event::Recorded { id, .. } => pause_for_tests(&format!("recorded:{id}")),
             Event::PreconditionSkipped { id, message } => {
-                eprintln!(
+                self.progress.inc(1);
+                self.say(format!(
                     "Continuing past: {id} despite precondition failure due to onFail='CONTINUE': {message}"
-                );
+                ));
             }
-            Event::RollingBack(id) => eprintln!("Rolling Back Changeset: {id}"),
+            Event::RollingBack(id) => self.say(format!("Rolling Back Changeset: {id}")),
             Event::ChecksumUpgraded { id, from, to } => {
-                eprintln!("Upgrading checksum for Changeset {id} from {from} to {to}.");
+                self.say(format!(
+                    "Upgrading checksum for Changeset {id} from {from} to {to}."
+                ));
             }
-            Event::Warning(message) => eprintln!("WARNING: {message}"),
+            Event::Warning(message) => self.say(format!("WARNING: {message}")),
         }
     }
 }
 
 impl Render {
     pub(crate) fn new(output: Output) -> Self {
-        Self { output }
+        let progress = indicatif::ProgressBar::hidden();
+        Self { output, progress }
+    }
+
+    /// Prints a message line on stderr without tearing the progress bar.
+    fn say(&self, line: String) {
+        if self.progress.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            self.progress.println(line);
+        }
     }
 
     fn json(&self) -> bool {
@@ -92,6 +125,7 @@ impl Render {
     }
 
     pub(crate) fn update(&self, report: &UpdateReport, command: &str) {
+        self.progress.finish_and_clear();
         if self.json() {
             let recorded: Vec<_> = report
                 .recorded

@@ -27,6 +27,8 @@ pub enum Event {
     WaitingForLock,
     /// This process now holds the lock (as `lockedBy`).
     LockAcquired(String),
+    /// The update is planned: this many changesets will run.
+    Planned(usize),
     /// A changeset's changes ran; its history row is written next.
     Applied(ChangeSetId),
     /// A changeset starts (`Running Changeset: path::id::author`).
@@ -246,6 +248,7 @@ pub async fn update(
             liquibase: settings.liquibase_version.clone(),
         };
         let mut report = report_of(changelog, &plan, &recorder.deployment_id);
+        listener.on(&Event::Planned(plan.pending().count()));
         for step in plan.pending() {
             lock.check()?;
             let (index, checksum, exec_type) = match step {
