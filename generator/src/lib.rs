@@ -1,5 +1,19 @@
 //! The lbmongo generator: reads a live MongoDB into a neutral snapshot and writes changelogs that
 //! recreate it (`snapshot`, `generate-changelog`, `diff`, `diff-changelog`).
 //!
-//! It only reads databases; every write goes through `executor`. Not built yet: this crate holds
-//! the place in the workspace until the generator issue lands.
+//! The shape follows diesel's CLI: `introspect` turns a database into plain data (a
+//! [`Snapshot`]), `baseline` and `diff` turn snapshots into changesets of the executor's model,
+//! and `write` prints changesets in one of the changelog formats. Only `introspect` talks to a
+//! server, and it only reads; every write to a database goes through `executor`. Output is
+//! deterministic: the same database gives byte-identical files.
+
+pub mod baseline;
+pub mod diff;
+pub mod ejson;
+pub mod error;
+pub mod introspect;
+pub mod snapshot;
+pub mod write;
+
+pub use error::{Error, Result};
+pub use snapshot::Snapshot;

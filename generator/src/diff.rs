@@ -1,0 +1,1 @@
+//! Comparing two snapshots (placeholder while the generator lands).
