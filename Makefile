@@ -18,8 +18,9 @@ deps-test:
 	@scripts/install-secantus.sh
 	@scripts/ensure-jdk.sh
 	@if [[ -n "$(strip $(TEST_NODE_TOOLS))" ]]; then scripts/install-node-tools.sh $(TEST_NODE_TOOLS); fi
-	@# HOOK(maven): when a test needs the real Liquibase jars (tests/liquibase/pom.xml), call
-	@# scripts/install-liquibase.sh here; when `make jar` exists, `test` depends on it too.
+	@# The real Liquibase and liquibase-mongodb jars (tests/liquibase/pom.xml) for the ground-truth
+	@# tests. HOOK(jar): once the e2e tests run the extension jar, `test` depends on `jar` too.
+	@scripts/install-liquibase.sh
 
 deps-demo:
 	@scripts/install-secantus.sh
