@@ -263,7 +263,7 @@ async fn run(cli: Cli, render: &Render) -> Result<()> {
             {
                 bail!("drop-all was not confirmed; nothing was dropped");
             }
-            let dropped = engine::drop_all(&connection, &ctx.settings).await?;
+            let dropped = engine::drop_all(&connection).await?;
             render.dropped(&connection, &dropped);
         }
     }

@@ -7,7 +7,7 @@
 use mongodb::bson::{DateTime, doc};
 
 use crate::change::Change;
-use crate::changelog::{ChangeLog, ChangeSet, ChangeSetId, OnFail, Precondition, Preconditions};
+use crate::changelog::{ChangeLog, ChangeSet, ChangeSetId, OnFail, Precondition};
 use crate::checksum::CheckSum;
 use crate::command::execute;
 use crate::connection::Connection;
@@ -881,35 +881,41 @@ pub async fn tag(
     listener: &dyn Listener,
 ) -> Result<()> {
     locked(connection, settings, listener, async |_lock| {
-        let history = History::new(connection, settings.tracking.clone());
-        history.ensure().await?;
-        if !history.tag_last(tag).await? {
-            let now = DateTime::now();
-            let row = NewRow {
-                id: ChangeSetId {
-                    path: "liquibase-internal".to_owned(),
-                    id: now.timestamp_millis().to_string(),
-                    author: "liquibase".to_owned(),
-                },
-                checksum: CheckSum::parse("9:d41d8cd98f00b204e9800998ecf8427e"),
-                date_executed: now,
-                tag: None,
-                exec_type: ExecType::Executed,
-                description: "empty".to_owned(),
-                comments: None,
-                contexts: None,
-                labels: None,
-                deployment_id: deployment_id(now),
-                order_executed: history.max_order_executed().await? + 1,
-                liquibase: settings.liquibase_version.clone(),
-            };
-            // As the extension: the placeholder is inserted untagged, then tagged like any row.
-            history.insert(&row).await?;
-            history.tag_last(tag).await?;
-        }
-        Ok(())
+        tag_unlocked(connection, settings, tag).await
     })
     .await
+}
+
+/// `tag` without taking the lock, for a caller that already holds it: Liquibase's `tag`
+/// command through the JNI bridge takes the lock with its own `LockService` first.
+pub async fn tag_unlocked(connection: &Connection, settings: &Settings, tag: &str) -> Result<()> {
+    let history = History::new(connection, settings.tracking.clone());
+    history.ensure().await?;
+    if !history.tag_last(tag).await? {
+        let now = DateTime::now();
+        let row = NewRow {
+            id: ChangeSetId {
+                path: "liquibase-internal".to_owned(),
+                id: now.timestamp_millis().to_string(),
+                author: "liquibase".to_owned(),
+            },
+            checksum: CheckSum::parse("9:d41d8cd98f00b204e9800998ecf8427e"),
+            date_executed: now,
+            tag: None,
+            exec_type: ExecType::Executed,
+            description: "empty".to_owned(),
+            comments: None,
+            contexts: None,
+            labels: None,
+            deployment_id: deployment_id(now),
+            order_executed: history.max_order_executed().await? + 1,
+            liquibase: settings.liquibase_version.clone(),
+        };
+        // As the extension: the placeholder is inserted untagged, then tagged like any row.
+        history.insert(&row).await?;
+        history.tag_last(tag).await?;
+    }
+    Ok(())
 }
 
 /// `clear-checksums`.
@@ -944,25 +950,22 @@ pub fn unexpected<'a>(changelog: &ChangeLog, ran: &'a [RanChangeSet]) -> Vec<&'a
 }
 
 /// `drop-all`: drops every collection and view of the URL's database — and nothing in any other
-/// database — including both tracking collections (as liquibase-mongodb's drop-all).
-pub async fn drop_all(connection: &Connection, settings: &Settings) -> Result<Vec<String>> {
+/// database — including both tracking collections (as liquibase-mongodb's drop-all). Returns the
+/// names dropped, in order.
+pub async fn drop_all(connection: &Connection) -> Result<Vec<String>> {
     let db = connection.client.database(&connection.database);
-    let specs = db
-        .list_collection_names()
-        .await
-        .map_err(|e| Error::Driver(crate::connection::mask(&e.to_string())))?;
-    let mut dropped = Vec::new();
-    // Views first, so no view outlives what it reads from.
-    let mut names = specs;
+    let driver = |e: mongodb::error::Error| Error::Driver(crate::connection::mask(&e.to_string()));
+    let mut names = db.list_collection_names().await.map_err(driver)?;
     names.sort();
-    for name in names.iter().filter(|n| !n.starts_with("system.")) {
-        db.collection::<mongodb::bson::Document>(name)
+    let mut dropped = Vec::new();
+    // `system.*` collections belong to the server (e.g. `system.views`, which goes with the views).
+    for name in names.into_iter().filter(|n| !n.starts_with("system.")) {
+        db.collection::<mongodb::bson::Document>(&name)
             .drop()
             .await
-            .map_err(|e| Error::Driver(crate::connection::mask(&e.to_string())))?;
-        dropped.push(name.clone());
+            .map_err(driver)?;
+        dropped.push(name);
     }
-    let _ = settings;
     Ok(dropped)
 }
 
@@ -970,11 +973,6 @@ pub async fn drop_all(connection: &Connection, settings: &Settings) -> Result<Ve
 /// `status`): checksum mismatches fail.
 pub fn validate(changelog: &ChangeLog, ran: &[RanChangeSet], settings: &Settings) -> Result<Plan> {
     plan(changelog, ran, &settings.filter, &Goal::All)
-}
-
-/// Whether one of the given preconditions containers has any check (for reporting).
-pub fn has_checks(p: &Option<Preconditions>) -> bool {
-    p.as_ref().is_some_and(|p| !p.checks.is_empty())
 }
 
 /// One line of a `*-sql` preview.
