@@ -229,8 +229,7 @@ pub fn parse_json(request: ParseJson) -> Result<Node> {
 /// `drop-all`: every collection of the URL's database.
 pub fn drop_all(request: DropAll) -> Result<Value> {
     let connection = connection(request.handle)?;
-    let settings = settings(&request.tracking, None);
-    let dropped = RUNTIME.block_on(executor::executor::drop_all(&connection, &settings))?;
+    let dropped = RUNTIME.block_on(executor::executor::drop_all(&connection))?;
     Ok(json!({ "dropped": dropped }))
 }
 
@@ -383,7 +382,7 @@ pub fn history(request: HistoryRequest) -> Result<Value> {
                     .as_deref()
                     .ok_or_else(|| BridgeError::request("`tag` needs `tag`"))?;
                 let settings = settings(&request.tracking, request.liquibase.as_deref());
-                executor::executor::tag(&connection, &settings, tag, &Quiet).await?;
+                executor::executor::tag_unlocked(&connection, &settings, tag).await?;
                 json!({})
             }
             HistoryOp::TagExists => {
