@@ -23,6 +23,7 @@ pub mod history;
 pub mod lock;
 pub mod plan;
 pub mod service;
+pub mod shell;
 
 pub use mongodb::bson;
 
