@@ -12,7 +12,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$root/.cache/venv"
 marker="$venv/.secantus-$SECANTUS_VERSION"
 
-if [[ -f "$marker" && -x "$venv/bin/secantusd-py" ]]; then
+# The marker is written last, so its presence means a complete install; the interpreter check
+# catches a virtualenv whose base Python has since moved away.
+if [[ -f "$marker" && -x "$venv/bin/secantusd-py" ]] && "$venv/bin/python" -c '' 2>/dev/null; then
     exit 0
 fi
 
@@ -32,7 +34,8 @@ fail() {
 }
 
 mkdir -p "$root/.cache"
-if [[ ! -x "$venv/bin/python" ]]; then
+if ! "$venv/bin/python" -c '' 2>/dev/null; then
+    rm -rf "$venv"
     "$python" -m venv "$venv" >"$log" 2>&1 || fail "cannot create the virtualenv \`$venv\`"
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
