@@ -185,6 +185,16 @@ pub(crate) enum Command {
     /// Drop every collection and view of the URL's database.
     #[command(alias = "dropAll")]
     DropAll(Force),
+    /// Write a JSON snapshot of the database's schema.
+    Snapshot(crate::generate::SnapshotArgs),
+    /// Write a changelog that recreates the database's schema.
+    #[command(alias = "generateChangeLog", alias = "generateChangelog")]
+    GenerateChangelog(crate::generate::GenerateArgs),
+    /// Compare the reference database (or snapshot) with the target.
+    Diff(crate::generate::DiffArgs),
+    /// Write the changesets that turn the target into the reference.
+    #[command(alias = "diffChangeLog", alias = "diffChangelog")]
+    DiffChangelog(crate::generate::DiffChangelogArgs),
 }
 
 /// `--count`.

@@ -5,6 +5,7 @@
 
 mod args;
 mod config;
+mod generate;
 mod render;
 
 use std::process::ExitCode;
@@ -266,6 +267,10 @@ async fn run(cli: Cli, render: &Render) -> Result<()> {
             let dropped = engine::drop_all(&connection).await?;
             render.dropped(&connection, &dropped);
         }
+        Command::Snapshot(a) => generate::snapshot(&ctx, a).await?,
+        Command::GenerateChangelog(a) => generate::generate_changelog(&ctx, a).await?,
+        Command::Diff(a) => generate::diff(&ctx, a, cli.global.output).await?,
+        Command::DiffChangelog(a) => generate::diff_changelog(&ctx, a).await?,
     }
     Ok(())
 }

@@ -1,0 +1,536 @@
+//! `snapshot`, `generate-changelog`, `diff` and `diff-changelog`: arguments and handlers.
+//!
+//! Glue over the `generator` crate: read snapshots (from servers or files), hand them to the
+//! generator, write its output. Data goes to stdout (or the named file); warnings and hints go to
+//! stderr.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, ValueEnum};
+use executor::changelog::ChangeSet;
+use executor::connection::{Connection, ConnectionOptions};
+use executor::format::{Format, ReadOptions, read};
+use futures_util::TryStreamExt;
+use generator::Snapshot;
+use generator::baseline::{self, BaselineOptions, ChangeSetPer, Ids};
+use generator::diff::{DiffOptions, diff as compare, diff_change_log};
+use generator::introspect::{self, IntrospectOptions, ObjectFilter};
+use generator::write::{Writer, append, render};
+
+use crate::Session;
+use crate::args::Output;
+
+/// Which objects to read besides collections, views and indexes, and which to leave out.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct Objects {
+    /// Also read custom roles (`rolesInfo`).
+    #[arg(long)]
+    pub(crate) include_roles: bool,
+    /// Also read users (`usersInfo`); passwords become `${password.<user>}` properties.
+    #[arg(long)]
+    pub(crate) include_users: bool,
+    /// Also read shard keys (through a mongos); their changesets get the context `sharding`.
+    #[arg(long)]
+    pub(crate) include_sharding: bool,
+    /// Only these objects: comma-separated glob patterns, optionally `kind:` prefixed
+    /// (`orders*,view:*,index:ix_*`; kinds: collection, view, index, role, user).
+    #[arg(long, alias = "includeObjects")]
+    pub(crate) include_objects: Option<String>,
+    /// Leave these objects out (same syntax as --include-objects).
+    #[arg(long, alias = "excludeObjects")]
+    pub(crate) exclude_objects: Option<String>,
+}
+
+/// `snapshot`.
+#[derive(Debug, Args)]
+pub(crate) struct SnapshotArgs {
+    #[command(flatten)]
+    pub(crate) objects: Objects,
+    /// Write the snapshot here instead of stdout.
+    #[arg(long, alias = "outputFile")]
+    pub(crate) output_file: Option<PathBuf>,
+}
+
+/// A changelog format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FormatArg {
+    /// XML in the liquibase-mongodb namespace.
+    Xml,
+    /// YAML with JSON string scalars.
+    Yaml,
+    /// JSON with `$rawJson` values.
+    Json,
+    /// Formatted mongosh `.js` (`runWith:mongosh`).
+    Js,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Xml => Format::Xml,
+            FormatArg::Yaml => Format::Yaml,
+            FormatArg::Json => Format::Json,
+            FormatArg::Js => Format::Formatted,
+        }
+    }
+}
+
+/// `--changeset-per`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum PerArg {
+    /// One changeset per collection with its indexes.
+    Collection,
+    /// One changeset per collection and one per index.
+    Index,
+}
+
+/// How generated changesets look.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct Style {
+    /// The changesets' author.
+    #[arg(long, default_value = baseline::DEFAULT_AUTHOR)]
+    pub(crate) author: String,
+    /// The format when writing to stdout, or to override the file's extension.
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<FormatArg>,
+    /// One changeset per collection (with its indexes) or per index.
+    #[arg(long, value_enum, default_value = "collection", alias = "changesetPer")]
+    pub(crate) changeset_per: PerArg,
+}
+
+/// `generate-changelog`.
+#[derive(Debug, Args)]
+pub(crate) struct GenerateArgs {
+    #[command(flatten)]
+    pub(crate) objects: Objects,
+    #[command(flatten)]
+    pub(crate) style: Style,
+    /// Also emit up to N documents per collection as `insertMany`.
+    #[arg(long, value_name = "N", alias = "includeData")]
+    pub(crate) include_data: Option<u32>,
+    /// Replace an existing changelog file.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", alias = "overwriteOutputFile")]
+    pub(crate) overwrite_output_file: Option<String>,
+}
+
+/// The two sides of a comparison.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct Sides {
+    /// The reference (wanted) database: `mongodb://host/db`.
+    #[arg(long, alias = "referenceUrl")]
+    pub(crate) reference_url: Option<String>,
+    /// User name for --reference-url.
+    #[arg(long, alias = "referenceUsername")]
+    pub(crate) reference_username: Option<String>,
+    /// Password for --reference-url (prefer `LIQUIBASE_COMMAND_REFERENCE_PASSWORD`).
+    #[arg(
+        long,
+        alias = "referencePassword",
+        env = "LIQUIBASE_COMMAND_REFERENCE_PASSWORD",
+        hide_env_values = true
+    )]
+    pub(crate) reference_password: Option<String>,
+    /// A snapshot file (`lbmongo snapshot`) as the reference, instead of --reference-url.
+    #[arg(long)]
+    pub(crate) reference_snapshot: Option<PathBuf>,
+    /// A snapshot file as the target, instead of --url.
+    #[arg(long)]
+    pub(crate) target_snapshot: Option<PathBuf>,
+}
+
+/// `diff`.
+#[derive(Debug, Args)]
+pub(crate) struct DiffArgs {
+    #[command(flatten)]
+    pub(crate) sides: Sides,
+    #[command(flatten)]
+    pub(crate) objects: Objects,
+}
+
+/// `diff-changelog`.
+#[derive(Debug, Args)]
+pub(crate) struct DiffChangelogArgs {
+    #[command(flatten)]
+    pub(crate) sides: Sides,
+    #[command(flatten)]
+    pub(crate) objects: Objects,
+    #[command(flatten)]
+    pub(crate) style: Style,
+    /// Drop objects that exist only in the target.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", alias = "includeDrops")]
+    pub(crate) include_drops: Option<String>,
+}
+
+fn introspect_options(ctx: &Session, objects: &Objects) -> Result<IntrospectOptions> {
+    Ok(IntrospectOptions {
+        roles: objects.include_roles,
+        users: objects.include_users,
+        sharding: objects.include_sharding,
+        filter: ObjectFilter::new(
+            objects.include_objects.as_deref(),
+            objects.exclude_objects.as_deref(),
+        )?,
+        skip: vec![
+            ctx.settings.tracking.changelog_collection.clone(),
+            ctx.settings.tracking.lock_collection.clone(),
+        ],
+    })
+}
+
+/// Refuses the server's own databases, which are no schema to generate.
+fn check_database(connection: &Connection) -> Result<()> {
+    if matches!(connection.database.as_str(), "admin" | "local" | "config") {
+        bail!(
+            "`{}` is a system database; the generator reads application databases\nhint: name your database in the URL path: `mongodb://host:27017/mydb`",
+            connection.database
+        );
+    }
+    Ok(())
+}
+
+fn stderr(line: &str) {
+    // A failed write to stderr has nowhere else to go.
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+fn flag(value: Option<&str>) -> Result<bool> {
+    crate::flag(value, false)
+}
+
+/// `lbmongo snapshot`.
+pub(crate) async fn snapshot(ctx: &Session, args: SnapshotArgs) -> Result<()> {
+    let options = introspect_options(ctx, &args.objects)?;
+    let connection = crate::connect(ctx).await?;
+    check_database(&connection)?;
+    let db = connection.client.database(&connection.database);
+    let snapshot = generator::introspect::snapshot(&db, &options).await?;
+    let text = snapshot.to_json();
+    match &args.output_file {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write `{}`", path.display()))?,
+        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+    }
+    Ok(())
+}
+
+/// The changelog file (if any) and its format.
+fn target_file(ctx: &Session, style: &Style) -> Result<(Option<PathBuf>, Format)> {
+    let file = ctx.config.get("changelog-file").map(PathBuf::from);
+    let format = match (style.format, &file) {
+        (Some(f), _) => Format::from(f),
+        (None, Some(path)) => Format::of_path(&path.to_string_lossy()).ok_or_else(|| {
+            anyhow!(
+                "cannot tell the format of `{}` from its extension\nhint: use .xml, .yaml, .yml, .json or .js, or pass `--format`",
+                path.display()
+            )
+        })?,
+        (None, None) => Format::Xml,
+    };
+    Ok((file, format))
+}
+
+fn baseline_options(style: &Style) -> BaselineOptions {
+    BaselineOptions {
+        author: style.author.clone(),
+        per: match style.changeset_per {
+            PerArg::Collection => ChangeSetPer::Collection,
+            PerArg::Index => ChangeSetPer::Index,
+        },
+    }
+}
+
+/// `lbmongo generate-changelog`: streams changesets out collection by collection.
+pub(crate) async fn generate_changelog(ctx: &Session, args: GenerateArgs) -> Result<()> {
+    let options = introspect_options(ctx, &args.objects)?;
+    let (file, format) = target_file(ctx, &args.style)?;
+    if let Some(path) = &file
+        && path.exists()
+        && !flag(args.overwrite_output_file.as_deref())?
+    {
+        bail!(
+            "the changelog `{}` already exists\nhint: pass `--overwrite-output-file` to replace it, or use `diff-changelog` to add to it",
+            path.display()
+        );
+    }
+    let connection = crate::connect(ctx).await?;
+    check_database(&connection)?;
+    let style = baseline_options(&args.style);
+
+    // Written to a sibling first, so a failure never leaves half a changelog behind.
+    let partial = file.as_ref().map(|p| partial_path(p));
+    let out: Box<dyn Write> = match &partial {
+        Some(p) => Box::new(BufWriter::new(
+            File::create(p).with_context(|| format!("cannot write `{}`", p.display()))?,
+        )),
+        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+    };
+    let written = write_baseline(
+        &connection,
+        &options,
+        &style,
+        args.include_data,
+        format,
+        out,
+    )
+    .await;
+    let users = match (written, &partial) {
+        (Ok(users), Some(p)) => {
+            let path = file.as_ref().expect("a partial file has a target");
+            std::fs::rename(p, path)
+                .with_context(|| format!("cannot write `{}`", path.display()))?;
+            users
+        }
+        (Ok(users), None) => users,
+        (Err(e), Some(p)) => {
+            let _ = std::fs::remove_file(p);
+            return Err(e);
+        }
+        (Err(e), None) => return Err(e),
+    };
+    if let Some(path) = &file {
+        check_readable(path)?;
+        stderr(&format!(
+            "Generated changelog `{}` from {}",
+            path.display(),
+            connection.display_url
+        ));
+        // The database the baseline came from already has its schema: mark it as applied.
+        stderr(&format!(
+            "hint: mark it as applied on that database with: lbmongo changelog-sync --changelog-file {} --url {}",
+            path.display(),
+            connection.display_url
+        ));
+    }
+    for user in users {
+        stderr(&format!(
+            "hint: user `{user}` needs its password when the changelog runs: -D{}=...",
+            baseline::password_property(&user)
+        ));
+    }
+    Ok(())
+}
+
+fn partial_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".partial");
+    path.with_file_name(name)
+}
+
+/// Writes the baseline; returns the names of the users it holds.
+async fn write_baseline(
+    connection: &Connection,
+    options: &IntrospectOptions,
+    style: &BaselineOptions,
+    include_data: Option<u32>,
+    format: Format,
+    out: Box<dyn Write>,
+) -> Result<Vec<String>> {
+    let db = &connection.client.database(&connection.database);
+    let mut writer = Writer::start(format, out)?;
+    let mut ids = Ids::default();
+    let entries = introspect::entries(db, options).await?;
+    let mut collections = std::pin::pin!(introspect::collections(db, &entries, &options.filter));
+    while let Some(collection) = collections.try_next().await? {
+        let data = match include_data {
+            Some(n) if n > 0 && !collection.options.contains_key("timeseries") => {
+                introspect::documents(db, &collection.name, i64::from(n)).await?
+            }
+            _ => Vec::new(),
+        };
+        for cs in baseline::collection_change_sets(&collection, &data, style, &mut ids) {
+            writer.write(&cs)?;
+        }
+    }
+    for view in introspect::views(&entries) {
+        writer.write(&baseline::view_change_set(&view, style, &mut ids))?;
+    }
+    if options.roles {
+        for role in introspect::roles(db, &options.filter).await? {
+            writer.write(&baseline::role_change_set(&role, style, &mut ids))?;
+        }
+    }
+    let mut users = Vec::new();
+    if options.users {
+        for user in introspect::users(db, &options.filter).await? {
+            writer.write(&baseline::user_change_set(&user, style, &mut ids))?;
+            users.push(user.name);
+        }
+    }
+    if options.sharding {
+        for key in introspect::shard_keys(db).await? {
+            writer.write(&baseline::shard_change_set(&key, style, &mut ids))?;
+        }
+    }
+    writer.finish()?;
+    Ok(users)
+}
+
+/// Reads a written changelog back: what we write must load.
+fn check_readable(path: &Path) -> Result<()> {
+    let options = ReadOptions {
+        search_path: vec![PathBuf::from(".")],
+        ..ReadOptions::default()
+    };
+    read(&path.to_string_lossy(), &options)
+        .map(|_| ())
+        .with_context(|| {
+            format!(
+                "the written changelog `{}` does not read back (please report this)",
+                path.display()
+            )
+        })
+}
+
+async fn side(
+    file: Option<&Path>,
+    connection: Option<&Connection>,
+    options: &IntrospectOptions,
+) -> Result<Snapshot> {
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read `{}`", path.display()))?;
+        return Snapshot::from_json(&text).map_err(|message| {
+            generator::Error::Snapshot {
+                path: path.to_owned(),
+                message,
+            }
+            .into()
+        });
+    }
+    let connection = connection.ok_or_else(|| anyhow!("no database to read"))?;
+    check_database(connection)?;
+    let db = connection.client.database(&connection.database);
+    Ok(generator::introspect::snapshot(&db, options).await?)
+}
+
+/// Reads the reference and the target.
+async fn sides(ctx: &Session, sides: &Sides, objects: &Objects) -> Result<(Snapshot, Snapshot)> {
+    let mut options = introspect_options(ctx, objects)?;
+    let reference_file = sides.reference_snapshot.as_deref();
+    let target_file = sides.target_snapshot.as_deref();
+    let reference_connection = match (reference_file, &sides.reference_url) {
+        (Some(_), Some(_)) => {
+            bail!("pass either `--reference-url` or `--reference-snapshot`, not both")
+        }
+        (Some(_), None) => None,
+        (None, Some(url)) => Some(
+            Connection::open(&ConnectionOptions {
+                url: url.clone(),
+                username: sides.reference_username.clone(),
+                password: sides.reference_password.clone(),
+                ..ConnectionOptions::default()
+            })
+            .await?,
+        ),
+        (None, None) => bail!(
+            "the reference is not set\nhint: pass `--reference-url mongodb://host:27017/db` or `--reference-snapshot snapshot.json`"
+        ),
+    };
+    let reference = side(reference_file, reference_connection.as_ref(), &options).await?;
+    // A snapshot file that holds roles, users or shard keys is compared with those of the target.
+    options.roles |= !reference.roles.is_empty();
+    options.users |= !reference.users.is_empty();
+    options.sharding |= !reference.shards.is_empty();
+    let target_connection = match target_file {
+        Some(_) => None,
+        None => Some(crate::connect(ctx).await?),
+    };
+    let target = side(target_file, target_connection.as_ref(), &options).await?;
+    Ok((reference, target))
+}
+
+/// `lbmongo diff`.
+pub(crate) async fn diff(ctx: &Session, args: DiffArgs, output: Option<Output>) -> Result<()> {
+    let (reference, target) = sides(ctx, &args.sides, &args.objects).await?;
+    let report = compare(&reference, &target);
+    let text = match output {
+        Some(Output::Json) => {
+            let mut t = serde_json::to_string_pretty(&report)?;
+            t.push('\n');
+            t
+        }
+        _ => report.to_text(),
+    };
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(())
+}
+
+/// `lbmongo diff-changelog`: appends to an existing changelog, else writes a new one.
+pub(crate) async fn diff_changelog(ctx: &Session, args: DiffChangelogArgs) -> Result<()> {
+    let (file, format) = target_file(ctx, &args.style)?;
+    let (reference, target) = sides(ctx, &args.sides, &args.objects).await?;
+    let existing = match &file {
+        Some(path) if path.exists() => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read `{}`", path.display()))?,
+        ),
+        _ => None,
+    };
+    // New ids must not clash with the ids already in the file.
+    let mut ids = match (&file, &existing) {
+        (Some(path), Some(_)) => {
+            let options = ReadOptions {
+                search_path: vec![PathBuf::from(".")],
+                ..ReadOptions::default()
+            };
+            let changelog = read(&path.to_string_lossy(), &options).with_context(|| {
+                format!(
+                    "cannot read the changelog `{}` to append to it",
+                    path.display()
+                )
+            })?;
+            Ids::with_existing(changelog.change_sets.into_iter().map(|cs| cs.id.id))
+        }
+        _ => Ids::default(),
+    };
+    let options = DiffOptions {
+        baseline: baseline_options(&args.style),
+        include_drops: flag(args.include_drops.as_deref())?,
+    };
+    let result = diff_change_log(&reference, &target, &options, &mut ids);
+    for warning in &result.warnings {
+        stderr(&format!("WARNING: {warning}"));
+    }
+    let change_sets: &[ChangeSet] = &result.change_sets;
+    match (&file, existing) {
+        (Some(path), Some(text)) => {
+            if change_sets.is_empty() {
+                stderr(&format!(
+                    "No differences: `{}` is unchanged",
+                    path.display()
+                ));
+                return Ok(());
+            }
+            let appended =
+                append(&text, format, change_sets).map_err(|message| generator::Error::Append {
+                    path: path.clone(),
+                    message,
+                })?;
+            std::fs::write(path, appended)
+                .with_context(|| format!("cannot write `{}`", path.display()))?;
+            check_readable(path)?;
+            stderr(&format!(
+                "Appended {} changeset(s) to `{}`",
+                change_sets.len(),
+                path.display()
+            ));
+        }
+        (Some(path), None) => {
+            std::fs::write(path, render(format, change_sets))
+                .with_context(|| format!("cannot write `{}`", path.display()))?;
+            check_readable(path)?;
+            stderr(&format!(
+                "Wrote {} changeset(s) to `{}`",
+                change_sets.len(),
+                path.display()
+            ));
+        }
+        (None, _) => std::io::stdout()
+            .lock()
+            .write_all(render(format, change_sets).as_bytes())?,
+    }
+    Ok(())
+}
