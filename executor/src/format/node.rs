@@ -29,12 +29,22 @@ pub struct Node {
 impl Node {
     /// A node with a name and nothing else.
     pub fn new(name: impl Into<String>, line: Option<usize>) -> Self {
-        Self { name: name.into(), value: None, children: Vec::new(), line }
+        Self {
+            name: name.into(),
+            value: None,
+            children: Vec::new(),
+            line,
+        }
     }
 
     /// A leaf node carrying a value.
     pub fn leaf(name: impl Into<String>, value: impl Into<String>, line: Option<usize>) -> Self {
-        Self { name: name.into(), value: Some(value.into()), children: Vec::new(), line }
+        Self {
+            name: name.into(),
+            value: Some(value.into()),
+            children: Vec::new(),
+            line,
+        }
     }
 
     /// The first child with this name.
