@@ -6,5 +6,6 @@
 mod commands;
 mod concurrency;
 mod crash;
+mod ground_truth;
 mod server;
 mod support;
