@@ -113,21 +113,23 @@ fn block(format: Format, cs: &ChangeSet) -> String {
     }
 }
 
+type Attributes = Vec<(&'static str, String)>;
+type JsonProperties = Vec<(&'static str, Bson)>;
+
 /// A change as named properties: what XML, YAML and JSON write alike.
 struct Element {
     /// The change type (`createIndex`).
     name: &'static str,
     /// Plain properties (`collectionName`), as XML attributes.
-    attributes: Vec<(&'static str, String)>,
+    attributes: Attributes,
     /// JSON-ish properties (`keys`, `options`), as child elements / string scalars / `$rawJson`.
-    json: Vec<(&'static str, Bson)>,
+    json: JsonProperties,
 }
 
 fn element(change: &Change) -> Element {
     let doc = |d: &executor::change::Json| Bson::Document(d.doc.clone());
     let attrs = |name: &str| vec![("collectionName", name.to_owned())];
-    let (attributes, json): (Vec<(&'static str, String)>, Vec<(&'static str, Bson)>) = match change
-    {
+    let (attributes, json): (Attributes, JsonProperties) = match change {
         Change::CreateCollection(c) => (
             attrs(&c.collection_name),
             c.options.iter().map(|o| ("options", doc(o))).collect(),

@@ -96,7 +96,8 @@ fn equal_schemas_have_no_differences_and_numbers_compare_by_value() {
 #[test]
 fn each_kind_of_difference_is_reported() {
     type Edit = fn(&mut Snapshot, &mut Snapshot);
-    let cases: Vec<(&str, Edit, Vec<(&str, &str, Status, Vec<&str>)>)> = vec![
+    type Expected<'a> = Vec<(&'a str, &'a str, Status, Vec<&'a str>)>;
+    let cases: Vec<(&str, Edit, Expected)> = vec![
         (
             "missing collection",
             |_, t| t.collections.clear(),
@@ -196,7 +197,8 @@ fn each_kind_of_difference_is_reported() {
 fn diff_changelog_writes_the_change_for_each_difference() {
     type Edit = fn(&mut Snapshot, &mut Snapshot);
     // (case, edit of reference/target, include drops, expected changesets: id, forward, rollback)
-    let cases: Vec<(&str, Edit, bool, Vec<(&str, Vec<Document>, Vec<Document>)>)> = vec![
+    type Expected<'a> = Vec<(&'a str, Vec<Document>, Vec<Document>)>;
+    let cases: Vec<(&str, Edit, bool, Expected)> = vec![
         (
             "missing collection with indexes",
             |_, t| t.collections.clear(),
