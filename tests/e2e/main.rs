@@ -7,5 +7,6 @@ mod commands;
 mod concurrency;
 mod crash;
 mod ground_truth;
+mod jar;
 mod server;
 mod support;

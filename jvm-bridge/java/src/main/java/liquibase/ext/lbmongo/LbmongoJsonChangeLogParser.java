@@ -92,8 +92,12 @@ public class LbmongoJsonChangeLogParser implements ChangeLogParser {
             if (value != null) {
                 value = parameters.expandExpressions(value, changeLog);
             }
-            ParsedNode p = parent.addChild(null, (String) child.get("name"), value);
+            // ParsedNode.addChild(namespace, name, value) returns the parent, so the child is
+            // built first and then attached.
+            ParsedNode p = new ParsedNode(null, (String) child.get("name"));
+            p.setValue(value);
             addChildren(p, child, parameters, changeLog);
+            parent.addChild(p);
         }
     }
 

@@ -1,0 +1,633 @@
+//! Liquibase with the `lbmongo-liquibase` jar (and nothing else of ours, no MongoDB driver, no
+//! Jackson) against the test server, on the cores the jar supports: 4.24.0 and 4.33.0 from Maven
+//! Central and the 4.28.0 of the npm `liquibase@4.28.1` distribution (`scripts/liquibase.sh`).
+//!
+//! The heart is cross-tool compatibility: the history Liquibase + jar writes equals lbmongo's for
+//! the same changelog, field by field (`_id`, `dateExecuted`, `deploymentId` by type; `liquibase`
+//! is the core's version), each tool reads the other's history as up to date, the official
+//! liquibase-mongodb extension and the jar each continue the other's project, and an edited
+//! changeset is the same checksum mismatch in both tools. The jar is built by `make jar`; a test
+//! run without it builds it first (`jvm-bridge/build-jar.sh`).
+//!
+//! A JVM start costs two to four seconds, so each test runs as few Liquibase commands as its
+//! checks need, and tests run in parallel.
+
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use mongodb::Database;
+use mongodb::bson::{Bson, Document, doc};
+
+use crate::support::cli::{self, Run};
+use crate::support::{block_on, server};
+
+const XML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<databaseChangeLog
+    xmlns="http://www.liquibase.org/xml/ns/dbchangelog"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+    xmlns:mongodb="http://www.liquibase.org/xml/ns/mongodb"
+    xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-latest.xsd
+        http://www.liquibase.org/xml/ns/mongodb http://www.liquibase.org/xml/ns/mongodb/liquibase-mongodb-latest.xsd">
+  <changeSet id="1" author="alice">
+    <comment>towns, with a validator</comment>
+    <mongodb:createCollection collectionName="towns">
+      <mongodb:options>{ validator: { $jsonSchema: { bsonType: "object", required: ["name"] } } }</mongodb:options>
+    </mongodb:createCollection>
+  </changeSet>
+  <changeSet id="2" author="alice" context="dev" labels="Geo,Index">
+    <mongodb:createIndex collectionName="towns">
+      <mongodb:keys>{ name: 1 }</mongodb:keys>
+      <mongodb:options>{ unique: true, name: "ui_name" }</mongodb:options>
+    </mongodb:createIndex>
+  </changeSet>
+  <changeSet id="3" author="bob">
+    <mongodb:insertMany collectionName="towns">
+      <mongodb:documents>[{ name: "Oslo", pop: 700000 }, { name: "Bergen" }]</mongodb:documents>
+    </mongodb:insertMany>
+    <rollback>
+      <mongodb:runCommand><mongodb:command>{ delete: "towns", deletes: [{ q: {}, limit: 0 }] }</mongodb:command></mongodb:runCommand>
+    </rollback>
+  </changeSet>
+  <changeSet id="4" author="bob">
+    <tagDatabase tag="v1"/>
+  </changeSet>
+  <changeSet id="5" author="carol">
+    <mongodb:runCommand><mongodb:command>{ create: "notes" }</mongodb:command></mongodb:runCommand>
+    <mongodb:insertOne collectionName="notes"><mongodb:document>{ text: "ünïcødé 😀" }</mongodb:document></mongodb:insertOne>
+    <rollback>
+      <mongodb:dropCollection collectionName="notes"/>
+    </rollback>
+  </changeSet>
+</databaseChangeLog>
+"#;
+
+const YAML: &str = r#"databaseChangeLog:
+  - changeSet:
+      id: "1"
+      author: alice
+      comment: towns, with a validator
+      changes:
+        - createCollection:
+            collectionName: towns
+            options: '{ validator: { $jsonSchema: { bsonType: "object", required: ["name"] } } }'
+  - changeSet:
+      id: "2"
+      author: alice
+      context: dev
+      labels: Geo,Index
+      changes:
+        - createIndex:
+            collectionName: towns
+            keys: '{ name: 1 }'
+            options: '{ unique: true, name: "ui_name" }'
+  - changeSet:
+      id: "3"
+      author: bob
+      changes:
+        - insertMany:
+            collectionName: towns
+            documents: '[{ name: "Oslo", pop: 700000 }, { name: "Bergen" }]'
+      rollback:
+        - runCommand:
+            command: '{ delete: "towns", deletes: [{ q: {}, limit: 0 }] }'
+  - changeSet:
+      id: "4"
+      author: bob
+      changes:
+        - tagDatabase:
+            tag: v1
+  - changeSet:
+      id: "5"
+      author: carol
+      changes:
+        - runCommand:
+            command: '{ create: "notes" }'
+        - insertOne:
+            collectionName: notes
+            document: '{ text: "ünïcødé 😀" }'
+      rollback:
+        - dropCollection:
+            collectionName: notes
+"#;
+
+/// The JSON form uses liquibase-mongodb's `$rawJson` for every JSON-ish property.
+const JSON: &str = r#"{"databaseChangeLog": [
+  {"changeSet": {"id": "1", "author": "alice", "comment": "towns, with a validator", "changes": [
+    {"createCollection": {"collectionName": "towns",
+      "options": {"$rawJson": {"validator": {"$jsonSchema": {"bsonType": "object", "required": ["name"]}}}}}}]}},
+  {"changeSet": {"id": "2", "author": "alice", "context": "dev", "labels": "Geo,Index", "changes": [
+    {"createIndex": {"collectionName": "towns", "keys": {"$rawJson": {"name": 1}},
+      "options": {"$rawJson": {"unique": true, "name": "ui_name"}}}}]}},
+  {"changeSet": {"id": "3", "author": "bob", "changes": [
+    {"insertMany": {"collectionName": "towns", "documents": {"$rawJson": [{"name": "Oslo", "pop": 700000}, {"name": "Bergen"}]}}}],
+    "rollback": [{"runCommand": {"command": {"$rawJson": {"delete": "towns", "deletes": [{"q": {}, "limit": 0}]}}}}]}},
+  {"changeSet": {"id": "4", "author": "bob", "changes": [{"tagDatabase": {"tag": "v1"}}]}},
+  {"changeSet": {"id": "5", "author": "carol", "changes": [
+    {"runCommand": {"command": {"$rawJson": {"create": "notes"}}}},
+    {"insertOne": {"collectionName": "notes", "document": {"$rawJson": {"text": "ünïcødé 😀"}}}}],
+    "rollback": [{"dropCollection": {"collectionName": "notes"}}]}}
+]}
+"#;
+
+/// History fields that belong to one run rather than to the changelog: compared by type.
+const RUN_FIELDS: [&str; 3] = ["_id", "dateExecuted", "deploymentId"];
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Runs a setup script once per test binary; panics with its output when it fails.
+fn setup(script: &str, cache: &'static LazyLock<Result<(), String>>) {
+    if let Err(why) = &**cache {
+        panic!("`{script}` failed: {why}");
+    }
+}
+
+fn run_script(path: &Path) -> Result<(), String> {
+    let output = std::process::Command::new("bash")
+        .arg(path)
+        .current_dir(repo_root())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot start bash: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}\n--- stdout\n{}\n--- stderr\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
+}
+
+static LIQUIBASE: LazyLock<Result<(), String>> =
+    LazyLock::new(|| run_script(&repo_root().join("scripts/install-liquibase.sh")));
+
+/// `target/release/lbmongo-liquibase.jar`, built by `make jar` (or here, when missing).
+fn jar() -> PathBuf {
+    static BUILT: LazyLock<Result<(), String>> = LazyLock::new(|| {
+        if jar_path().exists() {
+            Ok(())
+        } else {
+            run_script(&repo_root().join("jvm-bridge/build-jar.sh"))
+        }
+    });
+    setup("jvm-bridge/build-jar.sh", &BUILT);
+    jar_path()
+}
+
+fn jar_path() -> PathBuf {
+    repo_root().join("target/release/lbmongo-liquibase.jar")
+}
+
+/// A folder holding only our jar: what `--ext` puts on Liquibase's classpath.
+fn ext_dir() -> &'static Path {
+    static DIR: LazyLock<tempfile::TempDir> = LazyLock::new(|| {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        std::fs::copy(jar(), dir.path().join("lbmongo-liquibase.jar")).expect("copy the jar");
+        dir
+    });
+    DIR.path()
+}
+
+/// Which extension runs inside Liquibase.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Ext {
+    /// `lbmongo-liquibase.jar` alone.
+    Jar,
+    /// `org.liquibase.ext:liquibase-mongodb` 4.33.0.1 with its driver and Jackson.
+    Official,
+}
+
+/// A project directory holding one changelog (`changelog.<ext>`).
+struct Project {
+    dir: tempfile::TempDir,
+    changelog: String,
+}
+
+impl Project {
+    fn new(file: &str, text: &str) -> Project {
+        setup("scripts/install-liquibase.sh", &LIQUIBASE);
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        std::fs::write(dir.path().join(file), text).expect("write the changelog");
+        Project { dir, changelog: file.to_owned() }
+    }
+
+    fn edit(&self, from: &str, to: &str) {
+        let path = self.dir.path().join(&self.changelog);
+        let text = std::fs::read_to_string(&path).expect("read the changelog");
+        assert_eq!(text.matches(from).count(), 1, "`{from}` must occur once");
+        std::fs::write(&path, text.replace(from, to)).expect("write the changelog");
+    }
+
+    /// `scripts/liquibase.sh --core <core> --ext <…> <args> --changelog-file=… --url=…`.
+    fn liquibase(&self, core: &str, ext: Ext, url: &str, args: &[&str]) -> Run {
+        let ext = match ext {
+            Ext::Jar => ext_dir().to_string_lossy().into_owned(),
+            Ext::Official => "official".to_owned(),
+        };
+        let output = std::process::Command::new("bash")
+            .arg(repo_root().join("scripts/liquibase.sh"))
+            .args(["--core", core, "--ext", &ext])
+            .args(args)
+            .arg(format!("--changelog-file={}", self.changelog))
+            .arg(format!("--url={url}"))
+            .current_dir(self.dir.path())
+            .env("LIQUIBASE_ANALYTICS_ENABLED", "false")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("bash can be started");
+        run_of(output)
+    }
+
+    /// `lbmongo <args> --changelog-file … --url …` in the project.
+    fn lbmongo(&self, url: &str, args: &[&str]) -> Run {
+        let output = std::process::Command::new(cli::binary())
+            .args(args)
+            .args(["--changelog-file", &self.changelog, "--url", url])
+            .current_dir(self.dir.path())
+            .env_remove("LIQUIBASE_COMMAND_URL")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("lbmongo can be started");
+        run_of(output)
+    }
+}
+
+fn run_of(output: std::process::Output) -> Run {
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn db(test: &str) -> (Database, String) {
+    let (_, db, url) = block_on(server().fresh_db(test));
+    (db, url)
+}
+
+async fn find(db: &Database, collection: &str, sort: Document) -> Vec<Document> {
+    use futures_util::TryStreamExt;
+    db.collection::<Document>(collection)
+        .find(doc! {})
+        .sort(sort)
+        .await
+        .expect("find")
+        .try_collect()
+        .await
+        .expect("read documents")
+}
+
+fn history(db: &Database) -> Vec<Document> {
+    block_on(find(db, "DATABASECHANGELOG", doc! { "orderExecuted": 1 }))
+}
+
+/// A history row with the run's own values reduced to their type, as `name: value` lines.
+fn comparable(row: &Document) -> Vec<String> {
+    row.iter()
+        .map(|(k, v)| {
+            if RUN_FIELDS.contains(&k.as_str()) {
+                format!("{k}: <{:?}>", v.element_type())
+            } else {
+                format!("{k}: {v:?}")
+            }
+        })
+        .collect()
+}
+
+/// The rows of `ours` equal `theirs` field by field, except the run fields and `liquibase`,
+/// which is `version` in `ours`.
+fn assert_same_history(ours: &[Document], theirs: &[Document], version: &str) {
+    let strip = |rows: &[Document]| -> Vec<Vec<String>> {
+        rows.iter()
+            .map(|r| comparable(r).into_iter().filter(|l| !l.starts_with("liquibase:")).collect())
+            .collect()
+    };
+    assert_eq!(strip(ours), strip(theirs), "history documents differ");
+    for row in ours {
+        assert_eq!(row.get_str("liquibase"), Ok(version), "{row}");
+    }
+}
+
+/// User collections and their documents (without `_id`), for comparing two databases.
+fn user_data(db: &Database) -> Vec<(String, Vec<Document>)> {
+    block_on(async {
+        let mut names: Vec<String> = db.list_collection_names().await.expect("list collections");
+        names.retain(|n| !n.starts_with("DATABASECHANGELOG") && !n.starts_with("system."));
+        names.sort();
+        let mut out = Vec::new();
+        for name in names {
+            let mut docs = find(db, &name, doc! { "_id": 1 }).await;
+            for d in &mut docs {
+                d.remove("_id");
+            }
+            docs.sort_by_key(|d| d.to_string());
+            out.push((name, docs));
+        }
+        out
+    })
+}
+
+#[track_caller]
+fn up_to_date(run: Run) {
+    let run = run.ok();
+    assert!(run.stdout.contains("is up to date"), "not up to date\n{}\n{}", run.stdout, run.stderr);
+}
+
+/// The core's version as it writes it into history.
+fn written_version(core: &str) -> &'static str {
+    match core {
+        "4.24.0" => "4.24.0",
+        "npm-4.28.1" => "4.28.0",
+        _ => "4.33.0",
+    }
+}
+
+/// Liquibase + jar and lbmongo apply the same changelog to two databases: equal histories and
+/// data, and each tool reads the other's database as up to date.
+fn cross_tool(core: &str, file: &str, text: &str) {
+    let test = format!("jar_x_{}_{}", core.replace(['.', '-'], ""), file.replace('.', "_"));
+    let p = Project::new(file, text);
+    let (jar_db, jar_url) = db(&format!("{test}_j"));
+    let (lbm_db, lbm_url) = db(&format!("{test}_l"));
+    let (applied, lbmongo) = std::thread::scope(|s| {
+        let lbmongo = s.spawn(|| p.lbmongo(&lbm_url, &["update", "--contexts", "dev"]));
+        let applied = p.liquibase(core, Ext::Jar, &jar_url, &["update", "--contexts=dev"]);
+        (applied, lbmongo.join().expect("the lbmongo thread"))
+    });
+    applied.ok();
+    lbmongo.ok();
+    let ours = history(&jar_db);
+    assert_eq!(ours.len(), 5, "{ours:?}");
+    assert_same_history(&ours, &history(&lbm_db), written_version(core));
+    assert_eq!(user_data(&jar_db), user_data(&lbm_db));
+    let notes = block_on(find(&jar_db, "notes", doc! {}));
+    assert_eq!(notes[0].get_str("text"), Ok("ünïcødé 😀"));
+    // Each reads the other's history as its own.
+    up_to_date(p.lbmongo(&jar_url, &["status"]));
+    p.lbmongo(&jar_url, &["validate"]).ok();
+    up_to_date(p.liquibase(core, Ext::Jar, &lbm_url, &["status", "--verbose"]));
+}
+
+#[test]
+fn xml_on_4_33_equals_lbmongo() {
+    cross_tool("4.33.0", "changelog.xml", XML);
+}
+
+#[test]
+fn yaml_on_4_33_equals_lbmongo() {
+    cross_tool("4.33.0", "changelog.yaml", YAML);
+}
+
+#[test]
+fn json_raw_json_on_4_33_equals_lbmongo() {
+    cross_tool("4.33.0", "changelog.json", JSON);
+}
+
+#[test]
+fn xml_on_4_24_equals_lbmongo() {
+    cross_tool("4.24.0", "changelog.xml", XML);
+}
+
+#[test]
+fn yaml_on_4_24_equals_lbmongo() {
+    cross_tool("4.24.0", "changelog.yaml", YAML);
+}
+
+#[test]
+fn json_raw_json_on_4_24_equals_lbmongo() {
+    cross_tool("4.24.0", "changelog.json", JSON);
+}
+
+#[test]
+fn xml_on_npm_4_28_equals_lbmongo() {
+    cross_tool("npm-4.28.1", "changelog.xml", XML);
+}
+
+#[test]
+fn yaml_on_npm_4_28_equals_lbmongo() {
+    cross_tool("npm-4.28.1", "changelog.yaml", YAML);
+}
+
+#[test]
+fn json_raw_json_on_npm_4_28_equals_lbmongo() {
+    cross_tool("npm-4.28.1", "changelog.json", JSON);
+}
+
+/// A project applied with the official extension continues with the jar (nothing re-run, no
+/// checksum error), and one applied with the jar reads as up to date to the official extension.
+#[test]
+fn official_extension_and_jar_continue_each_others_projects() {
+    let p = Project::new("changelog.xml", XML);
+    let (off_db, off_url) = db("jar_official_o");
+    let (jar_db, jar_url) = db("jar_official_j");
+    std::thread::scope(|s| {
+        let official = s.spawn(|| p.liquibase("4.33.0", Ext::Official, &off_url, &["update", "--contexts=dev"]));
+        p.liquibase("4.33.0", Ext::Jar, &jar_url, &["update", "--contexts=dev"]).ok();
+        official.join().expect("the official thread").ok();
+    });
+    let before = history(&off_db);
+    assert_same_history(&history(&jar_db), &before, "4.33.0");
+    let (jar_reads, official_reads) = std::thread::scope(|s| {
+        let official = s.spawn(|| p.liquibase("4.33.0", Ext::Official, &jar_url, &["status", "--verbose"]));
+        let continued = p.liquibase("4.33.0", Ext::Jar, &off_url, &["update", "--contexts=dev"]);
+        (continued, official.join().expect("the official thread"))
+    });
+    let continued = jar_reads.ok();
+    assert!(!continued.stderr.contains("Running Changeset"), "re-ran something:\n{}", continued.stderr);
+    up_to_date(official_reads);
+    let after = history(&off_db);
+    assert_eq!(after.len(), before.len());
+    assert_same_history(&after, &before, "4.33.0");
+    up_to_date(p.lbmongo(&off_url, &["status"]));
+}
+
+/// An edited changeset is one checksum mismatch, with the same stored and computed values, for
+/// Liquibase + jar and for lbmongo.
+#[test]
+fn edited_changeset_is_the_same_mismatch_in_both_tools() {
+    let p = Project::new("changelog.xml", XML);
+    let (_, url) = db("jar_mismatch");
+    p.liquibase("4.33.0", Ext::Jar, &url, &["update", "--contexts=dev"]).ok();
+    p.edit(r#"{ name: "Bergen" }"#, r#"{ name: "Trondheim" }"#);
+    let (liquibase, lbmongo) = std::thread::scope(|s| {
+        let lbmongo = s.spawn(|| p.lbmongo(&url, &["validate"]));
+        let liquibase = p.liquibase("4.33.0", Ext::Jar, &url, &["validate"]);
+        (liquibase.failed(), lbmongo.join().expect("the lbmongo thread").failed())
+    });
+    let line = liquibase
+        .stderr
+        .lines()
+        .find(|l| l.contains("changelog.xml::3::bob was: "))
+        .unwrap_or_else(|| panic!("no mismatch line:\n{}", liquibase.stderr))
+        .trim()
+        .to_owned();
+    let values: Vec<&str> = line.split_whitespace().filter(|w| w.starts_with("9:")).collect();
+    assert_eq!(values.len(), 2, "{line}");
+    assert_ne!(values[0], values[1]);
+    for value in values {
+        assert!(lbmongo.stderr.contains(value), "lbmongo does not report {value}:\n{}", lbmongo.stderr);
+    }
+}
+
+/// Bad JSON in a change: Liquibase names the changeset and the executor's reason, not JNI frames.
+#[test]
+fn bad_json_is_reported_with_the_changeset_and_the_reason() {
+    let p = Project::new(
+        "changelog.xml",
+        &XML.replace(r#"{ name: "Bergen" }]"#, r#"{ name: "Bergen" ]"#),
+    );
+    let (db, url) = db("jar_bad_json");
+    let run = p.liquibase("4.33.0", Ext::Jar, &url, &["update", "--contexts=dev"]).failed();
+    assert!(run.stderr.contains("changelog.xml::3::bob"), "{}", run.stderr);
+    assert!(run.stderr.contains("insertMany `documents`"), "{}", run.stderr);
+    for frame in ["at liquibase.ext.lbmongo", "Rust panic", "jni"] {
+        assert!(!run.stderr.contains(frame), "`{frame}` in:\n{}", run.stderr);
+    }
+    // Validation fails before anything runs.
+    assert!(history(&db).is_empty());
+}
+
+/// The commands of Liquibase's CLI through the jar on 4.33, checked on the database.
+#[test]
+fn liquibase_commands_through_the_jar() {
+    let p = Project::new("changelog.xml", XML);
+    let (db, url) = db("jar_commands");
+    let lb = |args: &[&str]| p.liquibase("4.33.0", Ext::Jar, &url, args);
+    let ids = |db: &Database| -> Vec<String> {
+        history(db).iter().map(|r| r.get_str("id").unwrap_or_default().to_owned()).collect()
+    };
+
+    lb(&["update-count", "--count=2", "--contexts=dev"]).ok();
+    assert_eq!(ids(&db), ["1", "2"]);
+    lb(&["update-to-tag", "--tag=v1", "--contexts=dev"]).ok();
+    assert_eq!(ids(&db), ["1", "2", "3", "4"]);
+    let status = lb(&["status", "--verbose", "--contexts=dev"]).ok();
+    assert!(status.stdout.contains("1 changeset has not been applied"), "{}", status.stdout);
+    lb(&["update", "--contexts=dev"]).ok();
+    assert_eq!(ids(&db), ["1", "2", "3", "4", "5"]);
+    let validate = lb(&["validate"]).ok();
+    assert!(validate.stderr.contains("No validation errors found"), "{}", validate.stderr);
+    let hist = lb(&["history"]).ok();
+    assert!(hist.stdout.contains("changelog.xml") && hist.stdout.contains("carol"), "{}", hist.stdout);
+
+    lb(&["tag", "--tag=after"]).ok();
+    assert_eq!(history(&db)[4].get_str("tag"), Ok("after"));
+    let exists = lb(&["tag-exists", "--tag=after"]).ok();
+    assert!(exists.stderr.contains("'after' already exists"), "{}", exists.stderr);
+
+    let stored = history(&db)[2].get_str("md5sum").expect("md5sum").to_owned();
+    let calc = lb(&["calculate-checksum", "--changeset-identifier=changelog.xml::3::bob"]).ok();
+    assert!(calc.stdout.contains(&stored) || calc.stderr.contains(&stored), "{calc:?}");
+    lb(&["clear-checksums"]).ok();
+    assert!(history(&db).iter().all(|r| r.get("md5sum") == Some(&Bson::Null)));
+    lb(&["update", "--contexts=dev"]).ok();
+    assert_eq!(history(&db)[2].get_str("md5sum"), Ok(stored.as_str()));
+
+    let locks = lb(&["list-locks"]).ok();
+    assert!(locks.stdout.contains("No locks"), "{}", locks.stdout);
+    lb(&["release-locks"]).ok();
+    let lock = block_on(find(&db, "DATABASECHANGELOGLOCK", doc! {}));
+    assert_eq!(lock[0].get_bool("locked"), Ok(false));
+
+    lb(&["rollback-count", "--count=1"]).ok();
+    assert_eq!(ids(&db), ["1", "2", "3", "4"]);
+    assert!(!user_data(&db).iter().any(|(c, _)| c == "notes"));
+    lb(&["update", "--contexts=dev"]).ok();
+    lb(&["rollback", "--tag=v1"]).ok();
+    assert_eq!(ids(&db), ["1", "2", "3", "4"]);
+    lb(&["rollback-to-date", "--date=2000-01-01T00:00:00"]).ok();
+    assert!(ids(&db).is_empty());
+    assert!(user_data(&db).is_empty(), "{:?}", user_data(&db));
+
+    lb(&["changelog-sync", "--contexts=dev"]).ok();
+    assert_eq!(ids(&db), ["1", "2", "3", "4", "5"]);
+    assert!(user_data(&db).is_empty(), "changelog-sync ran something");
+    let unexpected = lb(&["unexpected-changesets"]).ok();
+    assert!(unexpected.stdout.contains("contains no unexpected changes"), "{}", unexpected.stdout);
+
+    lb(&["drop-all"]).ok();
+    let left: Vec<String> = block_on(db.list_collection_names()).expect("list collections");
+    assert!(left.is_empty(), "{left:?}");
+    lb(&["update-testing-rollback", "--contexts=dev"]).ok();
+    assert_eq!(ids(&db), ["1", "2", "3", "4", "5"]);
+    up_to_date(p.lbmongo(&url, &["status"]));
+}
+
+/// The jar dropped into the `lib/` folder of the npm `liquibase@4.28.1` distribution, beside
+/// nothing else of ours, runs through the distribution's own `liquibase` launcher.
+#[test]
+fn jar_in_the_npm_distribution_lib_folder() {
+    let p = Project::new("changelog.xml", XML);
+    let (db, url) = db("jar_npm_lib");
+    let dist = repo_root().join(".cache/liquibase/npm-4.28.1/dist/liquibase");
+    let home = tempfile::tempdir().expect("a temporary directory");
+    std::fs::copy(dist.join("liquibase"), home.path().join("liquibase")).expect("copy the launcher");
+    std::os::unix::fs::symlink(dist.join("internal"), home.path().join("internal")).expect("link internal/");
+    std::fs::create_dir(home.path().join("lib")).expect("create lib/");
+    std::fs::copy(jar(), home.path().join("lib/lbmongo-liquibase.jar")).expect("drop the jar into lib/");
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new("bash")
+            .arg(home.path().join("liquibase"))
+            .args(args)
+            .arg(format!("--changelog-file={}", p.changelog))
+            .arg(format!("--url={url}"))
+            .current_dir(p.dir.path())
+            .env("LIQUIBASE_HOME", home.path())
+            .env("LIQUIBASE_ANALYTICS_ENABLED", "false")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("bash can be started");
+        run_of(output)
+    };
+    run(&["update", "--contexts=dev"]).ok();
+    let rows = history(&db);
+    assert_eq!(rows.len(), 5);
+    assert!(rows.iter().all(|r| r.get_str("liquibase") == Ok("4.28.0")));
+    up_to_date(p.lbmongo(&url, &["status"]));
+}
+
+/// Embedded use (Spring Boot, Quarkus): the JUnit test in jvm-bridge/java drives Liquibase's Java
+/// API with the jar's classes against the test server; here we check what it left behind.
+#[test]
+fn embedded_liquibase_api_junit() {
+    jar();
+    let (db, url) = db("jar_embedded");
+    let output = std::process::Command::new("mvn")
+        .args(["-q", "-B", "-f"])
+        .arg(repo_root().join("jvm-bridge/pom.xml"))
+        .arg("test")
+        .arg(format!("-Dlbmongo.test.url={url}"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("mvn can be started");
+    let run = run_of(output);
+    assert_eq!(run.code, 0, "JUnit failed\n--- stdout\n{}\n--- stderr\n{}", run.stdout, run.stderr);
+    let rows = history(&db);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0].get_str("fileName"), Ok("embedded/changelog.xml"));
+    assert_eq!(user_data(&db), [("things".to_owned(), vec![doc! { "n": 1 }])]);
+}
+
+/// The jar carries our classes, the services, the XSD and the native library, and no driver,
+/// Jackson or snakeyaml classes.
+#[test]
+fn jar_is_self_contained() {
+    let output = std::process::Command::new("unzip").arg("-Z1").arg(jar()).output().expect("unzip can be started");
+    let names = String::from_utf8_lossy(&output.stdout).into_owned();
+    for expected in [
+        "native/linux-x86_64/liblbmongo_jvm.so",
+        "META-INF/services/liquibase.database.Database",
+        "META-INF/services/liquibase.change.Change",
+        "www.liquibase.org/xml/ns/mongodb/liquibase-mongodb-latest.xsd",
+        "liquibase/ext/lbmongo/Native.class",
+    ] {
+        assert!(names.lines().any(|l| l == expected), "{expected} missing from the jar:\n{names}");
+    }
+    for foreign in ["com/mongodb/", "org/bson/", "com/fasterxml/", "org/yaml/", "liquibase/change/core/"] {
+        assert!(!names.contains(foreign), "{foreign} in the jar");
+    }
+}
