@@ -17,7 +17,8 @@ pub(crate) fn binary() -> &'static Path {
             .status()
             .expect("cargo can be started to build lbmongo");
         assert!(status.success(), "`cargo build -p lbmongo` failed");
-        let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+        let target =
+            std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
         target.join("debug").join("lbmongo")
     });
     &BINARY
@@ -50,14 +51,22 @@ impl Run {
     /// Panics with both streams unless the run exited 0.
     #[track_caller]
     pub(crate) fn ok(self) -> Run {
-        assert_eq!(self.code, 0, "expected success\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "expected success\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
     /// Panics with both streams unless the run exited 1.
     #[track_caller]
     pub(crate) fn failed(self) -> Run {
-        assert_eq!(self.code, 1, "expected failure\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 1,
+            "expected failure\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 }
@@ -65,7 +74,11 @@ impl Run {
 impl Project {
     /// A new project on database `db` of the test server.
     pub(crate) fn new(db: Database, url: String) -> Project {
-        Project { dir: tempfile::tempdir().expect("a temporary directory"), url, db }
+        Project {
+            dir: tempfile::tempdir().expect("a temporary directory"),
+            url,
+            db,
+        }
     }
 
     /// Writes a file into the project.
@@ -86,7 +99,11 @@ impl Project {
     /// Like [`Project::run`] with extra environment variables.
     pub(crate) fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut command = std::process::Command::new(binary());
-        command.current_dir(self.dir.path()).args(args).arg("--url").arg(&self.url);
+        command
+            .current_dir(self.dir.path())
+            .args(args)
+            .arg("--url")
+            .arg(&self.url);
         // Short lock waits keep failing tests fast.
         command.env_remove("LIQUIBASE_COMMAND_URL");
         for (k, v) in env {
@@ -98,7 +115,8 @@ impl Project {
 
     /// The history rows, ordered by `orderExecuted`, as raw documents.
     pub(crate) async fn history(&self) -> Vec<Document> {
-        self.find("DATABASECHANGELOG", doc! { "orderExecuted": 1 }).await
+        self.find("DATABASECHANGELOG", doc! { "orderExecuted": 1 })
+            .await
     }
 
     /// All documents of a collection in a given order.
@@ -117,7 +135,11 @@ impl Project {
 
     /// The names of the database's collections, sorted.
     pub(crate) async fn collections(&self) -> Vec<String> {
-        let mut names = self.db.list_collection_names().await.expect("list collections");
+        let mut names = self
+            .db
+            .list_collection_names()
+            .await
+            .expect("list collections");
         names.sort();
         names
     }
