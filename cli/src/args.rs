@@ -90,6 +90,24 @@ pub(crate) struct Global {
     /// Liquibase version written in the history `liquibase` field [default: 4.33.0].
     #[arg(long, global = true)]
     pub(crate) liquibase_version: Option<String>,
+    /// The mongosh executable for `mongo`/`mongoFile` scripts that do not run natively
+    /// [default: `mongosh` on PATH] (`liquibase.mongodb.mongoshPath`).
+    #[arg(long, global = true, alias = "mongoshPath")]
+    pub(crate) mongosh_path: Option<String>,
+    /// How `mongo`/`mongoFile` scripts run: `auto` natively when the whole script is inside
+    /// lbmongo's shell subset, else through mongosh; `always` never uses mongosh; `never` always
+    /// does [default: auto] (`liquibase.mongodb.mongoshNative`).
+    #[arg(long, global = true, alias = "mongoshNative")]
+    pub(crate) mongosh_native: Option<String>,
+    /// Seconds one mongosh process may run, -1 for no limit [default: 1800].
+    #[arg(long, global = true, allow_hyphen_values = true)]
+    pub(crate) mongosh_timeout_seconds: Option<String>,
+    /// Arguments given to mongosh before lbmongo's own, split on spaces [default: "--quiet --norc"].
+    #[arg(long, global = true, allow_hyphen_values = true)]
+    pub(crate) mongosh_extra_args: Option<String>,
+    /// A file that mongosh's output is appended to.
+    #[arg(long, global = true)]
+    pub(crate) mongosh_log_file: Option<String>,
     /// Output format for status, history, validate, list-locks and update reports.
     #[arg(long, global = true, value_enum)]
     pub(crate) output: Option<Output>,

@@ -171,6 +171,14 @@ fn cli_values(g: &Global) -> Vec<(&'static str, &Option<String>)> {
         ("lock-lease-seconds", &g.lock_lease_seconds),
         ("missing-property-mode", &g.missing_property_mode),
         ("liquibase-version", &g.liquibase_version),
+        ("mongodb-mongosh-path", &g.mongosh_path),
+        ("mongodb-mongosh-native", &g.mongosh_native),
+        (
+            "mongodb-mongosh-timeout-seconds",
+            &g.mongosh_timeout_seconds,
+        ),
+        ("mongodb-mongosh-extra-args", &g.mongosh_extra_args),
+        ("mongodb-mongosh-log-file", &g.mongosh_log_file),
     ]
 }
 

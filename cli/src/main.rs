@@ -8,6 +8,7 @@ mod config;
 mod generate;
 mod render;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -22,6 +23,7 @@ use executor::expression::{Contexts, LabelExpression};
 use executor::format::{ReadOptions, read};
 use executor::history::TrackingOptions;
 use executor::lock::LockOptions;
+use executor::mongosh::MongoshOptions;
 use executor::parameter::{ChangeLogParameters, MissingPropertyMode, ParameterOptions};
 use executor::plan::{Filter, Goal, RollbackTarget};
 
@@ -347,13 +349,57 @@ fn settings(config: &Config) -> Result<Settings> {
         .unwrap_or(engine::LIQUIBASE_VERSION)
         .to_owned();
     let transactions = config.flag("mongodb-transactions")?.unwrap_or(true);
+    let mongosh = mongosh_options(config)?;
     Ok(Settings {
         tracking,
         lock,
         filter,
         liquibase_version,
         transactions,
+        mongosh,
     })
+}
+
+/// The mongosh settings: our flags and Harness's `liquibase.mongodb.mongosh*` keys (the flags'
+/// canonical names), then Liquibase Pro's `liquibase.mongosh.*` keys.
+fn mongosh_options(config: &Config) -> Result<MongoshOptions> {
+    let get = |ours: &str, pro: &str| config.get(ours).or_else(|| config.get(pro));
+    let mut options = MongoshOptions {
+        path: get("mongodb-mongosh-path", "mongosh-path").map(PathBuf::from),
+        log_file: get("mongodb-mongosh-log-file", "mongosh-log-file").map(PathBuf::from),
+        ..MongoshOptions::default()
+    };
+    if let Some(mode) = config.get("mongodb-mongosh-native") {
+        options.native = mode.parse().map_err(|e: String| anyhow!(e))?;
+    }
+    if let Some(seconds) = get("mongodb-mongosh-timeout-seconds", "mongosh-timeout") {
+        let seconds: f64 = seconds.trim().parse().map_err(|_| {
+            anyhow!(
+                "`--mongosh-timeout-seconds` must be a number of seconds or -1, not `{seconds}`"
+            )
+        })?;
+        options.timeout = if seconds < 0.0 {
+            None
+        } else {
+            Some(duration(seconds, "mongosh-timeout-seconds")?)
+        };
+    }
+    if let Some(args) = get("mongodb-mongosh-extra-args", "mongosh-args") {
+        options.extra_args = args.split_whitespace().map(str::to_owned).collect();
+    }
+    // mongosh gets the URL with its credentials through a private file, never through argv;
+    // a bad URL is reported when the connection opens.
+    options.url = config.get("url").and_then(|url| {
+        executor::connection::effective_url(&ConnectionOptions {
+            url: url.to_owned(),
+            username: config.get("username").map(str::to_owned),
+            password: config.get("password").map(str::to_owned),
+            retry_writes: config.flag("mongodb-retry-writes").ok().flatten(),
+            ..ConnectionOptions::default()
+        })
+        .ok()
+    });
+    Ok(options)
 }
 
 fn duration(seconds: f64, key: &str) -> Result<Duration> {

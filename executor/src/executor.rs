@@ -93,6 +93,8 @@ pub struct Settings {
     /// Run transaction-safe changesets together with their history row in one transaction when
     /// the server supports transactions (default true; liquibase-mongodb#615).
     pub transactions: bool,
+    /// How `mongo`/`mongoFile` scripts run: natively or through mongosh.
+    pub mongosh: crate::mongosh::MongoshOptions,
 }
 
 impl Default for Settings {
@@ -106,6 +108,7 @@ impl Default for Settings {
             },
             liquibase_version: LIQUIBASE_VERSION.to_owned(),
             transactions: true,
+            mongosh: crate::mongosh::MongoshOptions::default(),
         }
     }
 }
@@ -294,7 +297,7 @@ pub async fn update(
                 }
             }
             let exec_type = match verdict {
-                Verdict::Run => match apply(connection, cs).await {
+                Verdict::Run => match apply(connection, cs, &settings.mongosh).await {
                     Ok(rows) => {
                         report.rows_affected += rows;
                         listener.on(&Event::Applied(cs.id.clone()));
@@ -547,17 +550,18 @@ async fn execute_in(
 }
 
 /// Runs every change of a changeset; returns the rows affected.
-async fn apply(connection: &Connection, cs: &ChangeSet) -> Result<i64> {
+async fn apply(
+    connection: &Connection,
+    cs: &ChangeSet,
+    mongosh: &crate::mongosh::MongoshOptions,
+) -> Result<i64> {
     let mut rows = 0;
     for change in &cs.changes {
         if let Some(command) = change.to_command() {
             let response = execute(&connection.client, &connection.database, &command).await?;
             rows += rows_affected(&response);
         } else if matches!(change, Change::Mongo(_) | Change::MongoFile(_)) {
-            return Err(Error::Mongosh(format!(
-                "`{}` changes need mongosh, which this build of lbmongo cannot run yet",
-                change.name()
-            )));
+            crate::mongosh::run_change(connection, mongosh, change, &cs.id).await?;
         }
     }
     Ok(rows)
@@ -805,7 +809,7 @@ pub async fn rollback(
         for u in &undo {
             lock.check()?;
             listener.on(&Event::RollingBack(u.id.clone()));
-            undo_one(connection, changelog, u).await?;
+            undo_one(connection, changelog, u, &settings.mongosh).await?;
             history.remove(&u.id).await?;
             report.rolled_back.push(u.id.clone());
         }
@@ -814,7 +818,12 @@ pub async fn rollback(
     .await
 }
 
-async fn undo_one(connection: &Connection, changelog: &ChangeLog, u: &Undo) -> Result<()> {
+async fn undo_one(
+    connection: &Connection,
+    changelog: &ChangeLog,
+    u: &Undo,
+    mongosh: &crate::mongosh::MongoshOptions,
+) -> Result<()> {
     let cs = &changelog.change_sets[u.index];
     for action in &u.actions {
         match action {
@@ -828,10 +837,13 @@ async fn undo_one(connection: &Connection, changelog: &ChangeLog, u: &Undo) -> R
                     })?;
             }
             UndoAction::Script(change) => {
-                return Err(Error::Mongosh(format!(
-                    "rolling back `{}` needs mongosh, which this build of lbmongo cannot run yet",
-                    change.name()
-                )));
+                crate::mongosh::run_change(connection, mongosh, change, &cs.id)
+                    .await
+                    .map_err(|e| Error::ChangeSetFailed {
+                        id: cs.id.clone(),
+                        message: format!("rollback failed: {e}"),
+                        hint: None,
+                    })?;
             }
         }
     }
@@ -1024,7 +1036,7 @@ pub async fn update_sql(
             Step::Skip { .. } => continue,
         };
         let cs = &changelog.change_sets[index];
-        out.extend(forward_preview(cs));
+        out.extend(forward_preview(cs, &connection.database, &settings.mongosh));
         let row = new_row(
             cs,
             checksum,
@@ -1048,19 +1060,18 @@ pub async fn update_sql(
     Ok(out)
 }
 
-fn forward_preview(cs: &ChangeSet) -> Vec<Preview> {
+fn forward_preview(
+    cs: &ChangeSet,
+    url_db: &str,
+    mongosh: &crate::mongosh::MongoshOptions,
+) -> Vec<Preview> {
     cs.changes
         .iter()
-        .filter_map(|c| match c {
-            Change::Mongo(m) => Some(Preview::Script {
-                id: cs.id.clone(),
-                script: m.mongo.clone(),
-            }),
-            Change::MongoFile(m) => Some(Preview::Script {
-                id: cs.id.clone(),
-                script: m.script.clone(),
-            }),
-            _ => c.to_command().map(Preview::Command),
+        .flat_map(|c| match c {
+            Change::Mongo(_) | Change::MongoFile(_) => {
+                crate::mongosh::preview(c, &cs.id, url_db, mongosh.native)
+            }
+            _ => c.to_command().map(Preview::Command).into_iter().collect(),
         })
         .collect()
 }
