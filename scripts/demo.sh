@@ -104,6 +104,7 @@ log="$workdir/server.log"
 # Start the server; a port taken between the probe and the bind is replaced, up to five times.
 start_server() {
     local port=$1
+    : >"$log"
     (cd "$workdir" && TMPDIR="$workdir/tmp" exec "$secantusd" --config "$workdir/secantusd.toml" \
         --host 127.0.0.1 --port "$port" --storage-path :memory: </dev/null >"$log" 2>&1) &
     server_pid=$!
@@ -112,12 +113,12 @@ start_server() {
         if ! kill -0 "$server_pid" 2>/dev/null; then
             wait "$server_pid" 2>/dev/null || true
             server_pid=""
-            grep -q "Address already in use" "$log" && return 2
+            grep -qs "Address already in use" "$log" && return 2
             echo "demo: SecantusDB exited during startup; its log:" >&2
             cat "$log" >&2
             return 1
         fi
-        if grep -q "listening on 127.0.0.1:$port" "$log" &&
+        if grep -qs "listening on 127.0.0.1:$port" "$log" &&
             "$venv/bin/python" -c 'import sys, pymongo
 pymongo.MongoClient(sys.argv[1], serverSelectionTimeoutMS=5000).admin.command("hello")' \
                 "mongodb://127.0.0.1:$port/" >/dev/null 2>&1; then
