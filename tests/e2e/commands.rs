@@ -914,3 +914,110 @@ fn document_writes_commit_with_their_history_row_in_one_transaction() {
         run.stderr
     );
 }
+
+#[test]
+fn rollback_sql_commands_print_what_a_rollback_would_send_and_change_nothing() {
+    let p = project("rollback_sql");
+    p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
+    let before = block_on(p.history());
+    let to_tag = p
+        .run(&[
+            "rollback-sql",
+            "--tag",
+            "v1",
+            "--changelog-file",
+            "changelog.xml",
+        ])
+        .ok();
+    assert!(
+        to_tag.stdout.contains(r#""delete": "DATABASECHANGELOG""#),
+        "{}",
+        to_tag.stdout
+    );
+    let to_date = p
+        .run(&[
+            "rollback-to-date-sql",
+            "--date",
+            "2000-01-01",
+            "--changelog-file",
+            "changelog.xml",
+        ])
+        .ok();
+    // Everything ran after 2000: the explicit delete, the index drop by name, the collection drop.
+    assert!(
+        to_date
+            .stdout
+            .contains(r#"db.runCommand({"delete": "products""#),
+        "{}",
+        to_date.stdout
+    );
+    assert!(
+        to_date
+            .stdout
+            .contains(r#"db.runCommand({"dropIndexes": "products", "index": "ui_sku"})"#),
+        "{}",
+        to_date.stdout
+    );
+    assert!(
+        to_date
+            .stdout
+            .contains(r#"db.runCommand({"drop": "products"})"#),
+        "{}",
+        to_date.stdout
+    );
+    assert_eq!(block_on(p.history()), before);
+    assert_eq!(block_on(p.find("products", doc! {})).len(), 2);
+}
+
+#[test]
+fn json_output_is_one_document_on_stdout_for_reports() {
+    let p = project("json_output");
+    let update = p
+        .run(&[
+            "update",
+            "--output",
+            "json",
+            "--changelog-file",
+            "changelog.xml",
+        ])
+        .ok();
+    let v: serde_json::Value =
+        serde_json::from_str(update.stdout.trim()).expect("one JSON document");
+    assert_eq!(v["recorded"].as_array().map(Vec::len), Some(4));
+    assert_eq!(v["recorded"][0]["execType"], "EXECUTED");
+    let validate = p
+        .run(&[
+            "validate",
+            "--output",
+            "json",
+            "--changelog-file",
+            "changelog.xml",
+        ])
+        .ok();
+    let v: serde_json::Value = serde_json::from_str(validate.stdout.trim()).expect("JSON");
+    assert_eq!(v["valid"], true);
+    let locks = p.run(&["list-locks", "--output", "json"]).ok();
+    let v: serde_json::Value = serde_json::from_str(locks.stdout.trim()).expect("JSON");
+    assert_eq!(v["locks"].as_array().map(Vec::len), Some(0));
+    p.write(
+        "changelog.xml",
+        &xml(&SHOP.replace("sku: \"b\"", "sku: \"c\"")),
+    );
+    let failed = p
+        .run(&[
+            "validate",
+            "--output",
+            "json",
+            "--changelog-file",
+            "changelog.xml",
+        ])
+        .failed();
+    let v: serde_json::Value = serde_json::from_str(failed.stdout.trim()).expect("JSON");
+    assert_eq!(v["success"], false);
+    assert!(
+        v["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("changelog.xml::3::bob was: ")),
+        "{v}"
+    );
+}
