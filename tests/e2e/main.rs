@@ -5,6 +5,7 @@
 
 mod commands;
 mod concurrency;
+mod generator;
 mod crash;
 mod ground_truth;
 mod jar;

@@ -1,0 +1,629 @@
+//! The generator through the CLI: `generate-changelog` in every format applied to an empty
+//! database gives the same snapshot (round trip), and `diff-changelog` applied to the target
+//! leaves no difference.
+//!
+//! SecantusDB refuses text and hashed indexes and ignores `collMod` of index `hidden`, of a
+//! view's pipeline and of a collection's `expireAfterSeconds`: those are covered by the
+//! generator's unit tests, and their effect is asserted here only against `MONGODB_URI` (the
+//! tests say so in their names).
+
+use std::time::{Duration, Instant};
+
+use executor::format::{ReadOptions, read};
+use executor::parameter::{ChangeLogParameters, ParameterOptions};
+use mongodb::Database;
+use mongodb::bson::oid::ObjectId;
+use mongodb::bson::{DateTime, Decimal128, Document, Regex, doc};
+use serde_json::Value;
+
+use crate::support::cli::{Project, Run};
+use crate::support::{block_on, server};
+
+const PASSWORD: &str = "s3cret-Pa55";
+
+async fn command(db: &Database, body: Document) {
+    db.run_command(body.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{body}: {e}"));
+}
+
+/// A source database with every schema feature the test server supports.
+async fn seed(db: &Database) {
+    let name = db.name().to_owned();
+    command(db, doc! {
+        "create": "customers",
+        "validator": {
+            "$jsonSchema": { "bsonType": "object", "required": ["email"], "properties": { "email": { "bsonType": "string" } } },
+            "createdAt": { "$gte": DateTime::from_millis(1_577_836_800_000) },
+            "tenant": { "$ne": ObjectId::parse_str("64b000000000000000000001").expect("hex") },
+            "credit": { "$lte": "1000.50".parse::<Decimal128>().expect("decimal") },
+            "visits": { "$lt": 9_000_000_000_i64 },
+            "code": Regex { pattern: "^C-[0-9]+$".into(), options: "i".into() },
+        },
+        "validationLevel": "moderate",
+        "validationAction": "warn",
+        "collation": { "locale": "fr", "strength": 2 },
+        "changeStreamPreAndPostImages": { "enabled": true },
+    }).await;
+    command(
+        db,
+        doc! { "create": "log", "capped": true, "size": 65_536, "max": 100 },
+    )
+    .await;
+    command(db, doc! { "create": "metrics", "timeseries": { "timeField": "t", "metaField": "m", "granularity": "minutes" }, "expireAfterSeconds": 86_400 }).await;
+    command(db, doc! { "create": "ticks", "timeseries": { "timeField": "t", "bucketMaxSpanSeconds": 3600, "bucketRoundingSeconds": 3600 } }).await;
+    command(db, doc! { "create": "sessions", "clusteredIndex": { "key": { "_id": 1 }, "unique": true, "name": "sessions_clustered" }, "expireAfterSeconds": 3600 }).await;
+    command(db, doc! { "create": "products" }).await;
+    command(db, doc! {
+        "createIndexes": "products",
+        "indexes": [
+            { "key": { "category": 1, "price": -1 }, "name": "category_price" },
+            { "key": { "sku": 1 }, "name": "sku_partial", "partialFilterExpression": { "sku": { "$exists": true }, "at": { "$gt": DateTime::from_millis(0) } } },
+            { "key": { "code": 1 }, "name": "code_sparse", "unique": true, "sparse": true },
+            { "key": { "createdAt": 1 }, "name": "created_ttl", "expireAfterSeconds": 86_400 },
+            { "key": { "legacy": 1 }, "name": "legacy_hidden", "hidden": true },
+            { "key": { "attrs.$**": 1 }, "name": "attrs_wildcard" },
+            { "key": { "location": "2dsphere" }, "name": "location_geo" },
+            { "key": { "grid": "2d" }, "name": "grid_2d", "bits": 20, "min": -500.0, "max": 500.0 },
+            { "key": { "name": 1 }, "name": "name_fr", "collation": { "locale": "fr", "strength": 1 } },
+        ],
+    }).await;
+    command(db, doc! {
+        "createIndexes": "customers",
+        "indexes": [{ "key": { "$**": 1 }, "name": "all_wildcard", "wildcardProjection": { "secret": 0 } }],
+    }).await;
+    command(db, doc! { "create": "expensive", "viewOn": "products", "pipeline": [{ "$match": { "price": { "$gt": 100 } } }] }).await;
+    command(db, doc! { "create": "expensive_names", "viewOn": "expensive", "pipeline": [{ "$project": { "name": 1 } }], "collation": { "locale": "en" } }).await;
+    command(db, doc! {
+        "createRole": "catalogReader",
+        "privileges": [{ "resource": { "db": &name, "collection": "products" }, "actions": ["find"] }],
+        "roles": [{ "role": "read", "db": &name }],
+    }).await;
+    command(db, doc! { "createRole": "a_auditor", "privileges": [], "roles": [{ "role": "catalogReader", "db": &name }] }).await;
+    command(db, doc! { "createUser": "reader", "pwd": "x", "roles": [{ "role": "catalogReader", "db": &name }, { "role": "read", "db": &name }] }).await;
+    db.collection::<Document>("products")
+        .insert_many([
+            doc! { "_id": 1, "name": "a", "price": 5.5 },
+            doc! { "_id": 2, "name": "b", "price": 7_i64 },
+        ])
+        .await
+        .expect("insert products");
+}
+
+fn project(test: &str) -> (Project, String) {
+    let (_, db, url) = block_on(server().fresh_db(test));
+    let name = db.name().to_owned();
+    (Project::new(db, url), name)
+}
+
+/// The CLI's snapshot of a project's database, its database name blanked.
+fn snapshot(p: &Project) -> Value {
+    let run = p
+        .run(&["snapshot", "--include-users", "--include-roles"])
+        .ok();
+    let mut value: Value = serde_json::from_str(&run.stdout).expect("the snapshot is JSON");
+    value["database"] = Value::String(String::new());
+    value
+}
+
+/// Runs `update` on the target with the properties a generated changelog needs.
+fn update(target: &Project, target_name: &str, file: &str) -> Run {
+    // FIXME(generator): the CLI reads the changelog before it connects, so Liquibase's
+    // `database.defaultSchemaName` built-in is still null; a system property (environment)
+    // provides it, as `-Ddatabase.defaultSchemaName` does for Liquibase.
+    target.run_env(
+        &[
+            "update",
+            "--changelog-file",
+            file,
+            &format!("-Dpassword.reader={PASSWORD}"),
+        ],
+        &[("database.defaultSchemaName", target_name)],
+    )
+}
+
+#[test]
+fn baseline_in_xml_yaml_and_json_recreates_the_same_snapshot() {
+    let (source, _) = project("gen_roundtrip_src");
+    block_on(seed(&source.db));
+    let expected = snapshot(&source);
+    // Everything seeded is in the snapshot.
+    assert_eq!(
+        expected["collections"].as_array().map(Vec::len),
+        Some(6),
+        "{expected:#}"
+    );
+    assert_eq!(expected["views"].as_array().map(Vec::len), Some(2));
+    assert_eq!(expected["roles"].as_array().map(Vec::len), Some(2));
+    assert_eq!(expected["users"].as_array().map(Vec::len), Some(1));
+
+    for file in ["baseline.xml", "baseline.yaml", "baseline.json"] {
+        let run = source
+            .run(&[
+                "generate-changelog",
+                "--changelog-file",
+                file,
+                "--include-users",
+                "--include-roles",
+                "--include-data",
+                "10",
+            ])
+            .ok();
+        assert!(
+            run.stderr
+                .contains("lbmongo changelog-sync --changelog-file"),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("-Dpassword.reader="), "{}", run.stderr);
+        let text = std::fs::read_to_string(source.dir.path().join(file)).expect("written");
+
+        // Deterministic: a second run writes the same bytes.
+        source
+            .run(&[
+                "generate-changelog",
+                "--changelog-file",
+                file,
+                "--include-users",
+                "--include-roles",
+                "--include-data",
+                "10",
+                "--overwrite-output-file",
+            ])
+            .ok();
+        assert_eq!(
+            std::fs::read_to_string(source.dir.path().join(file)).expect("written"),
+            text,
+            "{file}"
+        );
+
+        let (target, target_name) = project("gen_roundtrip_tgt");
+        target.write(file, &text);
+        update(&target, &target_name, file).ok();
+        assert_eq!(snapshot(&target), expected, "{file}:\n{text}");
+        let documents = block_on(target.find("products", doc! { "_id": 1 }));
+        assert_eq!(
+            documents,
+            [
+                doc! { "_id": 1, "name": "a", "price": 5.5 },
+                doc! { "_id": 2, "name": "b", "price": 7_i64 }
+            ]
+        );
+        let diff = target
+            .run(&[
+                "diff",
+                "--reference-url",
+                &source.url,
+                "--include-users",
+                "--include-roles",
+            ])
+            .ok();
+        assert!(
+            diff.stdout.contains("No differences"),
+            "{file}: {}",
+            diff.stdout
+        );
+
+        // Each changeset's rollback undoes it: rolling everything back empties the database.
+        let change_sets = block_on(target.history()).len();
+        target
+            .run(&[
+                "rollback-count",
+                "--count",
+                &change_sets.to_string(),
+                "--changelog-file",
+                file,
+            ])
+            .ok();
+        let left: Vec<String> = block_on(target.collections())
+            .into_iter()
+            .filter(|c| !c.starts_with("DATABASECHANGELOG"))
+            .collect();
+        assert_eq!(left, Vec::<String>::new(), "{file}");
+        let users = block_on(target.db.run_command(doc! { "usersInfo": 1 })).expect("usersInfo");
+        assert_eq!(users.get_array("users").map(Vec::len), Ok(0), "{file}");
+    }
+}
+
+#[test]
+fn baseline_in_formatted_js_recreates_the_same_snapshot_statement_by_statement() {
+    let (source, _) = project("gen_js_src");
+    block_on(seed(&source.db));
+    let expected = snapshot(&source);
+    source
+        .run(&[
+            "generate-changelog",
+            "--changelog-file",
+            "baseline.js",
+            "--include-users",
+            "--include-roles",
+            "--changeset-per",
+            "index",
+        ])
+        .ok();
+
+    // lbmongo runs formatted changelogs through mongosh, which this machine lacks: read the file
+    // with our reader and send each statement's command, as mongosh would.
+    let (target, target_name) = project("gen_js_tgt");
+    let options = ReadOptions {
+        search_path: vec![source.dir.path().to_owned()],
+        parameters: ChangeLogParameters::new(ParameterOptions {
+            env: vec![("database.defaultSchemaName".into(), target_name.clone())],
+            cli: vec![("password.reader".into(), PASSWORD.into())],
+            database_short_name: "mongodb".into(),
+            changelog_table: "DATABASECHANGELOG".into(),
+            changelog_lock_table: "DATABASECHANGELOGLOCK".into(),
+            ..ParameterOptions::default()
+        }),
+        ..ReadOptions::default()
+    };
+    let changelog = read("baseline.js", &options).expect("the .js changelog reads");
+    assert!(
+        changelog
+            .change_sets
+            .iter()
+            .all(|cs| cs.run_with.as_deref() == Some("mongosh"))
+    );
+    assert!(
+        changelog.change_sets.iter().all(|cs| cs.rollback.is_some()),
+        "explicit rollbacks"
+    );
+    for cs in &changelog.change_sets {
+        for change in &cs.changes {
+            let executor::Change::Mongo(script) = change else {
+                panic!("{}: not a mongo change", cs.id)
+            };
+            for statement in
+                ::generator::write::read_statements(&script.mongo).unwrap_or_else(|e| panic!("{e}"))
+            {
+                let command = statement.to_command().expect("a command");
+                let db = match command.db {
+                    executor::command::Db::Url => target.db.clone(),
+                    executor::command::Db::Admin => target.db.client().database("admin"),
+                };
+                block_on(command_owned(db, command.body));
+            }
+        }
+    }
+    assert_eq!(snapshot(&target), expected);
+}
+
+async fn command_owned(db: Database, body: Document) {
+    command(&db, body).await;
+}
+
+/// Source and target differing in every way the test server can apply.
+async fn seed_pair(reference: &Database, target: &Database) {
+    for db in [reference, target] {
+        command(
+            db,
+            doc! { "create": "orders", "validator": { "total": { "$gte": 0 } } },
+        )
+        .await;
+        command(
+            db,
+            doc! { "create": "audit", "changeStreamPreAndPostImages": { "enabled": false } },
+        )
+        .await;
+        command(db, doc! { "create": "big_orders", "viewOn": "orders", "pipeline": [{ "$match": { "total": { "$gt": 100 } } }] }).await;
+    }
+    // Reference only: a collection, an index, a view; a stricter validator; images on; TTL 60.
+    command(
+        reference,
+        doc! { "create": "invoices", "validator": { "due": { "$type": "date" } } },
+    )
+    .await;
+    command(
+        reference,
+        doc! { "createIndexes": "orders", "indexes": [
+            { "key": { "sku": 1 }, "name": "sku", "unique": true },
+            { "key": { "at": 1 }, "name": "at_ttl", "expireAfterSeconds": 60 },
+            { "key": { "customer": 1 }, "name": "customer" },
+        ] },
+    )
+    .await;
+    command(reference, doc! { "collMod": "orders", "validator": { "total": { "$gte": 1 } }, "validationLevel": "moderate" }).await;
+    command(
+        reference,
+        doc! { "collMod": "audit", "changeStreamPreAndPostImages": { "enabled": true } },
+    )
+    .await;
+    command(reference, doc! { "create": "small_orders", "viewOn": "orders", "pipeline": [{ "$match": { "total": { "$lt": 10 } } }] }).await;
+    // Target only: a collection and an index; a different unique flag; TTL 30.
+    command(target, doc! { "create": "scratch" }).await;
+    command(
+        target,
+        doc! { "createIndexes": "orders", "indexes": [
+            { "key": { "sku": 1 }, "name": "sku" },
+            { "key": { "at": 1 }, "name": "at_ttl", "expireAfterSeconds": 30 },
+            { "key": { "old": 1 }, "name": "old" },
+        ] },
+    )
+    .await;
+}
+
+#[test]
+fn diff_reports_each_kind_of_difference_and_diff_changelog_closes_the_gap() {
+    let (reference, _) = project("gen_diff_ref");
+    let (target, _) = project("gen_diff_tgt");
+    block_on(seed_pair(&reference.db, &target.db));
+
+    let json = target
+        .run(&[
+            "diff",
+            "--reference-url",
+            &reference.url,
+            "--output",
+            "json",
+        ])
+        .ok();
+    let report: Value = serde_json::from_str(&json.stdout).expect("a JSON report");
+    let mut got: Vec<(String, String, String)> = report["differences"]
+        .as_array()
+        .expect("differences")
+        .iter()
+        .map(|d| {
+            let name = match d["collection"].as_str() {
+                Some(c) => format!("{c}.{}", d["name"].as_str().unwrap_or_default()),
+                None => d["name"].as_str().unwrap_or_default().to_owned(),
+            };
+            (
+                d["kind"].as_str().unwrap_or_default().to_owned(),
+                name,
+                d["status"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    got.sort();
+    let expected: Vec<(String, String, String)> = [
+        ("collection", "audit", "changed"),
+        ("collection", "invoices", "missing"),
+        ("collection", "orders", "changed"),
+        ("collection", "scratch", "unexpected"),
+        ("index", "orders.at_ttl", "changed"),
+        ("index", "orders.customer", "missing"),
+        ("index", "orders.old", "unexpected"),
+        ("index", "orders.sku", "changed"),
+        ("view", "small_orders", "missing"),
+    ]
+    .iter()
+    .map(|(a, b, c)| ((*a).to_owned(), (*b).to_owned(), (*c).to_owned()))
+    .collect();
+    assert_eq!(got, expected, "{}", json.stdout);
+    let text = target
+        .run(&["diff", "--reference-url", &reference.url])
+        .ok();
+    assert!(
+        text.stdout.contains("Missing collection: invoices")
+            && text.stdout.contains("9 difference(s)"),
+        "{}",
+        text.stdout
+    );
+
+    // Without --include-drops the unexpected objects stay, with a warning each.
+    let run = target
+        .run(&[
+            "diff-changelog",
+            "--reference-url",
+            &reference.url,
+            "--changelog-file",
+            "diff.yaml",
+        ])
+        .ok();
+    assert!(
+        run.stderr
+            .contains("WARNING: collection `scratch` exists only in the target"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("WARNING: index `orders.sku` differs in unique"),
+        "{}",
+        run.stderr
+    );
+    std::fs::remove_file(target.dir.path().join("diff.yaml")).expect("remove");
+
+    // An existing changelog is appended to, its text untouched.
+    let existing = crate::commands::xml(
+        r#"  <changeSet id="collMod-orders" author="someone">
+    <mongodb:runCommand><mongodb:command>{ ping: 1 }</mongodb:command></mongodb:runCommand>
+    <rollback/>
+  </changeSet>"#,
+    );
+    target.write("master.xml", &existing);
+    target
+        .run(&["update", "--changelog-file", "master.xml"])
+        .ok();
+    let run = target
+        .run(&[
+            "diff-changelog",
+            "--reference-url",
+            &reference.url,
+            "--changelog-file",
+            "master.xml",
+            "--include-drops",
+        ])
+        .ok();
+    assert!(run.stderr.contains("Appended"), "{}", run.stderr);
+    let appended = std::fs::read_to_string(target.dir.path().join("master.xml")).expect("read");
+    let keep = existing.rfind("</databaseChangeLog>").expect("closing tag");
+    assert!(appended.starts_with(&existing[..keep]), "{appended}");
+    // The existing id is taken: the new collMod gets a suffix.
+    assert!(appended.contains(r#"id="collMod-orders-2""#), "{appended}");
+
+    target
+        .run(&["update", "--changelog-file", "master.xml"])
+        .ok();
+    let after = target
+        .run(&["diff", "--reference-url", &reference.url])
+        .ok();
+    assert!(after.stdout.contains("No differences"), "{}", after.stdout);
+
+    // Nothing left to do: the file is not touched again.
+    let run = target
+        .run(&[
+            "diff-changelog",
+            "--reference-url",
+            &reference.url,
+            "--changelog-file",
+            "master.xml",
+        ])
+        .ok();
+    assert!(run.stderr.contains("No differences"), "{}", run.stderr);
+}
+
+#[test]
+fn diff_against_a_snapshot_file_equals_diff_against_the_database() {
+    let (reference, _) = project("gen_snapfile_ref");
+    let (target, _) = project("gen_snapfile_tgt");
+    block_on(seed_pair(&reference.db, &target.db));
+    reference
+        .run(&["snapshot", "--output-file", "ref.json"])
+        .ok();
+    let file = std::fs::read_to_string(reference.dir.path().join("ref.json")).expect("written");
+    target.write("ref.json", &file);
+    let from_file = target
+        .run(&[
+            "diff",
+            "--reference-snapshot",
+            "ref.json",
+            "--output",
+            "json",
+        ])
+        .ok();
+    let from_db = target
+        .run(&[
+            "diff",
+            "--reference-url",
+            &reference.url,
+            "--output",
+            "json",
+        ])
+        .ok();
+    let strip = |text: &str| {
+        let mut v: Value = serde_json::from_str(text).expect("JSON");
+        v["reference"] = Value::Null;
+        v
+    };
+    assert_eq!(strip(&from_file.stdout), strip(&from_db.stdout));
+    let bad = target
+        .write("bad.json", "{}")
+        .run(&["diff", "--reference-snapshot", "bad.json"])
+        .failed();
+    assert!(
+        bad.stderr.contains("is not an lbmongo snapshot"),
+        "{}",
+        bad.stderr
+    );
+}
+
+#[test]
+fn view_pipeline_hidden_and_collection_ttl_changes_apply_with_collmod_asserted_with_mongodb_uri_only()
+ {
+    let (reference, _) = project("gen_collmod_ref");
+    let (target, _) = project("gen_collmod_tgt");
+    block_on(async {
+        for (db, pipeline, hidden, ttl) in
+            [(&reference.db, 10, true, 600), (&target.db, 20, false, 300)]
+        {
+            command(db, doc! { "create": "c", "clusteredIndex": { "key": { "_id": 1 }, "unique": true }, "expireAfterSeconds": ttl }).await;
+            command(db, doc! { "createIndexes": "c", "indexes": [{ "key": { "a": 1 }, "name": "a", "hidden": hidden }] }).await;
+            command(db, doc! { "create": "v", "viewOn": "c", "pipeline": [{ "$match": { "a": pipeline } }] }).await;
+        }
+    });
+    let run = target
+        .run(&[
+            "diff-changelog",
+            "--reference-url",
+            &reference.url,
+            "--changelog-file",
+            "d.json",
+        ])
+        .ok();
+    let text = std::fs::read_to_string(target.dir.path().join("d.json")).expect("written");
+    for id in ["collMod-c", "collModIndex-c-a", "collModView-v"] {
+        assert!(
+            text.contains(&format!("\"{id}\"")),
+            "{id}\n{text}\n{}",
+            run.stderr
+        );
+    }
+    target.run(&["update", "--changelog-file", "d.json"]).ok();
+    let after = target
+        .run(&["diff", "--reference-url", &reference.url])
+        .ok();
+    if server().is_external() {
+        assert!(after.stdout.contains("No differences"), "{}", after.stdout);
+    } else {
+        // FIXME(SecantusDB): these collMod forms are acknowledged but not applied.
+        assert!(after.stdout.contains("3 difference(s)"), "{}", after.stdout);
+    }
+}
+
+#[test]
+fn generate_changelog_refuses_to_overwrite_and_filters_objects() {
+    let (p, _) = project("gen_filters");
+    block_on(seed(&p.db));
+    p.write("exists.xml", "<x/>");
+    let run = p
+        .run(&["generate-changelog", "--changelog-file", "exists.xml"])
+        .failed();
+    assert!(
+        run.stderr.contains("already exists") && run.stderr.contains("--overwrite-output-file"),
+        "{}",
+        run.stderr
+    );
+    let run = p
+        .run(&[
+            "generate-changelog",
+            "--format",
+            "yaml",
+            "--include-objects",
+            "prod*,view:*",
+            "--exclude-objects",
+            "index:*_geo,view:expensive_names",
+        ])
+        .ok();
+    let ids: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("id: "))
+        .collect();
+    assert_eq!(
+        ids,
+        ["'createCollection-products'", "'createView-expensive'"],
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("location_geo") && run.stdout.contains("grid_2d"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn generate_changelog_streams_two_thousand_collections_within_the_budget() {
+    let (p, _) = project("gen_bench");
+    let started = Instant::now();
+    block_on(async {
+        for i in 0..2000 {
+            command(&p.db, doc! { "createIndexes": format!("c{i:04}"), "indexes": [{ "key": { "a": 1, "b": -1 }, "name": "ab" }] }).await;
+        }
+    });
+    let seeded = started.elapsed();
+    let started = Instant::now();
+    p.run(&["generate-changelog", "--changelog-file", "big.yaml"])
+        .ok();
+    let took = started.elapsed();
+    let text = std::fs::read_to_string(p.dir.path().join("big.yaml")).expect("written");
+    assert_eq!(text.matches("- changeSet:").count(), 2000);
+    assert!(text.find("createCollection-c0000") < text.find("createCollection-c1999"));
+    // The benchmarks issue budgets the generator against the raw listCollections + listIndexes
+    // round trips; well within a minute here on two cores (seeding took {seeded:?}).
+    assert!(
+        took < Duration::from_secs(60),
+        "generate-changelog took {took:?} (seeding took {seeded:?})"
+    );
+}
