@@ -84,6 +84,14 @@ pub(crate) struct Global {
     /// killed process stays until `release-locks`.
     #[arg(long, global = true)]
     pub(crate) lock_lease_seconds: Option<String>,
+    /// Included changelogs without their own `logicalFilePath` inherit an ancestor's, as Liquibase
+    /// 4.31+ does [default: true]; false keeps each file's own path, as 4.24–4.30 did (Liquibase
+    /// 5.0 names this switch `allowInheritLogicalFilePath`).
+    #[arg(long, global = true)]
+    pub(crate) allow_inherit_logical_file_path: Option<String>,
+    /// Changesets with the same `path::id::author` are an error unless this is true.
+    #[arg(long, global = true)]
+    pub(crate) allow_duplicated_changeset_identifiers: Option<String>,
     /// Missing `${property}` handling: PRESERVE, EMPTY or ERROR [default: PRESERVE].
     #[arg(long, global = true, alias = "missingPropertyMode")]
     pub(crate) missing_property_mode: Option<String>,

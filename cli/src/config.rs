@@ -169,6 +169,14 @@ fn cli_values(g: &Global) -> Vec<(&'static str, &Option<String>)> {
         ("mongodb-retry-writes", &g.mongodb_retry_writes),
         ("mongodb-transactions", &g.mongodb_transactions),
         ("lock-lease-seconds", &g.lock_lease_seconds),
+        (
+            "allow-inherit-logical-file-path",
+            &g.allow_inherit_logical_file_path,
+        ),
+        (
+            "allow-duplicated-changeset-identifiers",
+            &g.allow_duplicated_changeset_identifiers,
+        ),
         ("missing-property-mode", &g.missing_property_mode),
         ("liquibase-version", &g.liquibase_version),
         ("mongodb-mongosh-path", &g.mongosh_path),

@@ -439,11 +439,20 @@ fn changelog(ctx: &Session) -> Result<ChangeLog> {
         Some(p) => p.split(',').map(|s| s.trim().into()).collect(),
         None => vec![std::env::current_dir().context("cannot read the working directory")?],
     };
+    let defaults = ReadOptions::default();
     let options = ReadOptions {
         search_path,
         parameters,
         database_short_name: "mongodb".to_owned(),
-        ..ReadOptions::default()
+        inherit_logical_file_path: ctx
+            .config
+            .flag("allow-inherit-logical-file-path")?
+            .unwrap_or(defaults.inherit_logical_file_path),
+        allow_duplicate_identifiers: ctx
+            .config
+            .flag("allow-duplicated-changeset-identifiers")?
+            .unwrap_or(defaults.allow_duplicate_identifiers),
+        ..defaults
     };
     Ok(read(file, &options)?)
 }
