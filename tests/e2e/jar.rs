@@ -231,9 +231,10 @@ impl Project {
         let output = std::process::Command::new("bash")
             .arg(repo_root().join("scripts/liquibase.sh"))
             .args(["--core", core, "--ext", &ext])
-            .args(args)
+            // Global options before the command: every command accepts them there.
             .arg(format!("--changelog-file={}", self.changelog))
             .arg(format!("--url={url}"))
+            .args(args)
             .current_dir(self.dir.path())
             .env("LIQUIBASE_ANALYTICS_ENABLED", "false")
             .stdin(std::process::Stdio::null())
@@ -538,7 +539,9 @@ fn liquibase_commands_through_the_jar() {
     assert!(!user_data(&db).iter().any(|(c, _)| c == "notes"));
     lb(&["update", "--contexts=dev"]).ok();
     lb(&["rollback", "--tag=v1"]).ok();
-    assert_eq!(ids(&db), ["1", "2", "3", "4"]);
+    // As Liquibase: rolling back to a tag also rolls back the changeset whose only change is
+    // the `tagDatabase` that set it.
+    assert_eq!(ids(&db), ["1", "2", "3"]);
     lb(&["rollback-to-date", "--date=2000-01-01T00:00:00"]).ok();
     assert!(ids(&db).is_empty());
     assert!(user_data(&db).is_empty(), "{:?}", user_data(&db));

@@ -9,6 +9,8 @@ import liquibase.database.AbstractJdbcDatabase;
 import liquibase.database.DatabaseConnection;
 import liquibase.exception.DatabaseException;
 import liquibase.exception.LiquibaseException;
+import liquibase.lockservice.LockService;
+import liquibase.lockservice.LockServiceFactory;
 import liquibase.structure.DatabaseObject;
 import liquibase.util.LiquibaseUtil;
 
@@ -156,6 +158,10 @@ public class LbmongoDatabase extends AbstractJdbcDatabase {
             Native.call("dropAll", request);
         } catch (NativeException e) {
             throw new DatabaseException(e.getMessage(), e);
+        }
+        LockService lockService = LockServiceFactory.getInstance().getLockService(this);
+        if (lockService instanceof LbmongoLockService) {
+            ((LbmongoLockService) lockService).lockCollectionDropped();
         }
     }
 

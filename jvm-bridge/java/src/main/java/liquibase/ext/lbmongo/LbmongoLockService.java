@@ -94,6 +94,23 @@ public class LbmongoLockService implements LockService {
         call("release", 0, id);
     }
 
+    /**
+     * {@code drop-all} dropped the lock collection under a held lock: the lock is gone with it,
+     * so the release core sends next has nothing to do (the engine's holder is told to stop).
+     */
+    void lockCollectionDropped() {
+        if (held == null) {
+            return;
+        }
+        Long id = held;
+        held = null;
+        try {
+            call("release", 0, id);
+        } catch (LockException expected) {
+            // The document was dropped, so the engine finds nothing to release.
+        }
+    }
+
     @Override
     @SuppressWarnings("unchecked")
     public DatabaseChangeLogLock[] listLocks() throws LockException {
