@@ -300,8 +300,8 @@ pub(crate) async fn generate_changelog(ctx: &Session, args: GenerateArgs) -> Res
         // The database the baseline came from already has its schema: mark it as applied.
         stderr(&format!(
             "hint: mark it as applied on that database with: lbmongo changelog-sync --changelog-file {} --url {}",
-            path.display(),
-            connection.display_url
+            shell_word(&path.display().to_string()),
+            shell_word(&connection.display_url)
         ));
     }
     for user in users {
@@ -311,6 +311,16 @@ pub(crate) async fn generate_changelog(ctx: &Session, args: GenerateArgs) -> Res
         ));
     }
     Ok(())
+}
+
+/// `word` quoted for a POSIX shell when it holds anything but safe characters.
+fn shell_word(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./:@%+=,".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 fn partial_path(path: &Path) -> PathBuf {
