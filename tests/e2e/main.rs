@@ -9,5 +9,7 @@ mod generator;
 mod crash;
 mod ground_truth;
 mod jar;
+mod reliability;
+mod security;
 mod server;
 mod support;

@@ -5,6 +5,7 @@
 //! below hold the details.
 
 pub(crate) mod cli;
+pub(crate) mod own_server;
 pub(crate) mod server;
 
 pub(crate) use server::{
