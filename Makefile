@@ -42,6 +42,23 @@ demo: deps-demo
 jar:
 	CARGO=$(CARGO) jvm-bridge/build-jar.sh
 
-bench fuzz:
+# Benchmarks (issue 7; not part of `test`): lbmongo vs the raw-driver limit, migrate-mongo,
+# Liquibase + our jar and Liquibase + the official extension, alternated on one SecantusDB.
+# Writes bench/results/latest.{json,md} and docs/bench.svg; method in bench/README.md. Sizes and
+# rounds go in BENCH_ARGS, e.g. `make bench BENCH_ARGS="--p1 500,2000 --rounds 2"`. A jar that
+# does not build leaves its runner reported as unavailable, never estimated.
+BENCH_ARGS ?=
+bench: deps-test
+	@scripts/install-node-tools.sh migrate-mongo
+	@scripts/install-liquibase.sh
+	$(CARGO) build --release --locked -p lbmongo -p lbmongo-bench
+	@jar=target/release/lbmongo-liquibase.jar; \
+	if ! CARGO=$(CARGO) jvm-bridge/build-jar.sh >/dev/null; then \
+		echo "make bench: the jar did not build; Liquibase + jar is reported unavailable" >&2; \
+		jar=none; \
+	fi; \
+	target/release/lbmongo-bench --jar "$$jar" $(BENCH_ARGS)
+
+fuzz:
 	@echo "make $@: not yet implemented" >&2
 	@exit 1
