@@ -312,13 +312,14 @@ mod tests {
 
     #[test]
     fn history_fields_follow_the_mongo_history_rules() {
-        let cases: [(
-            Option<&str>,
-            &[String],
-            Option<&str>,
-            Option<&str>,
-            Option<&str>,
-        ); 3] = [
+        type Case<'a> = (
+            Option<&'a str>,
+            &'a [String],
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<&'a str>,
+        );
+        let cases: [Case<'_>; 3] = [
             (
                 Some("ctxA, ctxB"),
                 &[String::new()],

@@ -481,7 +481,8 @@ mod tests {
 
     #[test]
     fn reports_errors_and_panics_as_json() {
-        let cases: [(&[u8], fn(Handle) -> Result<Value>, &str, &str); 4] = [
+        type Handler = fn(Handle) -> Result<Value>;
+        let cases: [(&[u8], Handler, &str, &str); 4] = [
             (
                 br#"{"handle": 1}"#,
                 failing,

@@ -6,8 +6,8 @@
 //! the same changelog, field by field (`_id`, `dateExecuted`, `deploymentId` by type; `liquibase`
 //! is the core's version), each tool reads the other's history as up to date, the official
 //! liquibase-mongodb extension and the jar each continue the other's project, and an edited
-//! changeset is the same checksum mismatch in both tools. The jar is built by `make jar`; a test
-//! run without it builds it first (`jvm-bridge/build-jar.sh`).
+//! changeset is the same checksum mismatch in both tools. The jar comes from `make jar`'s script,
+//! run once per test binary.
 //!
 //! A JVM start costs two to four seconds, so each test runs as few Liquibase commands as its
 //! checks need, and tests run in parallel.
@@ -165,15 +165,12 @@ fn run_script(path: &Path) -> Result<(), String> {
 static LIQUIBASE: LazyLock<Result<(), String>> =
     LazyLock::new(|| run_script(&repo_root().join("scripts/install-liquibase.sh")));
 
-/// `target/release/lbmongo-liquibase.jar`, built by `make jar` (or here, when missing).
+/// `target/release/lbmongo-liquibase.jar`, brought up to date once per test run with
+/// `jvm-bridge/build-jar.sh` (what `make jar` runs; nearly free when nothing changed), so no
+/// test ever runs a stale jar.
 fn jar() -> PathBuf {
-    static BUILT: LazyLock<Result<(), String>> = LazyLock::new(|| {
-        if jar_path().exists() {
-            Ok(())
-        } else {
-            run_script(&repo_root().join("jvm-bridge/build-jar.sh"))
-        }
-    });
+    static BUILT: LazyLock<Result<(), String>> =
+        LazyLock::new(|| run_script(&repo_root().join("jvm-bridge/build-jar.sh")));
     setup("jvm-bridge/build-jar.sh", &BUILT);
     jar_path()
 }
@@ -212,7 +209,10 @@ impl Project {
         setup("scripts/install-liquibase.sh", &LIQUIBASE);
         let dir = tempfile::tempdir().expect("a temporary directory");
         std::fs::write(dir.path().join(file), text).expect("write the changelog");
-        Project { dir, changelog: file.to_owned() }
+        Project {
+            dir,
+            changelog: file.to_owned(),
+        }
     }
 
     fn edit(&self, from: &str, to: &str) {
@@ -304,7 +304,12 @@ fn comparable(row: &Document) -> Vec<String> {
 fn assert_same_history(ours: &[Document], theirs: &[Document], version: &str) {
     let strip = |rows: &[Document]| -> Vec<Vec<String>> {
         rows.iter()
-            .map(|r| comparable(r).into_iter().filter(|l| !l.starts_with("liquibase:")).collect())
+            .map(|r| {
+                comparable(r)
+                    .into_iter()
+                    .filter(|l| !l.starts_with("liquibase:"))
+                    .collect()
+            })
             .collect()
     };
     assert_eq!(strip(ours), strip(theirs), "history documents differ");
@@ -335,7 +340,12 @@ fn user_data(db: &Database) -> Vec<(String, Vec<Document>)> {
 #[track_caller]
 fn up_to_date(run: Run) {
     let run = run.ok();
-    assert!(run.stdout.contains("is up to date"), "not up to date\n{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("is up to date"),
+        "not up to date\n{}\n{}",
+        run.stdout,
+        run.stderr
+    );
 }
 
 /// The core's version as it writes it into history.
@@ -350,7 +360,11 @@ fn written_version(core: &str) -> &'static str {
 /// Liquibase + jar and lbmongo apply the same changelog to two databases: equal histories and
 /// data, and each tool reads the other's database as up to date.
 fn cross_tool(core: &str, file: &str, text: &str) {
-    let test = format!("jar_x_{}_{}", core.replace(['.', '-'], ""), file.replace('.', "_"));
+    let test = format!(
+        "jar_x_{}_{}",
+        core.replace(['.', '-'], ""),
+        file.replace('.', "_")
+    );
     let p = Project::new(file, text);
     let (jar_db, jar_url) = db(&format!("{test}_j"));
     let (lbm_db, lbm_url) = db(&format!("{test}_l"));
@@ -426,19 +440,32 @@ fn official_extension_and_jar_continue_each_others_projects() {
     let (off_db, off_url) = db("jar_official_o");
     let (jar_db, jar_url) = db("jar_official_j");
     std::thread::scope(|s| {
-        let official = s.spawn(|| p.liquibase("4.33.0", Ext::Official, &off_url, &["update", "--contexts=dev"]));
-        p.liquibase("4.33.0", Ext::Jar, &jar_url, &["update", "--contexts=dev"]).ok();
+        let official = s.spawn(|| {
+            p.liquibase(
+                "4.33.0",
+                Ext::Official,
+                &off_url,
+                &["update", "--contexts=dev"],
+            )
+        });
+        p.liquibase("4.33.0", Ext::Jar, &jar_url, &["update", "--contexts=dev"])
+            .ok();
         official.join().expect("the official thread").ok();
     });
     let before = history(&off_db);
     assert_same_history(&history(&jar_db), &before, "4.33.0");
     let (jar_reads, official_reads) = std::thread::scope(|s| {
-        let official = s.spawn(|| p.liquibase("4.33.0", Ext::Official, &jar_url, &["status", "--verbose"]));
+        let official =
+            s.spawn(|| p.liquibase("4.33.0", Ext::Official, &jar_url, &["status", "--verbose"]));
         let continued = p.liquibase("4.33.0", Ext::Jar, &off_url, &["update", "--contexts=dev"]);
         (continued, official.join().expect("the official thread"))
     });
     let continued = jar_reads.ok();
-    assert!(!continued.stderr.contains("Running Changeset"), "re-ran something:\n{}", continued.stderr);
+    assert!(
+        !continued.stderr.contains("Running Changeset"),
+        "re-ran something:\n{}",
+        continued.stderr
+    );
     up_to_date(official_reads);
     let after = history(&off_db);
     assert_eq!(after.len(), before.len());
@@ -452,12 +479,16 @@ fn official_extension_and_jar_continue_each_others_projects() {
 fn edited_changeset_is_the_same_mismatch_in_both_tools() {
     let p = Project::new("changelog.xml", XML);
     let (_, url) = db("jar_mismatch");
-    p.liquibase("4.33.0", Ext::Jar, &url, &["update", "--contexts=dev"]).ok();
+    p.liquibase("4.33.0", Ext::Jar, &url, &["update", "--contexts=dev"])
+        .ok();
     p.edit(r#"{ name: "Bergen" }"#, r#"{ name: "Trondheim" }"#);
     let (liquibase, lbmongo) = std::thread::scope(|s| {
         let lbmongo = s.spawn(|| p.lbmongo(&url, &["validate"]));
         let liquibase = p.liquibase("4.33.0", Ext::Jar, &url, &["validate"]);
-        (liquibase.failed(), lbmongo.join().expect("the lbmongo thread").failed())
+        (
+            liquibase.failed(),
+            lbmongo.join().expect("the lbmongo thread").failed(),
+        )
     });
     let line = liquibase
         .stderr
@@ -466,11 +497,18 @@ fn edited_changeset_is_the_same_mismatch_in_both_tools() {
         .unwrap_or_else(|| panic!("no mismatch line:\n{}", liquibase.stderr))
         .trim()
         .to_owned();
-    let values: Vec<&str> = line.split_whitespace().filter(|w| w.starts_with("9:")).collect();
+    let values: Vec<&str> = line
+        .split_whitespace()
+        .filter(|w| w.starts_with("9:"))
+        .collect();
     assert_eq!(values.len(), 2, "{line}");
     assert_ne!(values[0], values[1]);
     for value in values {
-        assert!(lbmongo.stderr.contains(value), "lbmongo does not report {value}:\n{}", lbmongo.stderr);
+        assert!(
+            lbmongo.stderr.contains(value),
+            "lbmongo does not report {value}:\n{}",
+            lbmongo.stderr
+        );
     }
 }
 
@@ -482,9 +520,19 @@ fn bad_json_is_reported_with_the_changeset_and_the_reason() {
         &XML.replace(r#"{ name: "Bergen" }]"#, r#"{ name: "Bergen" ]"#),
     );
     let (db, url) = db("jar_bad_json");
-    let run = p.liquibase("4.33.0", Ext::Jar, &url, &["update", "--contexts=dev"]).failed();
-    assert!(run.stderr.contains("changelog.xml::3::bob"), "{}", run.stderr);
-    assert!(run.stderr.contains("insertMany `documents`"), "{}", run.stderr);
+    let run = p
+        .liquibase("4.33.0", Ext::Jar, &url, &["update", "--contexts=dev"])
+        .failed();
+    assert!(
+        run.stderr.contains("changelog.xml::3::bob"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("insertMany `documents`"),
+        "{}",
+        run.stderr
+    );
     for frame in ["at liquibase.ext.lbmongo", "Rust panic", "jni"] {
         assert!(!run.stderr.contains(frame), "`{frame}` in:\n{}", run.stderr);
     }
@@ -499,7 +547,10 @@ fn liquibase_commands_through_the_jar() {
     let (db, url) = db("jar_commands");
     let lb = |args: &[&str]| p.liquibase("4.33.0", Ext::Jar, &url, args);
     let ids = |db: &Database| -> Vec<String> {
-        history(db).iter().map(|r| r.get_str("id").unwrap_or_default().to_owned()).collect()
+        history(db)
+            .iter()
+            .map(|r| r.get_str("id").unwrap_or_default().to_owned())
+            .collect()
     };
 
     lb(&["update-count", "--count=2", "--contexts=dev"]).ok();
@@ -507,24 +558,54 @@ fn liquibase_commands_through_the_jar() {
     lb(&["update-to-tag", "--tag=v1", "--contexts=dev"]).ok();
     assert_eq!(ids(&db), ["1", "2", "3", "4"]);
     let status = lb(&["status", "--verbose", "--contexts=dev"]).ok();
-    assert!(status.stdout.contains("1 changeset has not been applied"), "{}", status.stdout);
+    assert!(
+        status.stdout.contains("1 changeset has not been applied"),
+        "{}",
+        status.stdout
+    );
     lb(&["update", "--contexts=dev"]).ok();
     assert_eq!(ids(&db), ["1", "2", "3", "4", "5"]);
     let validate = lb(&["validate"]).ok();
-    assert!(validate.stderr.contains("No validation errors found"), "{}", validate.stderr);
+    assert!(
+        validate.stderr.contains("No validation errors found"),
+        "{}",
+        validate.stderr
+    );
     let hist = lb(&["history"]).ok();
-    assert!(hist.stdout.contains("changelog.xml") && hist.stdout.contains("carol"), "{}", hist.stdout);
+    assert!(
+        hist.stdout.contains("changelog.xml") && hist.stdout.contains("carol"),
+        "{}",
+        hist.stdout
+    );
 
     lb(&["tag", "--tag=after"]).ok();
     assert_eq!(history(&db)[4].get_str("tag"), Ok("after"));
     let exists = lb(&["tag-exists", "--tag=after"]).ok();
-    assert!(exists.stderr.contains("'after' already exists"), "{}", exists.stderr);
+    assert!(
+        exists.stderr.contains("'after' already exists"),
+        "{}",
+        exists.stderr
+    );
 
-    let stored = history(&db)[2].get_str("md5sum").expect("md5sum").to_owned();
-    let calc = lb(&["calculate-checksum", "--changeset-identifier=changelog.xml::3::bob"]).ok();
-    assert!(calc.stdout.contains(&stored) || calc.stderr.contains(&stored), "{calc:?}");
+    let stored = history(&db)[2]
+        .get_str("md5sum")
+        .expect("md5sum")
+        .to_owned();
+    let calc = lb(&[
+        "calculate-checksum",
+        "--changeset-identifier=changelog.xml::3::bob",
+    ])
+    .ok();
+    assert!(
+        calc.stdout.contains(&stored) || calc.stderr.contains(&stored),
+        "{calc:?}"
+    );
     lb(&["clear-checksums"]).ok();
-    assert!(history(&db).iter().all(|r| r.get("md5sum") == Some(&Bson::Null)));
+    assert!(
+        history(&db)
+            .iter()
+            .all(|r| r.get("md5sum") == Some(&Bson::Null))
+    );
     lb(&["update", "--contexts=dev"]).ok();
     assert_eq!(history(&db)[2].get_str("md5sum"), Ok(stored.as_str()));
 
@@ -550,7 +631,11 @@ fn liquibase_commands_through_the_jar() {
     assert_eq!(ids(&db), ["1", "2", "3", "4", "5"]);
     assert!(user_data(&db).is_empty(), "changelog-sync ran something");
     let unexpected = lb(&["unexpected-changesets"]).ok();
-    assert!(unexpected.stdout.contains("contains no unexpected changes"), "{}", unexpected.stdout);
+    assert!(
+        unexpected.stdout.contains("contains no unexpected changes"),
+        "{}",
+        unexpected.stdout
+    );
 
     lb(&["drop-all"]).ok();
     let left: Vec<String> = block_on(db.list_collection_names()).expect("list collections");
@@ -568,10 +653,13 @@ fn jar_in_the_npm_distribution_lib_folder() {
     let (db, url) = db("jar_npm_lib");
     let dist = repo_root().join(".cache/liquibase/npm-4.28.1/dist/liquibase");
     let home = tempfile::tempdir().expect("a temporary directory");
-    std::fs::copy(dist.join("liquibase"), home.path().join("liquibase")).expect("copy the launcher");
-    std::os::unix::fs::symlink(dist.join("internal"), home.path().join("internal")).expect("link internal/");
+    std::fs::copy(dist.join("liquibase"), home.path().join("liquibase"))
+        .expect("copy the launcher");
+    std::os::unix::fs::symlink(dist.join("internal"), home.path().join("internal"))
+        .expect("link internal/");
     std::fs::create_dir(home.path().join("lib")).expect("create lib/");
-    std::fs::copy(jar(), home.path().join("lib/lbmongo-liquibase.jar")).expect("drop the jar into lib/");
+    std::fs::copy(jar(), home.path().join("lib/lbmongo-liquibase.jar"))
+        .expect("drop the jar into lib/");
     let run = |args: &[&str]| {
         let output = std::process::Command::new("bash")
             .arg(home.path().join("liquibase"))
@@ -608,18 +696,29 @@ fn embedded_liquibase_api_junit() {
         .output()
         .expect("mvn can be started");
     let run = run_of(output);
-    assert_eq!(run.code, 0, "JUnit failed\n--- stdout\n{}\n--- stderr\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 0,
+        "JUnit failed\n--- stdout\n{}\n--- stderr\n{}",
+        run.stdout, run.stderr
+    );
     let rows = history(&db);
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert_eq!(rows[0].get_str("fileName"), Ok("embedded/changelog.xml"));
-    assert_eq!(user_data(&db), [("things".to_owned(), vec![doc! { "n": 1 }])]);
+    assert_eq!(
+        user_data(&db),
+        [("things".to_owned(), vec![doc! { "n": 1 }])]
+    );
 }
 
 /// The jar carries our classes, the services, the XSD and the native library, and no driver,
 /// Jackson or snakeyaml classes.
 #[test]
 fn jar_is_self_contained() {
-    let output = std::process::Command::new("unzip").arg("-Z1").arg(jar()).output().expect("unzip can be started");
+    let output = std::process::Command::new("unzip")
+        .arg("-Z1")
+        .arg(jar())
+        .output()
+        .expect("unzip can be started");
     let names = String::from_utf8_lossy(&output.stdout).into_owned();
     for expected in [
         "native/linux-x86_64/liblbmongo_jvm.so",
@@ -628,9 +727,18 @@ fn jar_is_self_contained() {
         "www.liquibase.org/xml/ns/mongodb/liquibase-mongodb-latest.xsd",
         "liquibase/ext/lbmongo/Native.class",
     ] {
-        assert!(names.lines().any(|l| l == expected), "{expected} missing from the jar:\n{names}");
+        assert!(
+            names.lines().any(|l| l == expected),
+            "{expected} missing from the jar:\n{names}"
+        );
     }
-    for foreign in ["com/mongodb/", "org/bson/", "com/fasterxml/", "org/yaml/", "liquibase/change/core/"] {
+    for foreign in [
+        "com/mongodb/",
+        "org/bson/",
+        "com/fasterxml/",
+        "org/yaml/",
+        "liquibase/change/core/",
+    ] {
         assert!(!names.contains(foreign), "{foreign} in the jar");
     }
 }
