@@ -455,36 +455,43 @@ fn format_date(d: DateTime) -> String {
         .unwrap_or_else(|_| d.timestamp_millis().to_string())
 }
 
-/// `UPDATE SUMMARY` as Liquibase's `UpdateSummaryDetails` prints it on stdout (4.33.0).
+/// `UPDATE SUMMARY` as Liquibase's `UpdateSummaryDetails` prints it on stdout (4.33.0): each
+/// count right-aligned to column 31. A changeset that failed with `failOnError="false"` counts in
+/// no line but the total, as in Liquibase.
 fn print_summary(report: &UpdateReport) {
+    use executor::history::ExecType;
     use executor::plan::Reason;
-    let run = report.recorded.len();
+    let line = |label: &str, n: usize| println!("{label}{n:>width$}", width = 31 - label.len());
+    let run = report
+        .recorded
+        .iter()
+        .filter(|(_, t)| *t != ExecType::Failed)
+        .count();
     let filtered = report.filtered.len() + report.precondition_skipped.len();
-    let total = run + report.previously_run + filtered;
     println!();
     println!("UPDATE SUMMARY");
-    println!("Run:                     {run:>10}");
-    println!("Previously run:          {:>10}", report.previously_run);
-    println!("Filtered out:            {filtered:>10}");
+    line("Run:", run);
+    line("Previously run:", report.previously_run);
+    line("Filtered out:", filtered);
     println!("-------------------------------");
-    println!("Total change sets:       {total:>10}");
+    line("Total change sets:", report.total);
     println!();
     if filtered > 0 {
         println!();
         println!("FILTERED CHANGE SETS SUMMARY");
         let count = |reason: Reason| report.filtered.iter().filter(|(_, r)| *r == reason).count();
         let lines = [
-            ("Preconditions:", report.precondition_skipped.len()),
             ("Context mismatch:", count(Reason::Context)),
             ("Label mismatch:", count(Reason::Label)),
             ("DBMS mismatch:", count(Reason::DbmsMismatch)),
             ("Ignored:", count(Reason::Ignored)),
             ("After count:", count(Reason::AfterCount)),
             ("After tag:", count(Reason::AfterTag)),
+            ("Preconditions:", report.precondition_skipped.len()),
         ];
         for (label, n) in lines {
             if n > 0 {
-                println!("{label:<29}{n}");
+                line(label, n);
             }
         }
         println!();

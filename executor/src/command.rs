@@ -198,7 +198,7 @@ pub async fn execute(client: &Client, url_db: &str, command: &Command) -> Result
         .database(db)
         .run_command(command.body.clone())
         .await
-        .map_err(|e| Error::Driver(crate::connection::mask(&e.to_string())))?;
+        .map_err(|e| Error::Driver(crate::command::describe(&e)))?;
     check_response(response)
 }
 
@@ -224,6 +224,32 @@ pub fn check_response(response: Document) -> Result<Document> {
         )));
     }
     Ok(response)
+}
+
+/// A driver error as one readable line, credentials masked: a server error as the Java driver
+/// words it (`Command failed with error 11000 (DuplicateKey): 'E11000 …'`), anything else as the
+/// driver describes it, without the raw response bytes the Rust driver's `Display` appends.
+pub fn describe(error: &mongodb::error::Error) -> String {
+    use mongodb::error::{ErrorKind, WriteFailure};
+    let text = match error.kind.as_ref() {
+        ErrorKind::Command(c) => {
+            format!(
+                "Command failed with error {} ({}): '{}'",
+                c.code, c.code_name, c.message
+            )
+        }
+        ErrorKind::Write(WriteFailure::WriteError(w)) => {
+            format!("Write failed with error {}: '{}'", w.code, w.message)
+        }
+        ErrorKind::Write(WriteFailure::WriteConcernError(w)) => {
+            format!(
+                "Write concern error {} ({}): '{}'",
+                w.code, w.code_name, w.message
+            )
+        }
+        other => other.to_string(),
+    };
+    crate::connection::mask(&text)
 }
 
 /// The server error code of a failed command, if the driver error carries one.

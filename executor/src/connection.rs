@@ -57,7 +57,7 @@ impl Connection {
             .map_err(|e| Error::Config {
                 message: format!(
                     "invalid connection URL `{display_url}`: {}",
-                    mask(&e.to_string())
+                    crate::command::describe(&e)
                 ),
                 hint: None,
             })?;
@@ -76,7 +76,7 @@ impl Connection {
             .as_ref()
             .and_then(|c| c.username.clone());
         let client = Client::with_options(client_options)
-            .map_err(|e| Error::Driver(mask(&e.to_string())))?;
+            .map_err(|e| Error::Driver(crate::command::describe(&e)))?;
         let hello = client
             .database("admin")
             .run_command(doc! { "hello": 1 })
@@ -84,7 +84,7 @@ impl Connection {
             .map_err(|e| {
                 Error::Driver(format!(
                     "cannot connect to {display_url}: {}",
-                    mask(&e.to_string())
+                    crate::command::describe(&e)
                 ))
             })?;
         Ok(Connection {

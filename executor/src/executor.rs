@@ -127,6 +127,8 @@ pub struct UpdateReport {
     pub precondition_skipped: Vec<ChangeSetId>,
     /// Changesets that had run before.
     pub previously_run: usize,
+    /// Every changeset of the changelog, whatever happened to it.
+    pub total: usize,
     /// Changesets filtered out, with why.
     pub filtered: Vec<(ChangeSetId, crate::plan::Reason)>,
     /// The run's deployment id.
@@ -343,6 +345,7 @@ pub async fn update(
 fn report_of(changelog: &ChangeLog, plan: &Plan, deployment_id: &str) -> UpdateReport {
     let mut report = UpdateReport {
         deployment_id: deployment_id.to_owned(),
+        total: plan.steps.len(),
         ..UpdateReport::default()
     };
     for step in &plan.steps {
@@ -463,7 +466,7 @@ enum Attempt {
 
 impl Attempt {
     fn of(e: &mongodb::error::Error) -> Attempt {
-        let error = Error::Driver(crate::connection::mask(&e.to_string()));
+        let error = Error::Driver(crate::command::describe(&e));
         if e.contains_label(mongodb::error::TRANSIENT_TRANSACTION_ERROR) {
             Attempt::Transient(error)
         } else {
@@ -673,7 +676,7 @@ pub(crate) async fn evaluate(
             collection
                 .count_documents(filter)
                 .await
-                .map_err(|e| crate::connection::mask(&e.to_string()))
+                .map_err(|e| crate::command::describe(&e))
         }
     };
     Ok(match check {
@@ -781,7 +784,7 @@ async fn list_indexes(
             .unwrap_or_default()),
         // A missing collection has no indexes.
         Err(e) if crate::command::error_code(&e) == Some(26) => Ok(Vec::new()),
-        Err(e) => Err(crate::connection::mask(&e.to_string())),
+        Err(e) => Err(crate::command::describe(&e)),
     }
 }
 
@@ -966,7 +969,7 @@ pub fn unexpected<'a>(changelog: &ChangeLog, ran: &'a [RanChangeSet]) -> Vec<&'a
 /// names dropped, in order.
 pub async fn drop_all(connection: &Connection) -> Result<Vec<String>> {
     let db = connection.client.database(&connection.database);
-    let driver = |e: mongodb::error::Error| Error::Driver(crate::connection::mask(&e.to_string()));
+    let driver = |e: mongodb::error::Error| Error::Driver(crate::command::describe(&e));
     let mut names = db.list_collection_names().await.map_err(driver)?;
     names.sort();
     let mut dropped = Vec::new();
@@ -1077,7 +1080,10 @@ fn forward_preview(
 }
 
 /// The tracking-collection setup a write command would do on this database.
-async fn setup_preview(connection: &Connection, settings: &Settings) -> Result<Vec<Preview>> {
+pub(crate) async fn setup_preview(
+    connection: &Connection,
+    settings: &Settings,
+) -> Result<Vec<Preview>> {
     let mut out = Vec::new();
     let t = &settings.tracking;
     if !crate::history::collection_exists(connection, &t.lock_collection).await? {

@@ -222,7 +222,7 @@ impl<'c> History<'c> {
     fn failure(&self, what: &str, e: &mongodb::error::Error) -> Error {
         Error::Command {
             context: format!("{what} `{}`", self.options.changelog_collection),
-            message: crate::connection::mask(&e.to_string()),
+            message: crate::command::describe(&e),
         }
     }
 
@@ -556,7 +556,7 @@ pub async fn collection_exists(connection: &Connection, name: &str) -> Result<bo
         .await
         .map_err(|e| Error::Command {
             context: format!("cannot list collections of `{}`", connection.database),
-            message: crate::connection::mask(&e.to_string()),
+            message: crate::command::describe(&e),
         })?;
     let n = response
         .get_document("cursor")
@@ -581,7 +581,7 @@ pub(crate) async fn create_collection(connection: &Connection, name: &str) -> Re
         Err(e) if crate::command::error_code(&e) == Some(48) => Ok(()),
         Err(e) => Err(Error::Command {
             context: format!("cannot create `{name}`"),
-            message: crate::connection::mask(&e.to_string()),
+            message: crate::command::describe(&e),
         }),
     }
 }
