@@ -125,6 +125,47 @@ pub async fn record(
     }
 }
 
+/// The `update-sql` lines for the tracking-collection setup a write would do on this database
+/// (the same lines `lbmongo update-sql` starts with), computed without writing.
+pub async fn setup_preview(
+    connection: &Connection,
+    tracking: &TrackingOptions,
+) -> Result<Vec<String>> {
+    let settings = crate::executor::Settings {
+        tracking: tracking.clone(),
+        ..Default::default()
+    };
+    let previews = crate::executor::setup_preview(connection, &settings).await?;
+    Ok(previews
+        .iter()
+        .filter_map(|p| match p {
+            crate::executor::Preview::Command(c) => Some(c.to_js()),
+            crate::executor::Preview::Script { .. } => None,
+        })
+        .collect())
+}
+
+/// The `update-sql` line for recording a row (what [`record`] would send).
+pub fn record_preview(connection: &Connection, tracking: &TrackingOptions, row: &NewRow) -> String {
+    let history = History::new(connection, tracking.clone());
+    let body = if row.exec_type == ExecType::Reran {
+        history.update_reran_command(row)
+    } else {
+        history.insert_command(row)
+    };
+    Command::url(body).to_js()
+}
+
+/// The `update-sql` line for taking (`acquire`) or releasing the lock as `locked_by`.
+pub fn lock_preview(tracking: &TrackingOptions, locked_by: &str, acquire: bool) -> String {
+    let body = if acquire {
+        crate::lock::acquire_command(&tracking.lock_collection, locked_by)
+    } else {
+        crate::lock::release_command(&tracking.lock_collection, locked_by)
+    };
+    Command::url(body).to_js()
+}
+
 /// The history `contexts` and `labels` fields for a changeset whose own context expression,
 /// inherited context expressions (innermost first) and labels are given as written.
 pub fn history_fields(

@@ -298,6 +298,17 @@ pub fn lock(request: LockRequest) -> Result<Value> {
             RUNTIME.block_on(executor::lock::force_release(&connection, &options))?;
             Ok(json!({}))
         }
+        LockOp::PreviewAcquire | LockOp::PreviewRelease => {
+            let locked_by = executor::lock::locked_by(request.host_description.as_deref());
+            let acquire = matches!(request.op, LockOp::PreviewAcquire);
+            let mut lines = if acquire {
+                RUNTIME.block_on(service::setup_preview(&connection, &tracking))?
+            } else {
+                Vec::new()
+            };
+            lines.push(service::lock_preview(&tracking, &locked_by, acquire));
+            Ok(json!({ "lines": lines }))
+        }
         LockOp::Destroy => {
             RUNTIME.block_on(executor::lock::destroy(&connection, &tracking))?;
             Ok(json!({}))
@@ -371,6 +382,10 @@ pub fn history(request: HistoryRequest) -> Result<Value> {
                     .ok_or_else(|| BridgeError::request("`record` needs `row`"))?;
                 service::record(&connection, &tracking, &new_row(row)?).await?;
                 json!({})
+            }
+            HistoryOp::PreviewRecord => {
+                let row = request.row.ok_or_else(|| BridgeError::request("`previewRecord` needs `row`"))?;
+                json!({ "lines": [service::record_preview(&connection, &tracking, &new_row(row)?)] })
             }
             HistoryOp::Remove => {
                 history.remove(&id(request.id.as_ref())?).await?;

@@ -200,6 +200,10 @@ pub enum LockOp {
     ForceRelease,
     /// `drop-all`: drop the lock collection.
     Destroy,
+    /// `update-sql`: `{"lines": […]}`, the tracking setup and the command that takes the lock.
+    PreviewAcquire,
+    /// `update-sql`: `{"lines": […]}`, the command that releases the lock.
+    PreviewRelease,
 }
 
 /// `Native.history`: one `ChangeLogHistoryService` call.
@@ -253,6 +257,8 @@ pub enum HistoryOp {
     ReplaceChecksum,
     /// Drop the collection.
     Destroy,
+    /// `update-sql`: `{"lines": […]}`, the command that would record `row`.
+    PreviewRecord,
 }
 
 /// A changeset identity.

@@ -5,10 +5,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import liquibase.CatalogAndSchema;
+import liquibase.Scope;
 import liquibase.database.AbstractJdbcDatabase;
 import liquibase.database.DatabaseConnection;
 import liquibase.exception.DatabaseException;
 import liquibase.exception.LiquibaseException;
+import liquibase.executor.Executor;
+import liquibase.executor.ExecutorService;
 import liquibase.lockservice.LockService;
 import liquibase.lockservice.LockServiceFactory;
 import liquibase.structure.DatabaseObject;
@@ -163,6 +166,23 @@ public class LbmongoDatabase extends AbstractJdbcDatabase {
         if (lockService instanceof LbmongoLockService) {
             ((LbmongoLockService) lockService).lockCollectionDropped();
         }
+    }
+
+    private Executor jdbcExecutor() {
+        return Scope.getCurrentScope().getSingleton(ExecutorService.class).getExecutor("jdbc", this);
+    }
+
+    /**
+     * Whether a {@code *-sql} command is running: core then swaps the {@code jdbc} executor for
+     * its logging executor, and the lock and history services print instead of writing.
+     */
+    boolean previewing() {
+        return !(jdbcExecutor() instanceof LbmongoExecutor);
+    }
+
+    /** Prints {@code update-sql} lines through core's logging executor. */
+    void print(java.util.List<String> lines) throws DatabaseException {
+        jdbcExecutor().execute(LbmongoStatement.lines(lines));
     }
 
     /** The open native connection. */

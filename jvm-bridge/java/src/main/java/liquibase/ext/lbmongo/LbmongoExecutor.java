@@ -42,7 +42,10 @@ public class LbmongoExecutor extends AbstractExecutor {
 
     @Override
     public void execute(SqlStatement sql, List<SqlVisitor> sqlVisitors) throws DatabaseException {
-        if (sql instanceof LbmongoStatement) {
+        if (sql instanceof LbmongoStatement && ((LbmongoStatement) sql).lines() != null) {
+            // Preview lines only mean something to the logging executor of *-sql commands.
+            return;
+        } else if (sql instanceof LbmongoStatement) {
             LbmongoStatement statement = (LbmongoStatement) sql;
             try {
                 Native.call("execute", statement.request(db().connection().handle()));

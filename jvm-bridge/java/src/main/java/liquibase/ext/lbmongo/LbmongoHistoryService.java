@@ -84,7 +84,8 @@ public class LbmongoHistoryService extends AbstractChangeLogHistoryService {
     /** Creates the collection, its unique index and validator (as {@code MongoHistoryService.init}). */
     @Override
     public void init() throws DatabaseException {
-        if (!initialized) {
+        // Under *-sql the setup is printed with the lock (LbmongoLockService), not done.
+        if (!initialized && !db().previewing()) {
             call("init", null);
             initialized = true;
         }
@@ -161,8 +162,17 @@ public class LbmongoHistoryService extends AbstractChangeLogHistoryService {
         row.put("liquibase", LbmongoDatabase.liquibaseVersion());
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("row", row);
+        if (db().previewing()) {
+            db().print(lines(call("previewRecord", extra)));
+            return;
+        }
         call("record", extra);
         ran = null;
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<String> lines(Map<String, Object> report) {
+        return (List<String>) report.get("lines");
     }
 
     /** The last {@code tagDatabase} tag of the changeset, trimmed (as {@code extractTag}). */
@@ -228,6 +238,9 @@ public class LbmongoHistoryService extends AbstractChangeLogHistoryService {
     /** Stores the changeset's latest-version checksum: v8 upgrades and cleared values. */
     @Override
     public void replaceChecksum(ChangeSet changeSet) throws DatabaseException {
+        if (db().previewing()) {
+            return;
+        }
         replace(db(), changeSet);
         reset();
     }

@@ -22,6 +22,8 @@ import liquibase.lockservice.LockService;
 public class LbmongoLockService implements LockService {
     private LbmongoDatabase database;
     private Long held;
+    /** Under *-sql: the lock commands were printed instead of run. */
+    private boolean previewLocked;
     private long waitMillis = 5 * 60 * 1000L;
     private long pollMillis = 10 * 1000L;
 
@@ -54,12 +56,29 @@ public class LbmongoLockService implements LockService {
 
     @Override
     public boolean hasChangeLogLock() {
-        return held != null;
+        return held != null || previewLocked;
+    }
+
+    private boolean previewing() {
+        return database != null && database.previewing();
+    }
+
+    private void preview(String op) throws LockException {
+        try {
+            database.print(LbmongoHistoryService.lines(call(op, 0, null)));
+        } catch (DatabaseException e) {
+            throw new LockException(e.getMessage(), e);
+        }
     }
 
     @Override
     public void waitForLock() throws LockException {
-        if (held != null) {
+        if (held != null || previewLocked) {
+            return;
+        }
+        if (previewing()) {
+            preview("previewAcquire");
+            previewLocked = true;
             return;
         }
         Map<String, Object> report = call("acquire", waitMillis, null);
@@ -86,6 +105,11 @@ public class LbmongoLockService implements LockService {
 
     @Override
     public void releaseLock() throws LockException {
+        if (previewLocked) {
+            previewLocked = false;
+            preview("previewRelease");
+            return;
+        }
         if (held == null) {
             return;
         }
@@ -136,6 +160,7 @@ public class LbmongoLockService implements LockService {
     @Override
     public void reset() {
         held = null;
+        previewLocked = false;
     }
 
     @Override

@@ -41,7 +41,11 @@ public class LbmongoSqlGenerator extends AbstractSqlGenerator<LbmongoStatement> 
         request.put("op", "preview");
         request.put("change", statement.change());
         List<Sql> sql = new ArrayList<>();
-        if (!statement.rollback()) {
+        if (statement.lines() != null) {
+            for (String line : statement.lines()) {
+                sql.add(new UnparsedSql(line));
+            }
+        } else if (!statement.rollback()) {
             for (Object line : (List<Object>) Native.call("change", request).get("lines")) {
                 sql.add(new UnparsedSql((String) line));
             }

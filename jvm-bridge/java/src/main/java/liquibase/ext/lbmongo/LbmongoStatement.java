@@ -1,6 +1,7 @@
 package liquibase.ext.lbmongo;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import liquibase.statement.AbstractSqlStatement;
@@ -12,10 +13,28 @@ import liquibase.statement.AbstractSqlStatement;
 public class LbmongoStatement extends AbstractSqlStatement {
     private final Map<String, Object> change;
     private final boolean rollback;
+    private final List<String> lines;
 
     LbmongoStatement(Map<String, Object> change, boolean rollback) {
         this.change = change;
         this.rollback = rollback;
+        this.lines = null;
+    }
+
+    private LbmongoStatement(List<String> lines) {
+        this.change = new LinkedHashMap<>();
+        this.rollback = false;
+        this.lines = lines;
+    }
+
+    /** Ready-made {@code update-sql} lines (tracking and lock commands) for the logging executor. */
+    static LbmongoStatement lines(List<String> lines) {
+        return new LbmongoStatement(lines);
+    }
+
+    /** The ready-made lines, or {@code null} for a change. */
+    List<String> lines() {
+        return lines;
     }
 
     /** {@code {"name": …, "properties": [{"name", "value"}…]}}. */
@@ -43,6 +62,6 @@ public class LbmongoStatement extends AbstractSqlStatement {
 
     @Override
     public String toString() {
-        return (rollback ? "rollback " : "") + change.get("name");
+        return lines != null ? "preview" : (rollback ? "rollback " : "") + change.get("name");
     }
 }
