@@ -645,6 +645,47 @@ fn liquibase_commands_through_the_jar() {
     up_to_date(p.lbmongo(&url, &["status"]));
 }
 
+/// `update-sql` through the jar prints the commands `lbmongo update-sql` prints (tracking setup,
+/// lock, each change and its history row, unlock) and changes nothing.
+#[test]
+fn update_sql_prints_lbmongo_s_preview() {
+    let p = Project::new("changelog.xml", XML);
+    let (db, url) = db("jar_update_sql");
+    let (liquibase, lbmongo) = std::thread::scope(|s| {
+        let lbmongo = s.spawn(|| p.lbmongo(&url, &["update-sql", "--contexts", "dev"]));
+        let liquibase = p.liquibase("4.33.0", Ext::Jar, &url, &["update-sql", "--contexts=dev"]);
+        (
+            liquibase.ok(),
+            lbmongo.join().expect("the lbmongo thread").ok(),
+        )
+    });
+    // Only the run's clock (dates, deployment id) may differ; Liquibase adds `--` comments.
+    let commands = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.starts_with("db."))
+            .map(|l| {
+                let mut out = String::new();
+                let mut rest = l;
+                while let Some(i) = rest.find("{\"$date\": \"") {
+                    out.push_str(&rest[..i]);
+                    out.push_str("<date>");
+                    rest = rest[i..].split_once("\"}").map_or("", |(_, r)| r);
+                }
+                out.push_str(rest);
+                match out.split_once("\"deploymentId\": \"") {
+                    Some((head, tail)) => format!("{head}<deployment>{}", &tail[10..]),
+                    None => out,
+                }
+            })
+            .collect()
+    };
+    let ours = commands(&liquibase.stdout);
+    assert!(ours.len() > 10, "{}", liquibase.stdout);
+    assert_eq!(ours, commands(&lbmongo.stdout));
+    let left: Vec<String> = block_on(db.list_collection_names()).expect("list collections");
+    assert!(left.is_empty(), "update-sql wrote {left:?}");
+}
+
 /// The jar dropped into the `lib/` folder of the npm `liquibase@4.28.1` distribution, beside
 /// nothing else of ours, runs through the distribution's own `liquibase` launcher.
 #[test]
