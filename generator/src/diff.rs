@@ -126,10 +126,17 @@ impl Diff {
                 d.kind.word(),
                 d.qualified_name()
             ));
+            let show = |v: &serde_json::Value| {
+                let mut text = String::new();
+                crate::snapshot::compact(&mut text, v);
+                text
+            };
             for f in &d.fields {
                 out.push_str(&format!(
                     "    {}\n        reference: {}\n        target:    {}\n",
-                    f.name, f.reference, f.target
+                    f.name,
+                    show(&f.reference),
+                    show(&f.target)
                 ));
             }
         }

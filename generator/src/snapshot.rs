@@ -68,9 +68,12 @@ impl Snapshot {
         }
     }
 
-    /// The snapshot as pretty JSON text, ending in a newline.
+    /// The snapshot as JSON text, ending in a newline: each value on one line when it fits in
+    /// [`crate::ejson::WIDTH`] columns, else one member per line, so files diff well.
     pub fn to_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).expect("a snapshot always serializes");
+        let value = serde_json::to_value(self).expect("a snapshot always serializes");
+        let mut text = String::new();
+        pretty(&mut text, &value, 0, 0);
         text.push('\n');
         text
     }
@@ -178,6 +181,76 @@ pub struct ShardKey {
     pub key: Document,
     /// Whether the shard key index is unique.
     pub unique: bool,
+}
+
+pub(crate) fn compact(out: &mut String, value: &serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (k, v)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push_str(": ");
+                compact(out, v);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                compact(out, v);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// Writes `value` starting at column `start`, continuation lines indented by `indent`.
+fn pretty(out: &mut String, value: &serde_json::Value, indent: usize, start: usize) {
+    use serde_json::Value;
+    let mut flat = String::new();
+    compact(&mut flat, value);
+    let (open, close, members): (char, char, Vec<(Option<&String>, &Value)>) = match value {
+        Value::Object(map) if !map.is_empty() => {
+            ('{', '}', map.iter().map(|(k, v)| (Some(k), v)).collect())
+        }
+        Value::Array(items) if !items.is_empty() => {
+            ('[', ']', items.iter().map(|v| (None, v)).collect())
+        }
+        _ => (' ', ' ', Vec::new()),
+    };
+    if members.is_empty() || start + flat.len() <= crate::ejson::WIDTH {
+        out.push_str(&flat);
+        return;
+    }
+    out.push(open);
+    out.push('\n');
+    let last = members.len() - 1;
+    for (i, (key, v)) in members.into_iter().enumerate() {
+        let pad = " ".repeat(indent + 2);
+        out.push_str(&pad);
+        let mut column = indent + 2;
+        if let Some(k) = key {
+            let k = Value::String(k.clone()).to_string();
+            column += k.len() + 2;
+            out.push_str(&k);
+            out.push_str(": ");
+        }
+        pretty(out, v, indent + 2, column);
+        if i < last {
+            out.push(',');
+        }
+        out.push('\n');
+    }
+    out.push_str(&" ".repeat(indent));
+    out.push(close);
 }
 
 /// Serde for one document in the generator's Extended JSON form.

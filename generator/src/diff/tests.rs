@@ -415,3 +415,24 @@ fn the_json_report_names_fields_with_both_values() {
         })
     );
 }
+
+#[test]
+fn the_report_and_the_diff_changelog_are_pinned() {
+    let (reference, mut target) = (base(), base());
+    orders(&mut target).options = doc! { "validationLevel": "strict" };
+    orders(&mut target).indexes[0].options = doc! {};
+    orders(&mut target).indexes.push(Index {
+        name: "old".into(),
+        keys: doc! { "old": 1 },
+        options: doc! {},
+    });
+    target.views.clear();
+    target.users[0].definition = doc! { "roles": [] };
+    insta::assert_snapshot!("diff_report", diff(&reference, &target).to_text());
+    let result = run(&reference, &target, true);
+    let text = crate::write::render(crate::write::Format::Xml, &result.change_sets);
+    insta::assert_snapshot!(
+        "diff_changelog_xml",
+        format!("{}\n\n{text}", result.warnings.join("\n"))
+    );
+}

@@ -337,3 +337,8 @@ fn values_keep_their_bson_types_in_every_format() {
         );
     }
 }
+
+#[test]
+fn the_snapshot_file_is_pinned() {
+    insta::assert_snapshot!("snapshot_file", sample_snapshot().to_json());
+}
