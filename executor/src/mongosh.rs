@@ -235,10 +235,21 @@ pub async fn run_native(connection: &Connection, steps: &[Step]) -> Result<()> {
             (Ok(_), Expect::Command | Expect::Drop) => {}
             // As the driver's DropCollectionOperation: a missing namespace is not an error.
             (Err(e), Expect::Drop) if crate::command::error_code(&e) == Some(26) => {}
-            (Err(e), _) => return Err(fail(crate::connection::mask(&e.to_string()))),
+            (Err(e), _) => return Err(fail(driver_message(&e))),
         }
     }
     Ok(())
+}
+
+/// A driver error as one line: `code (CodeName): message` for a server error, the driver's
+/// text (credentials masked) otherwise.
+fn driver_message(e: &mongodb::error::Error) -> String {
+    match e.kind.as_ref() {
+        mongodb::error::ErrorKind::Command(c) => {
+            format!("error {} ({}): {}", c.code, c.code_name, c.message)
+        }
+        _ => crate::connection::mask(&e.to_string()),
+    }
 }
 
 /// One mongosh run: what to connect to and what to run.

@@ -11,5 +11,6 @@ mod ground_truth;
 mod jar;
 mod reliability;
 mod security;
+mod mongosh;
 mod server;
 mod support;
