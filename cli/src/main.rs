@@ -24,7 +24,9 @@ use executor::format::{ReadOptions, read};
 use executor::history::TrackingOptions;
 use executor::lock::LockOptions;
 use executor::mongosh::MongoshOptions;
-use executor::parameter::{ChangeLogParameters, MissingPropertyMode, ParameterOptions};
+use executor::parameter::{
+    ChangeLogParameters, DatabaseInfo, MissingPropertyMode, ParameterOptions,
+};
 use executor::plan::{Filter, Goal, RollbackTarget};
 
 use crate::args::{Cli, Command, Output};
@@ -72,8 +74,8 @@ async fn run(cli: Cli, render: &Render) -> Result<()> {
     let command = cli.command;
     match command {
         Command::Validate => {
-            let changelog = changelog(&ctx)?;
             let connection = connect(&ctx).await?;
+            let changelog = changelog(&ctx, &connection).await?;
             let ran = engine::read_history(&connection, &ctx.settings).await?;
             engine::validate(&changelog, &ran, &ctx.settings)?;
             render.validated(&connection);
@@ -98,23 +100,23 @@ async fn run(cli: Cli, render: &Render) -> Result<()> {
             .await?;
         }
         Command::UpdateSql => {
-            let changelog = changelog(&ctx)?;
             let connection = connect(&ctx).await?;
+            let changelog = changelog(&ctx, &connection).await?;
             let commands =
                 engine::update_sql(&connection, &changelog, &ctx.settings, &Goal::All).await?;
             render.commands(&commands);
         }
         Command::UpdateTestingRollback => {
-            let changelog = changelog(&ctx)?;
             let connection = connect(&ctx).await?;
+            let changelog = changelog(&ctx, &connection).await?;
             let report =
                 engine::update_testing_rollback(&connection, &changelog, &ctx.settings, render)
                     .await?;
             render.update(&report, "update-testing-rollback");
         }
         Command::Status(v) => {
-            let changelog = changelog(&ctx)?;
             let connection = connect(&ctx).await?;
+            let changelog = changelog(&ctx, &connection).await?;
             let ran = engine::read_history(&connection, &ctx.settings).await?;
             let plan = engine::validate(&changelog, &ran, &ctx.settings)?;
             let pending: Vec<&ChangeSetId> = plan
@@ -195,8 +197,8 @@ async fn run(cli: Cli, render: &Render) -> Result<()> {
             .await?;
         }
         Command::FutureRollbackSql => {
-            let changelog = changelog(&ctx)?;
             let connection = connect(&ctx).await?;
+            let changelog = changelog(&ctx, &connection).await?;
             let commands =
                 engine::future_rollback_sql(&connection, &changelog, &ctx.settings).await?;
             render.commands(&commands);
@@ -213,8 +215,8 @@ async fn run(cli: Cli, render: &Render) -> Result<()> {
         }
         Command::CalculateChecksum(sel) => {
             let wanted = selector(sel)?;
-            let changelog = changelog(&ctx)?;
             let connection = connect(&ctx).await?;
+            let changelog = changelog(&ctx, &connection).await?;
             let ran = engine::read_history(&connection, &ctx.settings).await?;
             let cs = changelog
                 .change_sets
@@ -249,8 +251,8 @@ async fn run(cli: Cli, render: &Render) -> Result<()> {
             render.locks(&connection, &locks);
         }
         Command::UnexpectedChangesets(v) => {
-            let changelog = changelog(&ctx)?;
             let connection = connect(&ctx).await?;
+            let changelog = changelog(&ctx, &connection).await?;
             let ran = engine::read_history(&connection, &ctx.settings).await?;
             let unexpected = engine::unexpected(&changelog, &ran);
             render.unexpected(&connection, &unexpected, flag(v.verbose.as_deref(), false)?);
@@ -278,16 +280,16 @@ async fn run(cli: Cli, render: &Render) -> Result<()> {
 }
 
 async fn update(ctx: &Session, render: &Render, goal: Goal, name: &str) -> Result<()> {
-    let changelog = changelog(ctx)?;
     let connection = connect(ctx).await?;
+    let changelog = changelog(ctx, &connection).await?;
     let report = engine::update(&connection, &changelog, &ctx.settings, &goal, render).await?;
     render.update(&report, name);
     Ok(())
 }
 
 async fn sync(ctx: &Session, render: &Render, goal: Goal) -> Result<()> {
-    let changelog = changelog(ctx)?;
     let connection = connect(ctx).await?;
+    let changelog = changelog(ctx, &connection).await?;
     let report =
         engine::changelog_sync(&connection, &changelog, &ctx.settings, &goal, render).await?;
     render.synced(&report);
@@ -295,8 +297,8 @@ async fn sync(ctx: &Session, render: &Render, goal: Goal) -> Result<()> {
 }
 
 async fn rollback(ctx: &Session, render: &Render, target: RollbackTarget, sql: bool) -> Result<()> {
-    let changelog = changelog(ctx)?;
     let connection = connect(ctx).await?;
+    let changelog = changelog(ctx, &connection).await?;
     if sql {
         let commands =
             engine::rollback_sql(&connection, &changelog, &ctx.settings, &target).await?;
@@ -407,7 +409,10 @@ fn duration(seconds: f64, key: &str) -> Result<Duration> {
         .map_err(|_| anyhow!("`{key}` must be a non-negative number"))
 }
 
-fn changelog(ctx: &Session) -> Result<ChangeLog> {
+/// Reads the changelog once connected, so Liquibase's `database.*` built-in properties
+/// (`${database.defaultSchemaName}`, `${database.databaseProductVersion}`, …) have the values
+/// Liquibase gives them.
+async fn changelog(ctx: &Session, connection: &Connection) -> Result<ChangeLog> {
     let file = ctx.config.get("changelog-file").ok_or_else(|| {
         anyhow!("the changelog file is not set\nhint: pass `--changelog-file db/changelog.xml`, set `LIQUIBASE_COMMAND_CHANGELOG_FILE`, or add `changelog-file` to liquibase.properties")
     })?;
@@ -424,7 +429,7 @@ fn changelog(ctx: &Session) -> Result<ChangeLog> {
             bail!("`--missing-property-mode` must be PRESERVE, EMPTY or ERROR, not `{other}`")
         }
     };
-    let parameters = ChangeLogParameters::new(ParameterOptions {
+    let mut parameters = ChangeLogParameters::new(ParameterOptions {
         env: ctx.env.clone(),
         cli: ctx.config.parameters.clone(),
         missing,
@@ -434,6 +439,13 @@ fn changelog(ctx: &Session) -> Result<ChangeLog> {
         database_short_name: "mongodb".to_owned(),
         changelog_table: ctx.settings.tracking.changelog_collection.clone(),
         changelog_lock_table: ctx.settings.tracking.lock_collection.clone(),
+    });
+    parameters.set_database(&DatabaseInfo {
+        database_name: connection.database.clone(),
+        server_version: executor::service::server_version(connection)
+            .await
+            .unwrap_or_default(),
+        url: connection.display_url.clone(),
     });
     let search_path = match ctx.config.get("search-path") {
         Some(p) => p.split(',').map(|s| s.trim().into()).collect(),
