@@ -105,9 +105,24 @@ pub async fn rollback_change(connection: &Connection, change: &Change) -> Result
         .map(drop)
 }
 
-/// The commands a change sends, as `update-sql` prints them (`db.runCommand(…);`).
-pub fn preview(change: &Change) -> Vec<String> {
-    change.to_command().iter().map(Command::to_js).collect()
+/// The commands a change sends, as `update-sql` prints them (`db.runCommand(…);`), or with
+/// `rollback` those of its automatic inverse, as `rollback-sql` prints them.
+pub fn preview(change: &Change, rollback: bool) -> Vec<String> {
+    let command = if rollback {
+        change.inverse()
+    } else {
+        change.to_command()
+    };
+    command.iter().map(Command::to_js).collect()
+}
+
+/// The `rollback-sql` line for removing a changeset's row (what `History::remove` sends).
+pub fn remove_preview(
+    connection: &Connection,
+    tracking: &TrackingOptions,
+    id: &crate::ChangeSetId,
+) -> String {
+    Command::url(History::new(connection, tracking.clone()).remove_command(id)).to_js()
 }
 
 /// Writes one history row: a `RERAN` updates the changeset's existing row, anything else is
@@ -384,7 +399,16 @@ mod tests {
     #[test]
     fn preview_prints_the_command_as_mongosh() {
         let c = change(&spec("dropCollection", &[("collectionName", "towns")])).expect("valid");
-        assert_eq!(preview(&c), ["db.runCommand({\"drop\": \"towns\"});"]);
-        assert!(preview(&Change::Empty).is_empty());
+        assert_eq!(
+            preview(&c, false),
+            ["db.runCommand({\"drop\": \"towns\"});"]
+        );
+        assert!(preview(&Change::Empty, false).is_empty());
+        let create =
+            change(&spec("createCollection", &[("collectionName", "towns")])).expect("valid");
+        assert_eq!(
+            preview(&create, true),
+            ["db.runCommand({\"drop\": \"towns\"});"]
+        );
     }
 }

@@ -188,7 +188,9 @@ pub fn change(request: ChangeQuery) -> Result<Value> {
             service::change(&spec)?;
             json!({})
         }
-        ChangeOp::Preview => json!({ "lines": service::preview(&service::change(&spec)?) }),
+        ChangeOp::Preview => {
+            json!({ "lines": service::preview(&service::change(&spec)?, request.rollback) })
+        }
     })
 }
 
@@ -386,6 +388,9 @@ pub fn history(request: HistoryRequest) -> Result<Value> {
             HistoryOp::PreviewRecord => {
                 let row = request.row.ok_or_else(|| BridgeError::request("`previewRecord` needs `row`"))?;
                 json!({ "lines": [service::record_preview(&connection, &tracking, &new_row(row)?)] })
+            }
+            HistoryOp::PreviewRemove => {
+                json!({ "lines": [service::remove_preview(&connection, &tracking, &id(request.id.as_ref())?)] })
             }
             HistoryOp::Remove => {
                 history.remove(&id(request.id.as_ref())?).await?;

@@ -98,6 +98,9 @@ pub struct ChangeQuery {
     /// The checksum version (for `checksum`), from Liquibase's scope.
     #[serde(default)]
     pub version: Option<u32>,
+    /// Preview the automatic inverse (for `preview` under `rollback-sql`).
+    #[serde(default)]
+    pub rollback: bool,
 }
 
 /// The questions [`ChangeQuery`] asks.
@@ -259,6 +262,8 @@ pub enum HistoryOp {
     Destroy,
     /// `update-sql`: `{"lines": […]}`, the command that would record `row`.
     PreviewRecord,
+    /// `rollback-sql`: `{"lines": […]}`, the command that would remove `id`'s row.
+    PreviewRemove,
 }
 
 /// A changeset identity.

@@ -565,6 +565,24 @@ fn liquibase_commands_through_the_jar() {
     );
     lb(&["update", "--contexts=dev"]).ok();
     assert_eq!(ids(&db), ["1", "2", "3", "4", "5"]);
+    let preview = lb(&["rollback-count-sql", "--count=1"]).ok();
+    assert!(
+        preview
+            .stdout
+            .contains(r#"db.runCommand({"drop": "notes"});"#),
+        "{}",
+        preview.stdout
+    );
+    assert!(
+        preview.stdout.contains(r#"{"delete": "DATABASECHANGELOG""#),
+        "{}",
+        preview.stdout
+    );
+    assert_eq!(
+        ids(&db),
+        ["1", "2", "3", "4", "5"],
+        "rollback-count-sql changed the history"
+    );
     let validate = lb(&["validate"]).ok();
     assert!(
         validate.stderr.contains("No validation errors found"),

@@ -199,6 +199,10 @@ public class LbmongoHistoryService extends AbstractChangeLogHistoryService {
     public void removeFromHistory(ChangeSet changeSet) throws DatabaseException {
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("id", id(changeSet));
+        if (db().previewing()) {
+            db().print(lines(call("previewRemove", extra)));
+            return;
+        }
         call("remove", extra);
         ran = null;
     }

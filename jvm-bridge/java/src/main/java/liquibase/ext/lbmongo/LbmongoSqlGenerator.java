@@ -45,7 +45,8 @@ public class LbmongoSqlGenerator extends AbstractSqlGenerator<LbmongoStatement> 
             for (String line : statement.lines()) {
                 sql.add(new UnparsedSql(line));
             }
-        } else if (!statement.rollback()) {
+        } else {
+            request.put("rollback", statement.rollback());
             for (Object line : (List<Object>) Native.call("change", request).get("lines")) {
                 sql.add(new UnparsedSql((String) line));
             }

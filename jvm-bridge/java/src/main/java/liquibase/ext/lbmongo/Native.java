@@ -126,9 +126,7 @@ public final class Native {
         byte[] bytes;
         try (InputStream in = Native.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new UnsatisfiedLinkError("lbmongo-liquibase has no native library for platform " + platform
-                        + " (this jar carries native/linux-x86_64 only); build liblbmongo_jvm for it and pass "
-                        + "-Dlbmongo.library=/path/to/" + System.mapLibraryName(LIBRARY));
+                throw new UnsatisfiedLinkError(missing(platform));
             }
             bytes = readAll(in);
         } catch (IOException e) {
@@ -143,6 +141,18 @@ public final class Native {
         } catch (IOException ignored) {
             // A leftover file in a private temporary directory is harmless.
         }
+    }
+
+    /** The message when the jar has no library for {@code platform}. */
+    static String missing(String platform) {
+        return "lbmongo-liquibase has no native library for platform " + platform
+                + " (this jar carries native/linux-x86_64 only); build liblbmongo_jvm for it and pass "
+                + "-Dlbmongo.library=/path/to/" + System.mapLibraryName(LIBRARY);
+    }
+
+    /** Whether the jar carries a library for {@code platform}. */
+    static boolean bundled(String platform) {
+        return Native.class.getResource("/native/" + platform + "/" + System.mapLibraryName(LIBRARY)) != null;
     }
 
     private static Path extract(byte[] bytes) {

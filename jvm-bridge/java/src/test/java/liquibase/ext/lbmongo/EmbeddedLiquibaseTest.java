@@ -64,6 +64,13 @@ class EmbeddedLiquibaseTest {
     }
 
     @Test
+    void aMissingPlatformIsNamed() {
+        assertEquals("linux-x86_64", Native.platform());
+        assertFalse(Native.bundled("osx-aarch64"));
+        assertTrue(Native.missing("osx-aarch64").contains("platform osx-aarch64"), Native.missing("osx-aarch64"));
+    }
+
+    @Test
     void checksumIsLiquibaseMongodbs() {
         // adminCommand { buildInfo: 1 } as a changeset: 9:2a659bf380005d42308e0616959f69c1 with
         // Liquibase 4.33.0 + liquibase-mongodb 4.33.0.1 (notes/liquibase-observed.md §5).
