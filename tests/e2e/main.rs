@@ -5,12 +5,12 @@
 
 mod commands;
 mod concurrency;
-mod generator;
 mod crash;
+mod generator;
 mod ground_truth;
 mod jar;
+mod mongosh;
 mod reliability;
 mod security;
-mod mongosh;
 mod server;
 mod support;
