@@ -466,7 +466,7 @@ enum Attempt {
 
 impl Attempt {
     fn of(e: &mongodb::error::Error) -> Attempt {
-        let error = Error::Driver(crate::command::describe(&e));
+        let error = Error::Driver(crate::command::describe(e));
         if e.contains_label(mongodb::error::TRANSIENT_TRANSACTION_ERROR) {
             Attempt::Transient(error)
         } else {

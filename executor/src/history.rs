@@ -222,7 +222,7 @@ impl<'c> History<'c> {
     fn failure(&self, what: &str, e: &mongodb::error::Error) -> Error {
         Error::Command {
             context: format!("{what} `{}`", self.options.changelog_collection),
-            message: crate::command::describe(&e),
+            message: crate::command::describe(e),
         }
     }
 

@@ -488,7 +488,7 @@ pub async fn destroy(connection: &Connection, tracking: &TrackingOptions) -> Res
 fn failure(collection: &str, what: &str, e: &mongodb::error::Error) -> Error {
     Error::Command {
         context: format!("{what} `{collection}`"),
-        message: crate::command::describe(&e),
+        message: crate::command::describe(e),
     }
 }
 

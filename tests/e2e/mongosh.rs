@@ -135,7 +135,7 @@ async fn all_forms_state(
                 .await
                 .expect("list indexes");
         while let Some(ix) = cursor.try_next().await.expect("read indexes") {
-            indexes.push(format!("{coll}.{}", ix.keys.to_string()));
+            indexes.push(format!("{coll}.{}", ix.keys));
         }
     }
     indexes.sort();
