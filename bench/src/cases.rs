@@ -325,7 +325,10 @@ impl Bench<'_> {
             Runner::Lbmongo,
             results,
         );
+        case.add_ratio("lbmongo", "lbmongo", "wall");
+        case.add_ratio("lbmongo", "lbmongo", "cpu");
         case.add_ratio("liquibase-jar", "lbmongo", "wall");
+        case.add_ratio("liquibase-jar", "lbmongo", "cpu");
         Ok(case)
     }
 

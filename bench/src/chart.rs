@@ -8,7 +8,7 @@ use crate::report::Results;
 
 const WIDTH: f64 = 960.0;
 const LABEL_WIDTH: f64 = 330.0;
-const BAR_AREA: f64 = 500.0;
+const BAR_AREA: f64 = 380.0;
 const ROW: f64 = 26.0;
 const TITLE: f64 = 30.0;
 const GAP: f64 = 14.0;
@@ -43,10 +43,14 @@ pub(crate) fn svg(results: &Results) -> String {
         out,
         r##"<rect width="100%" height="100%" fill="#ffffff"/>
 <text x="10" y="22" font-size="16" font-weight="bold">lbmongo benchmarks ({mode} run, {rows} runner rows): median wall time (dark) and client CPU time (light), seconds</text>
-<text x="10" y="42" fill="#555555">{machine} cores, {memory} MiB; {server}; {started}. Each panel is scaled to its slowest runner.</text>"##,
+<text x="10" y="42" fill="#555555">{machine} cores, {memory} MiB{load}; {server}; {started}. Each panel is scaled to its slowest runner.</text>"##,
         mode = escape(&results.mode),
         machine = results.machine.cores,
         memory = results.machine.memory_mib,
+        load = match (results.machine.load_start, results.machine.load_end) {
+            (Some(a), Some(b)) => format!(", load {:.1}", a.max(b)),
+            _ => String::new(),
+        },
         server = escape(&results.server),
         started = escape(&results.started),
     );
@@ -89,7 +93,7 @@ pub(crate) fn svg(results: &Results) -> String {
                     );
                     let _ = writeln!(
                         out,
-                        r#"<text x="{}" y="{}">{:.3} s wall · {:.3} s CPU · {:.0} MiB</text>"#,
+                        r#"<text x="{:.1}" y="{}">{:.3} s wall · {:.3} s CPU · {:.0} MiB</text>"#,
                         LABEL_WIDTH + wall.max(cpu) + 6.0,
                         y + 16.0,
                         m.wall_s,
@@ -159,6 +163,8 @@ mod tests {
                 memory_mib: 1,
                 cpu: String::new(),
                 kernel: String::new(),
+                load_start: None,
+                load_end: None,
             },
             server: "s".to_owned(),
             tools: serde_json::Map::new(),
@@ -182,11 +188,11 @@ mod tests {
         assert!(svg.starts_with("<svg "), "{svg}");
         assert!(svg.trim_end().ends_with("</svg>"));
         assert!(
-            svg.contains(r##"width="500.0" height="12" fill="#1f77b4""##),
+            svg.contains(r##"width="380.0" height="12" fill="#1f77b4""##),
             "{svg}"
         );
         assert!(
-            svg.contains(r##"width="250.0" height="12" fill="#7f7f7f""##),
+            svg.contains(r##"width="190.0" height="12" fill="#7f7f7f""##),
             "{svg}"
         );
         assert!(svg.contains(">unavailable</text>"), "{svg}");

@@ -80,6 +80,10 @@ struct Args {
     /// Seconds after which one run is killed and counted as failed.
     #[arg(long, default_value_t = 1800)]
     timeout_s: u64,
+    /// Re-render latest.md and the chart (and re-judge the targets) from an existing
+    /// latest.json instead of running anything.
+    #[arg(long, value_name = "JSON")]
+    render_from: Option<PathBuf>,
     /// Keep the scratch directory (changelogs, every run's stdout and stderr) and print its path.
     #[arg(long)]
     keep_work: bool,
@@ -180,8 +184,19 @@ fn repo_root() -> PathBuf {
 
 /// Runs the plan; `Ok(false)` when a case could not be run at all (runner failures are results).
 fn run(args: &Args) -> Result<bool> {
+    if let Some(json) = &args.render_from {
+        let text = std::fs::read_to_string(json)
+            .with_context(|| format!("cannot read `{}`", json.display()))?;
+        let mut results: Results = serde_json::from_str(&text)
+            .with_context(|| format!("`{}` is not a results file", json.display()))?;
+        results.targets = targets::judge(&results.cases);
+        let (out_dir, svg_path) = outputs(args, &repo_root(), results.mode == "smoke");
+        write_results(&results, &out_dir, &svg_path)?;
+        return Ok(true);
+    }
     let plan = Plan::of(args)?;
     let started = chrono::Utc::now();
+    let load_start = load_average();
     let clock = Instant::now();
     let repo = repo_root();
     let work = tempfile::Builder::new()
@@ -303,7 +318,11 @@ fn run(args: &Args) -> Result<bool> {
         mode: if args.smoke { "smoke" } else { "full" }.to_owned(),
         started: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         duration_s: clock.elapsed().as_secs_f64(),
-        machine: machine(),
+        machine: Machine {
+            load_start,
+            load_end: load_average(),
+            ..machine()
+        },
         server: format!("{} (buildInfo {version})", server.description),
         tools: tools
             .versions()
@@ -321,25 +340,31 @@ fn run(args: &Args) -> Result<bool> {
         cases,
         targets,
     };
-    let default_out = if args.smoke {
-        repo.join("target/bench-smoke")
-    } else {
-        repo.join("bench/results")
-    };
-    let out_dir = args.out_dir.clone().unwrap_or(default_out);
-    let svg_path = args.svg.clone().unwrap_or_else(|| {
-        if args.smoke {
-            out_dir.join("bench.svg")
-        } else {
-            repo.join("docs/bench.svg")
-        }
-    });
+    let (out_dir, svg_path) = outputs(args, &repo, args.smoke);
     write_results(&results, &out_dir, &svg_path)?;
     if args.keep_work {
         let kept = work.keep();
         progress(&format!("scratch kept in `{}`", kept.display()));
     }
     Ok(complete)
+}
+
+/// Where the results and the chart go.
+fn outputs(args: &Args, repo: &Path, smoke: bool) -> (PathBuf, PathBuf) {
+    let default_out = if smoke {
+        repo.join("target/bench-smoke")
+    } else {
+        repo.join("bench/results")
+    };
+    let out_dir = args.out_dir.clone().unwrap_or(default_out);
+    let svg_path = args.svg.clone().unwrap_or_else(|| {
+        if smoke {
+            out_dir.join("bench.svg")
+        } else {
+            repo.join("docs/bench.svg")
+        }
+    });
+    (out_dir, svg_path)
 }
 
 fn write_results(results: &Results, out_dir: &Path, svg_path: &Path) -> Result<()> {
@@ -369,7 +394,14 @@ fn write_results(results: &Results, out_dir: &Path, svg_path: &Path) -> Result<(
     Ok(())
 }
 
-/// Cores, memory, CPU model and kernel, from /proc.
+/// The 1-minute load average.
+fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|text| text.split_whitespace().next()?.parse().ok())
+}
+
+/// Cores, memory, CPU model and kernel, from /proc (the load is filled in by the caller).
 fn machine() -> Machine {
     let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
     let memory_kib: u64 = read("/proc/meminfo")
@@ -389,5 +421,7 @@ fn machine() -> Machine {
         memory_mib: memory_kib / 1024,
         cpu,
         kernel: read("/proc/sys/kernel/osrelease").trim().to_owned(),
+        load_start: None,
+        load_end: None,
     }
 }

@@ -3,12 +3,12 @@
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::measure::Usage;
 
 /// Everything one `lbmongo-bench` run measured.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Results {
     /// Format version of this file.
     pub(crate) schema: u32,
@@ -30,16 +30,22 @@ pub(crate) struct Results {
 }
 
 /// The machine the run was on.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Machine {
     pub(crate) cores: usize,
     pub(crate) memory_mib: u64,
     pub(crate) cpu: String,
     pub(crate) kernel: String,
+    /// `/proc/loadavg`'s 1-minute load at the start and at the end of the run: other work on the
+    /// machine makes wall times noisy, and this says how much there was.
+    #[serde(default)]
+    pub(crate) load_start: Option<f64>,
+    #[serde(default)]
+    pub(crate) load_end: Option<f64>,
 }
 
 /// One case: a workload, the runners alternated on it, and their ratios.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Case {
     /// `p1-500`, `p2-update-10000`, …
     pub(crate) id: String,
@@ -55,7 +61,7 @@ pub(crate) struct Case {
 }
 
 /// One runner's rounds on a case.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct RunnerResult {
     pub(crate) id: String,
     pub(crate) label: String,
@@ -71,7 +77,7 @@ pub(crate) struct RunnerResult {
 }
 
 /// One measured run.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub(crate) struct Run {
     pub(crate) wall_s: f64,
     pub(crate) user_s: f64,
@@ -99,7 +105,7 @@ impl From<Usage> for Run {
 }
 
 /// Medians over a runner's successful runs.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub(crate) struct Median {
     pub(crate) runs: usize,
     pub(crate) wall_s: f64,
@@ -112,7 +118,7 @@ pub(crate) struct Median {
 }
 
 /// `num / den` of one metric, per round where both ran, and its median.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Ratio {
     pub(crate) num: String,
     pub(crate) den: String,
@@ -123,7 +129,7 @@ pub(crate) struct Ratio {
 }
 
 /// One goal of issue 7 and whether this run met it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Target {
     pub(crate) goal: String,
     /// `met`, `missed` or `not measured`.
@@ -225,7 +231,7 @@ pub(crate) fn markdown(results: &Results) -> String {
     let _ = writeln!(out, "# lbmongo benchmarks ({} run)\n", results.mode);
     let _ = writeln!(
         out,
-        "Run {} on {} cores ({}), {} MiB memory, Linux {}; server: {}; rounds per case: {}; \
+        "Run {} on {} cores ({}), {} MiB memory, Linux {}, {}; server: {}; rounds per case: {}; \
          the whole run took {:.0} s. Medians over the rounds; each ratio is the median of the \
          per-round ratios of runs made side by side. Produced by `make bench` \
          (method: [bench/README.md](../README.md)).\n",
@@ -234,6 +240,12 @@ pub(crate) fn markdown(results: &Results) -> String {
         m.cpu,
         m.memory_mib,
         m.kernel,
+        match (m.load_start, m.load_end) {
+            (Some(start), Some(end)) => {
+                format!("load average {start:.1} at the start and {end:.1} at the end")
+            }
+            _ => "load average not recorded".to_owned(),
+        },
         results.server,
         results.repetitions,
         results.duration_s,
@@ -435,6 +447,8 @@ mod tests {
                 memory_mib: 1024,
                 cpu: "cpu".to_owned(),
                 kernel: "6".to_owned(),
+                load_start: Some(0.5),
+                load_end: Some(1.0),
             },
             server: "s".to_owned(),
             tools: serde_json::Map::from_iter([("lbmongo".to_owned(), "0.1.0".into())]),

@@ -134,9 +134,9 @@ pub(crate) fn judge(cases: &[Case]) -> Vec<Target> {
                     goal,
                     Some(high <= P2_MARGINAL_GROWTH * low.max(P2_MARGINAL_FLOOR_S)),
                     format!(
-                        "marginal cost {:.3} ms per 1,000 changesets from {n0} to {n1}, {:.3} ms from {m0} to {m1} (limit {P2_MARGINAL_GROWTH}×)",
-                        low * 1e6,
-                        high * 1e6
+                        "marginal cost {:.3} s per 1,000 changesets from {n0} to {n1}, {:.3} s from {m0} to {m1} (limit {P2_MARGINAL_GROWTH}×)",
+                        low * 1e3,
+                        high * 1e3
                     ),
                 )
             }
