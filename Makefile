@@ -12,7 +12,7 @@ CARGO ?= cargo
 # --- install hooks ---------------------------------------------------------------------------
 # npm tools the tests need, as names scripts/install-node-tools.sh takes
 # (liquibase, mongosh, migrate-mongo). Empty until a test uses one.
-TEST_NODE_TOOLS :=
+TEST_NODE_TOOLS := mongosh
 
 deps-test:
 	@scripts/install-secantus.sh
