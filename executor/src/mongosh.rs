@@ -31,7 +31,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::change::Change;
-use crate::changelog::ChangeSetId;
+use crate::changelog::{ChangeSet, ChangeSetId};
 use crate::connection::Connection;
 use crate::error::{Error, Result};
 use crate::executor::Preview;
@@ -157,6 +157,47 @@ pub fn route(script: &str, url_db: &str, native: NativeMode) -> Result<Route> {
                 ))
             }),
     }
+}
+
+/// With `--mongosh-native always`, checks every `mongo`/`mongoFile` script of `change_sets`
+/// before anything runs and lists each one outside the subset; with `auto` and `never` any
+/// script can run, so this passes.
+///
+/// `run_change` refuses such a script too, but only when its changeset's turn comes; calling
+/// this first (e.g. on the pending changesets of an update) keeps the earlier ones from
+/// running.
+pub fn preflight<'c>(
+    change_sets: impl IntoIterator<Item = &'c ChangeSet>,
+    native: NativeMode,
+) -> Result<()> {
+    if native != NativeMode::Always {
+        return Ok(());
+    }
+    let refusals: Vec<String> = change_sets
+        .into_iter()
+        .flat_map(|cs| {
+            cs.changes.iter().filter_map(move |change| {
+                let script = script_of(change)?;
+                shell::parse(script)
+                    .err()
+                    .map(|why| format!("changeset `{}`: {why}", cs.id))
+            })
+        })
+        .collect();
+    if refusals.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Mongosh(format!(
+        "`--mongosh-native` is `always` but {} script{} outside the native subset; nothing ran\n{}\n\
+         hint: rewrite them with the `db` helpers of the subset, or allow mongosh with `--mongosh-native auto`",
+        refusals.len(),
+        if refusals.len() == 1 { " is" } else { "s are" },
+        refusals
+            .iter()
+            .map(|r| format!("  {r}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    )))
 }
 
 /// Runs one `mongo`/`mongoFile` change of changeset `id` (other changes do nothing).
@@ -682,6 +723,41 @@ mod tests {
         let err = route(outside, "app", NativeMode::Always).expect_err("always refuses");
         assert!(err.to_string().contains("nothing of it ran"), "{err}");
         assert!(err.to_string().contains("line 1, column 1"), "{err}");
+    }
+
+    #[test]
+    fn preflight_lists_every_script_outside_the_subset_only_for_always() {
+        let log = crate::format::read_str(
+            "// liquibase formatted mongodb\n\
+             // changeset a:1 runWith:mongosh\n\
+             db.a.drop()\n\
+             // changeset a:2 runWith:mongosh\n\
+             print(1)\n\
+             // changeset a:3 runWith:mongosh\n\
+             db.a.find()\n",
+            "c.js",
+            &crate::format::ReadOptions::default(),
+        )
+        .expect("a formatted changelog");
+        let sets = log.change_sets;
+        assert!(preflight(&sets, NativeMode::Auto).is_ok());
+        assert!(preflight(&sets, NativeMode::Never).is_ok());
+        assert!(preflight(&sets[..1], NativeMode::Always).is_ok());
+        let err = preflight(&sets, NativeMode::Always)
+            .expect_err("two scripts are outside")
+            .to_string();
+        assert!(
+            err.contains("2 scripts are outside the native subset; nothing ran"),
+            "{err}"
+        );
+        assert!(
+            err.contains("changeset `c.js::2::a`: line 1, column 1"),
+            "{err}"
+        );
+        assert!(
+            err.contains("changeset `c.js::3::a`: line 1, column 5"),
+            "{err}"
+        );
     }
 
     #[test]
