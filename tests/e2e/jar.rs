@@ -237,6 +237,9 @@ impl Project {
             .args(args)
             .current_dir(self.dir.path())
             .env("LIQUIBASE_ANALYTICS_ENABLED", "false")
+            // cargo test puts target/*/deps on LD_LIBRARY_PATH, which the JVM searches (as
+            // java.library.path) before the jar: drop it so the jar's own library is tested.
+            .env_remove("LD_LIBRARY_PATH")
             .stdin(std::process::Stdio::null())
             .output()
             .expect("bash can be started");
@@ -728,6 +731,9 @@ fn jar_in_the_npm_distribution_lib_folder() {
             .current_dir(p.dir.path())
             .env("LIQUIBASE_HOME", home.path())
             .env("LIQUIBASE_ANALYTICS_ENABLED", "false")
+            // cargo test puts target/*/deps on LD_LIBRARY_PATH, which the JVM searches (as
+            // java.library.path) before the jar: drop it so the jar's own library is tested.
+            .env_remove("LD_LIBRARY_PATH")
             .stdin(std::process::Stdio::null())
             .output()
             .expect("bash can be started");
