@@ -611,6 +611,8 @@ struct Parser<'a> {
     src: &'a str,
     pos: usize,
     depth: usize,
+    /// Line numbers are counted forward from here, so that a long script costs one pass.
+    counted: (usize, usize),
 }
 
 impl<'a> Parser<'a> {
@@ -620,6 +622,7 @@ impl<'a> Parser<'a> {
             src,
             pos: 0,
             depth: 0,
+            counted: (0, 1),
         }
     }
 
@@ -645,8 +648,15 @@ impl<'a> Parser<'a> {
         self.error_at(self.pos, message)
     }
 
-    fn line(&self) -> usize {
-        self.src[..self.pos].matches('\n').count() + 1
+    fn line(&mut self) -> usize {
+        let (from, line) = self.counted;
+        let line = if from <= self.pos {
+            line + self.src[from..self.pos].matches('\n').count()
+        } else {
+            self.src[..self.pos].matches('\n').count() + 1
+        };
+        self.counted = (self.pos, line);
+        line
     }
 
     // -- characters ----------------------------------------------------------------------------
@@ -2672,6 +2682,20 @@ mod tests {
             assert!(e.message.contains(fragment), "{script}: {e}");
             assert_eq!((e.line, e.column), (line, column), "{script}: {e}");
         }
+    }
+
+    #[test]
+    fn long_scripts_parse_in_linear_time() {
+        let script = "db.c.insertOne({a: 1, b: 'text', c: [1, 2, 3]});\n".repeat(50_000);
+        let started = std::time::Instant::now();
+        let parsed = parse(&script).expect("in the subset");
+        assert_eq!(parsed.len(), 50_000);
+        assert_eq!(parsed[49_999].line, 50_000);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[test]
