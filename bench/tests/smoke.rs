@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -34,7 +33,6 @@ fn smoke_run_measures_every_case_and_writes_json_markdown_and_svg() {
     let lbmongo = lbmongo();
     let out = tempfile::tempdir().expect("a temporary directory");
     let svg = out.path().join("chart.svg");
-    let started = Instant::now();
     let output = Command::new(env!("CARGO_BIN_EXE_lbmongo-bench"))
         .arg("--smoke")
         .arg("--lbmongo")
@@ -45,13 +43,10 @@ fn smoke_run_measures_every_case_and_writes_json_markdown_and_svg() {
         .arg(&svg)
         .output()
         .expect("the harness starts");
-    let elapsed = started.elapsed();
+    // Performance is reported by `make bench`, never asserted: a loaded CI machine must not fail
+    // this test. The smoke only proves the harness runs and writes what it should.
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "the smoke run failed:\n{stderr}");
-    assert!(
-        elapsed < Duration::from_secs(60),
-        "the smoke run took {elapsed:?}"
-    );
 
     let text = std::fs::read_to_string(out.path().join("latest.json")).expect("latest.json");
     let json: Value = serde_json::from_str(&text).expect("latest.json is JSON");
