@@ -329,8 +329,7 @@ pub async fn run_script(options: &MongoshOptions, run: &Run<'_>) -> Result<Outpu
         .stdin(Stdio::null())
         .kill_on_drop(true);
     for (key, value) in std::env::vars_os() {
-        let value = value.to_string_lossy();
-        if secrets.iter().any(|s| value.contains(s.as_str())) {
+        if holds_secret(&key.to_string_lossy(), &value.to_string_lossy(), &secrets) {
             command.env_remove(key);
         }
     }
@@ -506,6 +505,21 @@ fn secrets(url: &str) -> Vec<String> {
     out.retain(|s| !s.is_empty());
     out.dedup();
     out
+}
+
+/// Whether an environment variable of ours must not reach mongosh: Liquibase's password
+/// variables, and any value holding the password — as a URL's userinfo, whole, or (when the
+/// password is long enough not to match by chance, e.g. inside `PATH`) anywhere.
+fn holds_secret(key: &str, value: &str, secrets: &[String]) -> bool {
+    const PASSWORD_VARIABLES: &[&str] = &["LIQUIBASE_COMMAND_PASSWORD", "LIQUIBASE_PASSWORD"];
+    if PASSWORD_VARIABLES.contains(&key.to_ascii_uppercase().as_str()) {
+        return true;
+    }
+    secrets.iter().any(|secret| {
+        value == secret
+            || value.contains(&format!(":{secret}@"))
+            || (secret.chars().count() >= 6 && value.contains(secret.as_str()))
+    })
 }
 
 fn percent_decode(s: &str) -> String {
@@ -844,6 +858,25 @@ mod tests {
         assert!(err.contains("line 2, column 1"), "{err}");
         assert!(err.contains("npm install -g mongosh"), "{err}");
         assert!(err.contains("native subset"), "{err}");
+    }
+
+    #[test]
+    fn environment_variables_holding_the_password_are_not_passed_on() {
+        let long = secrets("mongodb://u:longsecret@h/db");
+        let short = secrets("mongodb://u:bin@h/db");
+        let cases = [
+            ("LIQUIBASE_COMMAND_PASSWORD", "anything", &short, true),
+            ("liquibase_password", "anything", &short, true),
+            ("MY_URL", "mongodb://u:longsecret@h/db", &long, true),
+            ("MY_URL", "mongodb://u:bin@h/db", &short, true),
+            ("TOKEN", "bin", &short, true),
+            ("NOTE", "the longsecret inside", &long, true),
+            ("PATH", "/usr/bin:/bin", &short, false),
+            ("HOME", "/root", &long, false),
+        ];
+        for (key, value, secrets, expected) in cases {
+            assert_eq!(holds_secret(key, value, secrets), expected, "{key}={value}");
+        }
     }
 
     #[test]
