@@ -7,8 +7,6 @@
 //! generator's unit tests, and their effect is asserted here only against `MONGODB_URI` (the
 //! tests say so in their names).
 
-use std::time::{Duration, Instant};
-
 use executor::format::{ReadOptions, read};
 use executor::parameter::{ChangeLogParameters, ParameterOptions};
 use mongodb::Database;
@@ -604,28 +602,20 @@ fn generate_changelog_refuses_to_overwrite_and_filters_objects() {
 }
 
 #[test]
-fn generate_changelog_streams_two_thousand_collections_within_the_budget() {
+fn generate_changelog_streams_two_thousand_collections_in_order() {
     let (p, _) = project("gen_bench");
-    let started = Instant::now();
     block_on(async {
         for i in 0..2000 {
             command(&p.db, doc! { "createIndexes": format!("c{i:04}"), "indexes": [{ "key": { "a": 1, "b": -1 }, "name": "ab" }] }).await;
         }
     });
-    let seeded = started.elapsed();
-    let started = Instant::now();
     p.run(&["generate-changelog", "--changelog-file", "big.yaml"])
         .ok();
-    let took = started.elapsed();
     let text = std::fs::read_to_string(p.dir.path().join("big.yaml")).expect("written");
     assert_eq!(text.matches("- changeSet:").count(), 2000);
     assert!(text.find("createCollection-c0000") < text.find("createCollection-c1999"));
-    // The benchmarks issue budgets the generator against the raw listCollections + listIndexes
-    // round trips; well within a minute here on two cores (seeding took {seeded:?}).
-    assert!(
-        took < Duration::from_secs(60),
-        "generate-changelog took {took:?} (seeding took {seeded:?})"
-    );
+    // Its speed against the raw listCollections + listIndexes round trips is measured by
+    // `make bench` (P3), never asserted here.
 }
 
 /// `scripts/liquibase.sh --core 4.33.0 --ext official <args>` in `dir` (installed on first use).
