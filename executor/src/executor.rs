@@ -467,7 +467,13 @@ enum Attempt {
 impl Attempt {
     fn of(e: &mongodb::error::Error) -> Attempt {
         let error = Error::Driver(crate::command::describe(e));
-        if e.contains_label(mongodb::error::TRANSIENT_TRANSACTION_ERROR) {
+        // Only conflicts the server answered (WriteConflict, NoSuchTransaction, LockTimeout) are
+        // worth waiting out; a server that is gone must fail within the URL's timeouts.
+        let answered_conflict = matches!(
+            e.kind.as_ref(),
+            mongodb::error::ErrorKind::Command(c) if [112, 251, 24].contains(&c.code)
+        );
+        if answered_conflict && e.contains_label(mongodb::error::TRANSIENT_TRANSACTION_ERROR) {
             Attempt::Transient(error)
         } else {
             Attempt::Fatal(error)

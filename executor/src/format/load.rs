@@ -1998,6 +1998,10 @@ impl<'o> Loader<'o> {
         }
         let line = node.child(field).and_then(|c| c.line).or(site.line);
         match json::parse_document(&text) {
+            Ok(doc) if bson_size(&doc) > MAX_BSON_SIZE => {
+                self.too_large(change, field, bson_size(&doc), Site { line, ..site });
+                None
+            }
             Ok(doc) => Some(Json { text, doc }),
             Err(e) => {
                 self.json_problem(change, field, &e, Site { line, ..site });
@@ -2043,12 +2047,28 @@ impl<'o> Loader<'o> {
         let text = self.json_text(node, change, field, Need::NonBlank, site)?;
         let line = node.child(field).and_then(|c| c.line).or(site.line);
         match json::parse_documents(&text) {
+            Ok(docs) if docs.iter().any(|d| bson_size(d) > MAX_BSON_SIZE) => {
+                let size = docs.iter().map(bson_size).max().unwrap_or_default();
+                self.too_large(change, field, size, Site { line, ..site });
+                None
+            }
             Ok(docs) => Some(JsonArray { text, docs }),
             Err(e) => {
                 self.json_problem(change, field, &e, Site { line, ..site });
                 None
             }
         }
+    }
+
+    /// A document MongoDB can never store (its 16 MiB BSON limit), rejected before anything runs.
+    fn too_large(&mut self, change: &str, field: &str, size: usize, site: Site<'_>) {
+        self.report(
+            site,
+            format!(
+                "{change} `{field}`: a document of {size} bytes is over MongoDB's 16 MiB limit"
+            ),
+            Some("split the data over several changesets or documents".to_owned()),
+        );
     }
 
     fn json_problem(&mut self, change: &str, field: &str, e: &JsonError, site: Site<'_>) {
@@ -2552,6 +2572,16 @@ fn sql_change_hint(name: &str) -> String {
         "renameTable" => "use `adminCommand` with a `renameCollection` command".into(),
         _ => format!("MongoDB changes are {}", backticked(CHANGE_NAMES)),
     }
+}
+
+/// MongoDB's maximum BSON document size (`maxBsonObjectSize`).
+const MAX_BSON_SIZE: usize = 16 * 1024 * 1024;
+
+fn bson_size(doc: &Document) -> usize {
+    let mut bytes = Vec::new();
+    // Writing to a Vec only fails for documents the BSON format cannot hold at all.
+    doc.to_writer(&mut bytes)
+        .map_or(usize::MAX, |()| bytes.len())
 }
 
 #[cfg(test)]
