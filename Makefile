@@ -10,8 +10,8 @@ CARGO ?= cargo
 .PHONY: test demo deps-test deps-demo jar bench fuzz
 
 # --- install hooks ---------------------------------------------------------------------------
-# npm tools the tests need, as names scripts/install-node-tools.sh takes
-# (liquibase, mongosh, migrate-mongo). Empty until a test uses one.
+# npm tools the tests need, as names scripts/install-node-tools.sh takes (a directory of
+# scripts/node/ each, holding the tool's lockfile).
 TEST_NODE_TOOLS := mongosh
 
 deps-test:

@@ -1,25 +1,24 @@
 #!/usr/bin/env bash
-# Installs pinned npm tools the tests use into a project-local prefix (.cache/npm).
+# Installs the npm tools the tests and benchmarks use, each from its committed lockfile.
 #
-#   scripts/install-node-tools.sh [liquibase] [mongosh] [migrate-mongo]
+#   scripts/install-node-tools.sh [mongosh] [migrate-mongo]
 #
-# With no argument every tool is installed; with arguments only the named ones, so a target can
-# install just what it needs. The binaries end up in .cache/npm/node_modules/.bin/.
-# Idempotent: a tool already present at its pinned version is left alone, and when nothing is
-# missing the script prints nothing. Quiet on success; on failure npm's log is printed.
+# Every tool has a directory scripts/node/<tool>/ with a package.json pinning it and a
+# package-lock.json pinning its whole dependency tree; `npm ci` installs exactly that tree into
+# the git-ignored .cache/npm/<tool>/ (binaries in .cache/npm/<tool>/node_modules/.bin/). The
+# lockfile is why a fresh machine gets the tree we tested: resolving ranges on the day picks
+# whatever the registry serves then, and once picked a dependency version it did not list yet.
+# With no argument every tool is installed. Idempotent: a tool installed from the current
+# lockfile is left alone, and when nothing is missing the script prints nothing. Quiet on
+# success; on failure npm's log is printed.
 set -euo pipefail
 
-declare -A PINNED=(
-    [liquibase]="4.28.1"
-    [mongosh]="2.12.0"
-    [migrate-mongo]="14.0.7"
-)
-
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-prefix="$root/.cache/npm"
+locks="$root/scripts/node"
+cache="$root/.cache/npm"
 
 if [[ $# -eq 0 ]]; then
-    set -- liquibase mongosh migrate-mongo
+    set -- $(cd "$locks" && ls)
 fi
 
 for tool in node npm; do
@@ -29,39 +28,31 @@ for tool in node npm; do
     fi
 done
 
-installed_version() {
-    local manifest="$prefix/node_modules/$1/package.json"
-    [[ -f "$manifest" ]] || return 0
-    node -e 'process.stdout.write(String(require(process.argv[1]).version))' "$manifest" 2>/dev/null || true
-}
-
-wanted=()
 for name in "$@"; do
-    version="${PINNED[$name]:-}"
-    if [[ -z "$version" ]]; then
-        echo "install-node-tools: unknown tool \`$name\` (known: ${!PINNED[*]})" >&2
+    src="$locks/$name"
+    if [[ ! -f "$src/package-lock.json" ]]; then
+        echo "install-node-tools: unknown tool \`$name\` (known: $(cd "$locks" && echo *))" >&2
         exit 2
     fi
-    if [[ "$(installed_version "$name")" != "$version" ]]; then
-        wanted+=("$name@$version")
+    dest="$cache/$name"
+    stamp="$(sha256sum "$src/package.json" "$src/package-lock.json" | sha256sum | cut -d' ' -f1)"
+    if [[ -f "$dest/.installed" && "$(cat "$dest/.installed")" == "$stamp" ]]; then
+        continue
     fi
-done
-[[ ${#wanted[@]} -eq 0 ]] && exit 0
-
-mkdir -p "$prefix"
-log="$(mktemp "${TMPDIR:-/tmp}/install-node-tools.XXXXXX")"
-trap 'rm -f "$log"' EXIT
-if ! npm install --prefix "$prefix" --no-audit --no-fund --save-exact --loglevel=error \
-    "${wanted[@]}" >"$log" 2>&1; then
-    echo "install-node-tools: npm could not install ${wanted[*]} (log follows)" >&2
-    cat "$log" >&2
-    exit 1
-fi
-for spec in "${wanted[@]}"; do
-    name="${spec%@*}"
-    if [[ "$(installed_version "$name")" != "${PINNED[$name]}" ]]; then
-        echo "install-node-tools: npm finished but $spec is not in \`$prefix/node_modules\` (log follows)" >&2
+    rm -rf "$dest"
+    mkdir -p "$dest"
+    cp "$src/package.json" "$src/package-lock.json" "$dest/"
+    log="$(mktemp "${TMPDIR:-/tmp}/install-node-tools.XXXXXX")"
+    if ! (cd "$dest" && npm ci --no-audit --no-fund --loglevel=error) >"$log" 2>&1; then
+        echo "install-node-tools: npm could not install $name from scripts/node/$name/package-lock.json (log follows)" >&2
         cat "$log" >&2
+        rm -f "$log"
         exit 1
     fi
+    rm -f "$log"
+    if [[ ! -d "$dest/node_modules/$name" ]]; then
+        echo "install-node-tools: npm finished but $name is not in \`$dest/node_modules\`" >&2
+        exit 1
+    fi
+    echo "$stamp" >"$dest/.installed"
 done

@@ -10,7 +10,9 @@ SECANTUS_VERSION="0.7.0b3"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$root/.cache/venv"
-marker="$venv/.secantus-$SECANTUS_VERSION"
+constraints="$root/scripts/python/secantus-constraints.txt"
+# The marker names the constraints' hash too, so editing them reinstalls.
+marker="$venv/.secantus-$SECANTUS_VERSION-$(sha256sum "$constraints" | cut -c1-16)"
 
 # The marker is written last, so its presence means a complete install; the interpreter check
 # catches a virtualenv whose base Python has since moved away.
@@ -39,7 +41,7 @@ if ! "$venv/bin/python" -c '' 2>/dev/null; then
     "$python" -m venv "$venv" >"$log" 2>&1 || fail "cannot create the virtualenv \`$venv\`"
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
-    "SecantusDB==$SECANTUS_VERSION" >"$log" 2>&1 \
+    --constraint "$constraints" "SecantusDB==$SECANTUS_VERSION" >"$log" 2>&1 \
     || fail "pip could not install SecantusDB==$SECANTUS_VERSION"
 if [[ ! -x "$venv/bin/secantusd-py" ]]; then
     fail "SecantusDB installed but \`$venv/bin/secantusd-py\` is missing"

@@ -124,7 +124,7 @@ impl Tools {
             &std::path::absolute(lbmongo).unwrap_or_else(|_| lbmongo.to_owned()),
             "cargo build --release -p lbmongo",
         );
-        let migrate_dir = repo.join(".cache/npm/node_modules/migrate-mongo");
+        let migrate_dir = repo.join(".cache/npm/migrate-mongo/node_modules/migrate-mongo");
         let migrate_mongo = match (on_path("node"), package_version(&migrate_dir)) {
             (None, _) => Err("`node` is not on PATH".to_owned()),
             (Some(_), Some(v)) if v == MIGRATE_MONGO => {

@@ -1,7 +1,8 @@
 //! `mongo` / `mongoFile` changes and formatted `.js` changelogs, through mongosh and natively.
 //!
-//! mongosh is npm `mongosh@2.12.0`, installed by `scripts/install-node-tools.sh mongosh` into the
-//! git-ignored `.cache/npm` (the tests install it on first use when `make test` has not). Each
+//! mongosh is npm `mongosh@2.12.0`, installed from its committed lockfile by
+//! `scripts/install-node-tools.sh mongosh` into the git-ignored `.cache/npm/mongosh` (the tests
+//! install it on first use when `make test` has not). Each
 //! mongosh process takes about a second to start, so the equivalence test runs its scripts
 //! through one process and the CLI tests keep their changelogs short.
 
@@ -28,7 +29,7 @@ use crate::support::{block_on, db_name, server};
 fn mongosh_bin() -> &'static Path {
     static BIN: LazyLock<PathBuf> = LazyLock::new(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let bin = root.join(".cache/npm/node_modules/.bin/mongosh");
+        let bin = root.join(".cache/npm/mongosh/node_modules/.bin/mongosh");
         if !bin.is_file() {
             let status = Command::new("bash")
                 .arg(root.join("scripts/install-node-tools.sh"))
