@@ -1771,13 +1771,19 @@ fn database_action(method: &str, args: Vec<Bson>, database: &Database) -> Result
         }
         "runCommand" | "adminCommand" => {
             let args = at_most(&args, 1, method)?;
+            // An empty command name (`runCommand('')`, `{'': 1}`) names no command: the server
+            // answers "no such command". It stays outside the subset so that mongosh reports the
+            // server's own error, and every lowered statement keeps a command name (found by the
+            // `shell_subset` fuzz target).
             let body = match args.first() {
-                Some(Bson::String(name)) => {
+                Some(Bson::String(name)) if !name.is_empty() => {
                     let mut d = Document::new();
                     d.insert(name.clone(), 1);
                     d
                 }
-                Some(Bson::Document(d)) if !d.is_empty() => d.clone(),
+                Some(Bson::Document(d)) if d.keys().next().is_some_and(|k| !k.is_empty()) => {
+                    d.clone()
+                }
                 _ => return Err(format!("`{method}` needs a command document or name")),
             };
             Ok(if method == "runCommand" {
@@ -2684,18 +2690,20 @@ mod tests {
         }
     }
 
+    /// A long script keeps every statement and the right line for each (positions are counted
+    /// incrementally; how long parsing takes is `make bench`'s business, never asserted here).
     #[test]
-    fn long_scripts_parse_in_linear_time() {
+    fn long_scripts_keep_every_statement_and_line() {
         let script = "db.c.insertOne({a: 1, b: 'text', c: [1, 2, 3]});\n".repeat(50_000);
-        let started = std::time::Instant::now();
         let parsed = parse(&script).expect("in the subset");
         assert_eq!(parsed.len(), 50_000);
-        assert_eq!(parsed[49_999].line, 50_000);
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(5),
-            "{:?}",
-            started.elapsed()
+        assert_eq!(
+            (parsed[0].line, parsed[24_999].line, parsed[49_999].line),
+            (1, 25_000, 50_000)
         );
+        let broken = format!("{script}db.c.insertOne({{a: }});\n");
+        let e = parse(&broken).expect_err("the last statement is broken");
+        assert_eq!(e.line, 50_001, "{e}");
     }
 
     #[test]
@@ -2761,5 +2769,51 @@ mod tests {
             ]
         );
         assert_eq!(lowered[2].to_command("app"), None);
+    }
+
+    /// Regression inputs found by the `shell_subset` fuzz target: a command with an empty name
+    /// was accepted and lowered to `{"": 1}`, a command without a name.
+    #[test]
+    fn empty_command_names_are_refused() {
+        let cases = [
+            // The fuzzer's input, byte for byte (the first statement is fine, the second is not).
+            (
+                "db.runCommand({vtiLevel: 'of\u{1}\0\0\0\0\u{1}f'});\ndb.adminCommand('')",
+                2,
+                3,
+                "`adminCommand` needs a command document or name",
+            ),
+            (
+                "db.runCommand('')",
+                1,
+                3,
+                "`runCommand` needs a command document or name",
+            ),
+            (
+                "db.runCommand({'': 1})",
+                1,
+                3,
+                "`runCommand` needs a command document or name",
+            ),
+            (
+                "db.adminCommand({})",
+                1,
+                3,
+                "`adminCommand` needs a command document or name",
+            ),
+        ];
+        for (script, line, column, message) in cases {
+            let e = parse(script).expect_err(script);
+            assert_eq!(
+                (e.line, e.column, e.message.as_str()),
+                (line, column, message),
+                "{script}"
+            );
+        }
+        // A named command next to the empty key still lowers, with its name first.
+        assert_eq!(
+            one("db.runCommand({ping: 1, '': 2})"),
+            doc! { "ping": 1, "": 2 }
+        );
     }
 }
