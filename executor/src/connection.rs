@@ -143,12 +143,14 @@ pub fn effective_url(options: &ConnectionOptions) -> Result<String> {
     }
     let mut url = url.to_owned();
     // As MongoConnection.injectCredentials: a non-blank user (and its password, if any) goes
-    // right after the scheme, form-URL-encoded.
+    // right after the scheme, URL-encoded. Java's URLEncoder writes a space as `+`, which the
+    // Java driver decodes back to a space; the Rust driver percent-decodes only and would keep
+    // the `+`, so a space is written `%20`, which both drivers read as a space.
     if let Some(user) = options.username.as_deref().filter(|u| !u.trim().is_empty()) {
-        let mut credentials = form_encode(user);
+        let mut credentials = userinfo_encode(user);
         if let Some(password) = options.password.as_deref() {
             credentials.push(':');
-            credentials.push_str(&form_encode(password));
+            credentials.push_str(&userinfo_encode(password));
         }
         url = format!("{scheme}://{credentials}@{rest}");
     }
@@ -232,14 +234,13 @@ pub fn mask(text: &str) -> String {
 
 /// Java's `URLEncoder.encode(s, UTF_8)`: unreserved `A-Za-z0-9.-*_` kept, space as `+`,
 /// everything else `%XX`.
-fn form_encode(s: &str) -> String {
+fn userinfo_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'*' | b'_' => {
                 out.push(char::from(b));
             }
-            b' ' => out.push('+'),
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -300,7 +301,7 @@ mod tests {
     }
 
     #[test]
-    fn credentials_are_spliced_after_the_scheme_form_encoded() {
+    fn credentials_are_spliced_after_the_scheme_percent_encoded() {
         let o = ConnectionOptions {
             username: Some("lb user".into()),
             password: Some("p@ss:w/rd".into()),
@@ -308,7 +309,7 @@ mod tests {
         };
         assert_eq!(
             effective_url(&o).expect("valid"),
-            "mongodb://lb+user:p%40ss%3Aw%2Frd@h:1/db"
+            "mongodb://lb%20user:p%40ss%3Aw%2Frd@h:1/db"
         );
         let x509 = ConnectionOptions {
             username: Some("CN=me".into()),

@@ -222,10 +222,27 @@ async fn locked<T>(
     let lock = Lock::acquire(connection, &settings.lock, listener).await?;
     listener.on(&Event::LockAcquired(lock.locked_by().to_owned()));
     let outcome = body(&lock).await; // no `?` between acquire and release
-    let released = lock.release().await;
-    let value = outcome?;
-    released?;
-    Ok(value)
+    let locked_by = lock.locked_by().to_owned();
+    let released = lock.release().await.map_err(|e| unreleased(&e, &locked_by));
+    match (outcome, released) {
+        (Ok(value), Ok(())) => Ok(value),
+        (Ok(_), Err(e)) => Err(e),
+        // The command's own error is the one to report; the stuck lock must not go unsaid
+        // (the server is often gone for both reasons), or the next run just waits for it.
+        (Err(e), Err(stuck)) => {
+            listener.on(&Event::Warning(stuck.to_string()));
+            Err(e)
+        }
+        (Err(e), Ok(())) => Err(e),
+    }
+}
+
+/// A failed release, with what to do: Liquibase's `releaseLock` failure leaves the lock held
+/// until `release-locks` frees it.
+fn unreleased(e: &Error, locked_by: &str) -> Error {
+    Error::Lock(format!(
+        "the lock held by {locked_by} was not released ({e}); once the server answers, free it with `lbmongo release-locks`"
+    ))
 }
 
 /// `update`, `update-count`, `update-to-tag`.
@@ -245,6 +262,13 @@ pub async fn update(
         for warning in &plan.warnings {
             listener.on(&Event::Warning(warning.clone()));
         }
+        let pending = plan.pending().filter_map(|step| match step {
+            Step::Run { index, .. } | Step::Rerun { index, .. } => {
+                Some(&changelog.change_sets[*index])
+            }
+            Step::Skip { .. } => None,
+        });
+        crate::mongosh::preflight(pending, &settings.mongosh)?;
         upgrade_checksums(&history, &plan, listener).await?;
         let mut recorder = Recorder {
             next_order: history.max_order_executed().await? + 1,

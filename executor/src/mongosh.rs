@@ -159,45 +159,83 @@ pub fn route(script: &str, url_db: &str, native: NativeMode) -> Result<Route> {
     }
 }
 
-/// With `--mongosh-native always`, checks every `mongo`/`mongoFile` script of `change_sets`
-/// before anything runs and lists each one outside the subset; with `auto` and `never` any
-/// script can run, so this passes.
+/// Checks every `mongo`/`mongoFile` script of `change_sets` before anything runs, so an update
+/// never stops halfway for a reason known up front. With `--mongosh-native always` it lists each
+/// script outside the subset; with `auto` and `never` it makes sure mongosh can be found when a
+/// script needs it (outside the subset, or every script with `never`), naming the changesets.
 ///
 /// `run_change` refuses such a script too, but only when its changeset's turn comes; calling
-/// this first (e.g. on the pending changesets of an update) keeps the earlier ones from
-/// running.
+/// this first (on the pending changesets of an update) keeps the earlier ones from running.
+/// Liquibase Pro fails at the changeset's turn; refusing before the first write is lbmongo's
+/// "nothing half-run" rule.
 pub fn preflight<'c>(
     change_sets: impl IntoIterator<Item = &'c ChangeSet>,
-    native: NativeMode,
+    options: &MongoshOptions,
 ) -> Result<()> {
-    if native != NativeMode::Always {
-        return Ok(());
-    }
-    let refusals: Vec<String> = change_sets
+    let scripts: Vec<(&ChangeSetId, &str)> = change_sets
         .into_iter()
         .flat_map(|cs| {
-            cs.changes.iter().filter_map(move |change| {
-                let script = script_of(change)?;
-                shell::parse(script)
-                    .err()
-                    .map(|why| format!("changeset `{}`: {why}", cs.id))
-            })
+            cs.changes
+                .iter()
+                .filter_map(move |change| script_of(change).map(|s| (&cs.id, s)))
         })
         .collect();
-    if refusals.is_empty() {
-        return Ok(());
-    }
-    Err(Error::Mongosh(format!(
-        "`--mongosh-native` is `always` but {} script{} outside the native subset; nothing ran\n{}\n\
-         hint: rewrite them with the `db` helpers of the subset, or allow mongosh with `--mongosh-native auto`",
-        refusals.len(),
-        if refusals.len() == 1 { " is" } else { "s are" },
-        refusals
+    if options.native == NativeMode::Always {
+        let refusals: Vec<String> = scripts
             .iter()
-            .map(|r| format!("  {r}"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    )))
+            .filter_map(|(id, script)| {
+                shell::parse(script)
+                    .err()
+                    .map(|why| format!("changeset `{id}`: {why}"))
+            })
+            .collect();
+        if refusals.is_empty() {
+            return Ok(());
+        }
+        return Err(Error::Mongosh(format!(
+            "`--mongosh-native` is `always` but {} script{} outside the native subset; nothing ran\n{}\n\
+             hint: rewrite them with the `db` helpers of the subset, or allow mongosh with `--mongosh-native auto`",
+            refusals.len(),
+            if refusals.len() == 1 { " is" } else { "s are" },
+            indented(&refusals)
+        )));
+    }
+    // The first script that needs mongosh decides the message's reason; the list names them all.
+    let mut first_refusal = None;
+    let needing: Vec<String> = scripts
+        .iter()
+        .filter_map(|(id, script)| {
+            let refusal = match options.native {
+                NativeMode::Never => None,
+                _ => Some(shell::parse(script).err()?),
+            };
+            if first_refusal.is_none() {
+                first_refusal = Some(refusal);
+            }
+            Some(format!("changeset `{id}`"))
+        })
+        .collect();
+    let Some(refusal) = first_refusal else {
+        return Ok(());
+    };
+    match locate(options, refusal.as_ref()) {
+        Ok(_) => Ok(()),
+        Err(Error::Mongosh(why)) => Err(Error::Mongosh(format!(
+            "{why}\nnothing ran; {} need{} mongosh:\n{}",
+            needing.len(),
+            if needing.len() == 1 { "s" } else { "" },
+            indented(&needing)
+        ))),
+        Err(e) => Err(e),
+    }
+}
+
+fn indented(lines: &[String]) -> String {
+    lines
+        .iter()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Runs one `mongo`/`mongoFile` change of changeset `id` (other changes do nothing).
@@ -754,10 +792,35 @@ mod tests {
         )
         .expect("a formatted changelog");
         let sets = log.change_sets;
-        assert!(preflight(&sets, NativeMode::Auto).is_ok());
-        assert!(preflight(&sets, NativeMode::Never).is_ok());
-        assert!(preflight(&sets[..1], NativeMode::Always).is_ok());
-        let err = preflight(&sets, NativeMode::Always)
+        let with = |native, path: Option<&str>| MongoshOptions {
+            native,
+            path: path.map(PathBuf::from),
+            ..MongoshOptions::default()
+        };
+        let sh = Some("/bin/sh");
+        assert!(preflight(&sets, &with(NativeMode::Auto, sh)).is_ok());
+        assert!(preflight(&sets, &with(NativeMode::Never, sh)).is_ok());
+        assert!(preflight(&sets[..1], &with(NativeMode::Always, None)).is_ok());
+        // Without mongosh: `auto` needs it for the two scripts outside the subset, `never` for
+        // all three; the first changeset alone is inside the subset and needs nothing.
+        let gone = Some("/nonexistent/mongosh");
+        assert!(preflight(&sets[..1], &with(NativeMode::Auto, gone)).is_ok());
+        let err = preflight(&sets, &with(NativeMode::Auto, gone))
+            .expect_err("mongosh is missing")
+            .to_string();
+        assert!(err.contains("does not exist"), "{err}");
+        assert!(err.contains("outside the native subset"), "{err}");
+        assert!(
+            err.contains(
+                "nothing ran; 2 need mongosh:\n  changeset `c.js::2::a`\n  changeset `c.js::3::a`"
+            ),
+            "{err}"
+        );
+        let err = preflight(&sets, &with(NativeMode::Never, gone))
+            .expect_err("mongosh is missing")
+            .to_string();
+        assert!(err.contains("nothing ran; 3 need mongosh:"), "{err}");
+        let err = preflight(&sets, &with(NativeMode::Always, None))
             .expect_err("two scripts are outside")
             .to_string();
         assert!(

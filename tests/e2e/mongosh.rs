@@ -418,16 +418,19 @@ fn update_sql_shows_lowered_commands_on_the_native_path_and_the_script_otherwise
     );
 }
 
+/// Two changesets: the first inside the subset, the second not. Before the preflight the first
+/// ran and the update stopped at the second.
+const ONE_IN_ONE_OUT: &str = "// liquibase formatted mongodb\n\
+     // changeset a:1 runWith:mongosh\n\
+     db.c.insertOne({_id: 1});\n\
+     // changeset a:2 runWith:mongosh\n\
+     db.c.insertOne({_id: 2});\n\
+     print('not in the subset');\n";
+
 #[test]
-fn always_refuses_a_script_outside_the_subset_before_any_statement_runs() {
+fn always_refuses_a_script_outside_the_subset_before_any_changeset_runs() {
     let p = project("msh_always");
-    p.write(
-        "changelog.js",
-        "// liquibase formatted mongodb\n\
-         // changeset a:1 runWith:mongosh\n\
-         db.c.insertOne({_id: 1});\n\
-         print('not in the subset');\n",
-    );
+    p.write("changelog.js", ONE_IN_ONE_OUT);
     let run = p
         .run(&[
             "update",
@@ -439,10 +442,60 @@ fn always_refuses_a_script_outside_the_subset_before_any_statement_runs() {
             &path_arg(),
         ])
         .failed();
-    assert!(run.stderr.contains("line 2, column 1"), "{}", run.stderr);
-    assert!(run.stderr.contains("nothing of it ran"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("1 script is outside the native subset; nothing ran"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("changeset `changelog.js::2::a`: line 2, column 1"),
+        "{}",
+        run.stderr
+    );
     assert!(block_on(p.find("c", doc! {})).is_empty());
     assert!(block_on(p.history()).is_empty());
+}
+
+#[test]
+fn a_missing_mongosh_fails_the_update_before_any_changeset_runs() {
+    let p = project("msh_missing");
+    p.write("changelog.js", ONE_IN_ONE_OUT);
+    let run = p
+        .run(&[
+            "update",
+            "--changelog-file",
+            "changelog.js",
+            "--mongosh-path",
+            "/nonexistent/mongosh",
+        ])
+        .failed();
+    assert!(run.stderr.contains("does not exist"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("npm install -g mongosh"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("nothing ran; 1 needs mongosh:\n  changeset `changelog.js::2::a`"),
+        "{}",
+        run.stderr
+    );
+    assert!(block_on(p.find("c", doc! {})).is_empty());
+    assert!(block_on(p.history()).is_empty());
+    // With mongosh found, the same changelog runs: the first natively, the second through it.
+    p.run(&[
+        "update",
+        "--changelog-file",
+        "changelog.js",
+        "--mongosh-path",
+        &path_arg(),
+    ])
+    .ok();
+    assert_eq!(block_on(p.find("c", doc! { "_id": 1 })).len(), 2);
+    assert_eq!(block_on(p.history()).len(), 2);
 }
 
 #[test]

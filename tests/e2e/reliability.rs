@@ -312,8 +312,17 @@ fn server_stopped_mid_update_fails_within_the_timeouts_naming_the_changeset_and_
         failed == recorded + 1 || failed == recorded,
         "the error names changeset {failed}, {recorded} are recorded"
     );
-    // As in Liquibase the lock of an update that could not reach its server stays: it is listed
-    // and `release-locks` frees it.
+    // As in Liquibase the lock of an update that could not reach its server stays: the failed
+    // update says so, it is listed, and `release-locks` frees it.
+    assert!(
+        outage.run.stderr.contains("was not released")
+            && outage
+                .run
+                .stderr
+                .contains("free it with `lbmongo release-locks`"),
+        "the update says its lock stayed:\n{}",
+        outage.run.stderr
+    );
     let locks = p.run(&["list-locks"]).ok();
     assert!(
         locks.stdout.contains(" at "),

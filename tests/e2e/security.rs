@@ -23,9 +23,11 @@ use crate::support::own_server::{OwnServer, self_signed_certificates};
 use crate::support::{block_on, db_name};
 
 /// The user's password: every character that needs encoding in a URL (`&`, `:`, `@`, `/`, `%`).
-const PASSWORD: &str = "s3cr3t&p:a@s/s%w0rd";
+/// It holds a space too: `--password` must reach the server with it (Java's form encoding writes
+/// `+`, which the Rust driver would keep).
+const PASSWORD: &str = "s3cr3t&p:a@s/s%w0 rd";
 /// [`PASSWORD`] percent-encoded for the user-info part of a URL.
-const PASSWORD_IN_URL: &str = "s3cr3t%26p%3Aa%40s%2Fs%25w0rd";
+const PASSWORD_IN_URL: &str = "s3cr3t%26p%3Aa%40s%2Fs%25w0%20rd";
 /// A wrong password, also full of characters that need encoding.
 const WRONG_PASSWORD: &str = "wr0ng&p@ss/w%rd";
 const WRONG_PASSWORD_IN_URL: &str = "wr0ng%26p%40ss%2Fw%25rd";
