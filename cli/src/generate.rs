@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, ValueEnum};
-use executor::changelog::ChangeSet;
+use executor::changelog::{ChangeLog, ChangeSet};
 use executor::connection::{Connection, ConnectionOptions};
 use executor::format::{Format, ReadOptions, read};
 use futures_util::TryStreamExt;
@@ -35,11 +35,13 @@ pub(crate) struct Objects {
     /// Also read shard keys (through a mongos); their changesets get the context `sharding`.
     #[arg(long)]
     pub(crate) include_sharding: bool,
-    /// Only these objects: comma-separated glob patterns, optionally `kind:` prefixed
-    /// (`orders*,view:*,index:ix_*`; kinds: collection, view, index, role, user).
-    #[arg(long, alias = "includeObjects")]
+    /// Only these objects, as Liquibase's includeObjects: comma-separated regular expressions
+    /// that must match the whole name, case-sensitively (`(?i)` ignores case), each optionally
+    /// prefixed with a kind: `orders_.*,view:.*,index:ix_.*` (kinds: collection or table, view,
+    /// index, role, user). An index also matches through its collection's name.
+    #[arg(long, alias = "includeObjects", conflicts_with = "exclude_objects")]
     pub(crate) include_objects: Option<String>,
-    /// Leave these objects out (same syntax as --include-objects).
+    /// Leave these objects out (same syntax as --include-objects; not with it).
     #[arg(long, alias = "excludeObjects")]
     pub(crate) exclude_objects: Option<String>,
 }
@@ -291,7 +293,7 @@ pub(crate) async fn generate_changelog(ctx: &Session, args: GenerateArgs) -> Res
         (Err(e), None) => return Err(e),
     };
     if let Some(path) = &file {
-        check_readable(path)?;
+        check_readable(ctx, path)?;
         stderr(&format!(
             "Generated changelog `{}` from {}",
             path.display(),
@@ -299,8 +301,8 @@ pub(crate) async fn generate_changelog(ctx: &Session, args: GenerateArgs) -> Res
         ));
         // The database the baseline came from already has its schema: mark it as applied.
         stderr(&format!(
-            "hint: mark it as applied on that database with: lbmongo changelog-sync --changelog-file {} --url {}",
-            shell_word(&path.display().to_string()),
+            "hint: mark it as applied on that database with: lbmongo changelog-sync {} --url {}",
+            sync_arguments(path),
             shell_word(&connection.display_url)
         ));
     }
@@ -378,20 +380,64 @@ async fn write_baseline(
     Ok(users)
 }
 
-/// Reads a written changelog back: what we write must load.
-fn check_readable(path: &Path) -> Result<()> {
+/// Reads a changelog the generator wrote (or appends to) back. The file itself is found first:
+/// under the working directory, or under `/` for an absolute path, which Liquibase's search path
+/// (and so `read`) would otherwise look up under each search root and miss. What it includes is
+/// then found through `--search-path` as for any command.
+fn read_back(ctx: &Session, path: &Path) -> Result<ChangeLog> {
+    let first = match path.ancestors().last() {
+        Some(root) if path.is_absolute() => root.to_owned(),
+        _ => std::env::current_dir().context("cannot read the working directory")?,
+    };
+    let mut search_path = vec![first];
+    if let Some(roots) = ctx.config.get("search-path") {
+        search_path.extend(roots.split(',').map(|r| PathBuf::from(r.trim())));
+    }
     let options = ReadOptions {
-        search_path: vec![PathBuf::from(".")],
+        search_path,
         ..ReadOptions::default()
     };
-    read(&path.to_string_lossy(), &options)
-        .map(|_| ())
-        .with_context(|| {
+    Ok(read(&path.to_string_lossy(), &options)?)
+}
+
+/// Reads a written changelog back: what we write must load.
+fn check_readable(ctx: &Session, path: &Path) -> Result<()> {
+    read_back(ctx, path).map(|_| ()).with_context(|| {
+        format!(
+            "the written changelog `{}` does not read back (please report this)",
+            path.display()
+        )
+    })
+}
+
+/// The `changelog-sync` arguments that name `path`. Liquibase finds an absolute path only under
+/// a search root that covers it: a path below the working directory is given relative to it,
+/// any other absolute path as its directory (the search root) and its file name.
+fn sync_arguments(path: &Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    match (
+        path.is_absolute(),
+        path.strip_prefix(&cwd),
+        path.parent(),
+        path.file_name(),
+    ) {
+        (false, _, _, _) => format!("--changelog-file {}", shell_word(&path.to_string_lossy())),
+        (true, Ok(relative), _, _) => {
             format!(
-                "the written changelog `{}` does not read back (please report this)",
-                path.display()
+                "--changelog-file {}",
+                shell_word(&relative.to_string_lossy())
             )
-        })
+        }
+        (true, Err(_), Some(dir), Some(name)) => format!(
+            "--search-path {} --changelog-file {}",
+            shell_word(&dir.to_string_lossy()),
+            shell_word(&name.to_string_lossy())
+        ),
+        (true, Err(_), _, _) => format!(
+            "--search-path / --changelog-file {}",
+            shell_word(&path.to_string_lossy())
+        ),
+    }
 }
 
 async fn side(
@@ -482,11 +528,7 @@ pub(crate) async fn diff_changelog(ctx: &Session, args: DiffChangelogArgs) -> Re
     // New ids must not clash with the ids already in the file.
     let mut ids = match (&file, &existing) {
         (Some(path), Some(_)) => {
-            let options = ReadOptions {
-                search_path: vec![PathBuf::from(".")],
-                ..ReadOptions::default()
-            };
-            let changelog = read(&path.to_string_lossy(), &options).with_context(|| {
+            let changelog = read_back(ctx, path).with_context(|| {
                 format!(
                     "cannot read the changelog `{}` to append to it",
                     path.display()
@@ -521,7 +563,7 @@ pub(crate) async fn diff_changelog(ctx: &Session, args: DiffChangelogArgs) -> Re
                 })?;
             std::fs::write(path, appended)
                 .with_context(|| format!("cannot write `{}`", path.display()))?;
-            check_readable(path)?;
+            check_readable(ctx, path)?;
             stderr(&format!(
                 "Appended {} changeset(s) to `{}`",
                 change_sets.len(),
@@ -531,7 +573,7 @@ pub(crate) async fn diff_changelog(ctx: &Session, args: DiffChangelogArgs) -> Re
         (Some(path), None) => {
             std::fs::write(path, render(format, change_sets))
                 .with_context(|| format!("cannot write `{}`", path.display()))?;
-            check_readable(path)?;
+            check_readable(ctx, path)?;
             stderr(&format!(
                 "Wrote {} changeset(s) to `{}`",
                 change_sets.len(),

@@ -39,8 +39,17 @@ pub enum Error {
         message: String,
     },
     /// An object name filter is invalid.
-    #[error("invalid object filter `{0}`")]
-    Filter(String),
+    #[error("invalid object filter `{filter}`: {message}")]
+    Filter {
+        /// The sub-filter as written.
+        filter: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Both `--include-objects` and `--exclude-objects` were given, which Liquibase refuses
+    /// ("Cannot specify both excludeObjects and includeObjects").
+    #[error("cannot use both `--include-objects` and `--exclude-objects`")]
+    FilterConflict,
     /// Writing the output failed.
     #[error("cannot write `{}`", .path.display())]
     Write {

@@ -78,84 +78,117 @@ impl Kind {
         ]
         .into_iter()
         .find(|k| k.word().eq_ignore_ascii_case(word))
+        // Liquibase's relational name for what MongoDB calls a collection.
+        .or_else(|| {
+            word.eq_ignore_ascii_case("table")
+                .then_some(Kind::Collection)
+        })
     }
 }
 
-/// `--include-objects` / `--exclude-objects`: comma-separated name patterns, each optionally
-/// prefixed with its kind (`collection:orders`, `index:ix_*`, `view:*`).
+/// `--include-objects` / `--exclude-objects`, as Liquibase's `StandardObjectChangeFilter` reads
+/// `includeObjects` / `excludeObjects`: a comma-separated list of regular expressions, each
+/// optionally prefixed with an object kind (`collection:orders_.*`, `index:ix_.*`).
 ///
-/// Liquibase takes regular expressions here; we take glob patterns (`*` any run of characters,
-/// `?` one character), matched against the whole name, case-sensitively as MongoDB names are.
-/// A pattern without a kind applies to collections and views (and so to their indexes).
+/// As in Liquibase, each expression must match the whole name and is case-sensitive (`(?i)`
+/// turns that off); a filter without a kind applies to every kind; an index also matches through
+/// its collection (Liquibase's `Index.getRelation()` fallback), so `orders` keeps or drops the
+/// indexes of `orders` too; an unknown kind is an error; and include and exclude cannot be used
+/// together ("Cannot specify both excludeObjects and includeObjects"). Kinds are the generator's
+/// words (collection, view, index, role, user) matched case-insensitively, plus `table` for
+/// collection so Liquibase filters written for tables keep working. Unlike Liquibase, which
+/// splits a filter at every `:`, only the first `:` separates the kind, so an expression may
+/// hold `:`. The syntax is Rust's `regex` crate: Java's look-around and back-references are
+/// refused with the parser's message.
 #[derive(Debug, Clone, Default)]
 pub struct ObjectFilter {
-    include: Vec<(Option<Kind>, String)>,
-    exclude: Vec<(Option<Kind>, String)>,
+    /// True for `--include-objects` (keep only what matches), false for `--exclude-objects`.
+    include: bool,
+    patterns: Vec<NamePattern>,
+}
+
+/// One sub-filter: an optional kind and an anchored expression.
+#[derive(Debug, Clone)]
+struct NamePattern {
+    kind: Option<Kind>,
+    regex: regex::Regex,
+}
+
+impl NamePattern {
+    fn matches(&self, kind: Kind, name: &str) -> bool {
+        self.kind.is_none_or(|k| k == kind) && self.regex.is_match(name)
+    }
 }
 
 impl ObjectFilter {
-    /// Parses the two option values.
+    /// Parses the two option values (at most one of them may be set).
     pub fn new(include: Option<&str>, exclude: Option<&str>) -> Result<ObjectFilter> {
-        Ok(ObjectFilter {
-            include: patterns(include)?,
-            exclude: patterns(exclude)?,
-        })
+        match (set(include), set(exclude)) {
+            (Some(_), Some(_)) => Err(Error::FilterConflict),
+            (Some(text), None) => Ok(ObjectFilter {
+                include: true,
+                patterns: patterns(text)?,
+            }),
+            (None, Some(text)) => Ok(ObjectFilter {
+                include: false,
+                patterns: patterns(text)?,
+            }),
+            (None, None) => Ok(ObjectFilter::default()),
+        }
     }
 
-    /// Whether an object of `kind` called `name` is kept.
+    /// Whether an object of `kind` called `name` is kept (for an index, see [`Self::keeps_index`]).
     pub fn keeps(&self, kind: Kind, name: &str) -> bool {
-        let applies = |(k, _): &&(Option<Kind>, String)| match k {
-            Some(k) => *k == kind,
-            None => matches!(kind, Kind::Collection | Kind::View),
-        };
-        let hit = |p: &(Option<Kind>, String)| glob(&p.1, name);
-        let included = {
-            let relevant: Vec<_> = self.include.iter().filter(applies).collect();
-            relevant.is_empty() || relevant.into_iter().any(hit)
-        };
-        included && !self.exclude.iter().filter(applies).any(hit)
+        self.decide(|p| p.matches(kind, name))
+    }
+
+    /// Whether index `index` of collection `collection` is kept: it matches by its own name or
+    /// by its collection's.
+    pub fn keeps_index(&self, collection: &str, index: &str) -> bool {
+        self.decide(|p| p.matches(Kind::Index, index) || p.matches(Kind::Collection, collection))
+    }
+
+    fn decide(&self, hit: impl Fn(&NamePattern) -> bool) -> bool {
+        if self.patterns.is_empty() {
+            return true;
+        }
+        self.patterns.iter().any(hit) == self.include
     }
 }
 
-fn patterns(text: Option<&str>) -> Result<Vec<(Option<Kind>, String)>> {
-    let Some(text) = text else {
-        return Ok(Vec::new());
-    };
+/// A filter option with something in it (Liquibase's `trimToNull`).
+fn set(text: Option<&str>) -> Option<&str> {
+    text.map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// Liquibase splits at commas with the blanks around them (`\s*,\s*`).
+fn patterns(text: &str) -> Result<Vec<NamePattern>> {
     text.split(',')
         .map(str::trim)
         .filter(|p| !p.is_empty())
-        .map(|p| match p.split_once(':') {
-            Some((kind, pattern)) => match Kind::parse(kind.trim()) {
-                Some(k) if !pattern.trim().is_empty() => Ok((Some(k), pattern.trim().to_owned())),
-                _ => Err(Error::Filter(p.to_owned())),
-            },
-            None => Ok((None, p.to_owned())),
+        .map(|p| {
+            let invalid = |message: String| Error::Filter {
+                filter: p.to_owned(),
+                message,
+            };
+            let (kind, expression) = match p.split_once(':') {
+                Some((word, expression)) => {
+                    let kind = Kind::parse(word.trim()).ok_or_else(|| {
+                        invalid(format!(
+                            "`{}` is not an object kind (collection, view, index, role, user)",
+                            word.trim()
+                        ))
+                    })?;
+                    (Some(kind), expression.trim())
+                }
+                None => (None, p),
+            };
+            // Java's `Matcher.matches()`: the whole name, not a part of it.
+            let regex = regex::Regex::new(&format!("^(?:{expression})$"))
+                .map_err(|e| invalid(e.to_string()))?;
+            Ok(NamePattern { kind, regex })
         })
         .collect()
-}
-
-/// Glob matching with `*` and `?` over characters.
-fn glob(pattern: &str, name: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    let (mut pi, mut ni) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ni < n.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
-            pi += 1;
-            ni += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ni));
-            pi += 1;
-        } else if let Some((sp, sn)) = star {
-            pi = sp + 1;
-            ni = sn + 1;
-            star = Some((sp, sn + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
 }
 
 /// One entry of `listCollections`, normalised.
@@ -511,7 +544,7 @@ pub async fn indexes(db: &Database, name: &str, filter: &ObjectFilter) -> Result
     let mut out: Vec<Index> = specs
         .iter()
         .filter_map(index)
-        .filter(|i| filter.keeps(Kind::Index, &i.name))
+        .filter(|i| filter.keeps_index(name, &i.name))
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
@@ -897,28 +930,211 @@ mod tests {
     }
 
     #[test]
-    fn object_filters_match_globs_by_kind() {
-        let f = ObjectFilter::new(Some("ord*, view:v?, index:ix_*"), Some("orders_tmp"))
-            .expect("valid");
-        let cases = [
-            (Kind::Collection, "orders", true),
-            (Kind::Collection, "orders_tmp", false),
-            (Kind::Collection, "customers", false),
-            (Kind::View, "v1", true),
-            (Kind::View, "ord_view", true),
-            (Kind::View, "w1", false),
-            (Kind::Index, "ix_a", true),
-            (Kind::Index, "a_1", false),
-            (Kind::User, "anyone", true),
+    fn object_filters_are_whole_name_case_sensitive_regexes_by_kind_as_in_liquibase() {
+        /// (include, exclude, kind, collection of an index, name, kept)
+        type Case = (
+            Option<&'static str>,
+            Option<&'static str>,
+            Kind,
+            Option<&'static str>,
+            &'static str,
+            bool,
+        );
+        let cases: &[Case] = &[
+            (None, None, Kind::Collection, None, "x", true),
+            (Some(""), Some(" "), Kind::Collection, None, "x", true),
+            // Whole name, not a part of it.
+            (Some("ord.*"), None, Kind::Collection, None, "orders", true),
+            (Some("ord"), None, Kind::Collection, None, "orders", false),
+            (Some("rders"), None, Kind::Collection, None, "orders", false),
+            // Case-sensitive unless the expression says otherwise.
+            (
+                Some("ORDERS"),
+                None,
+                Kind::Collection,
+                None,
+                "orders",
+                false,
+            ),
+            (
+                Some("(?i)ORDERS"),
+                None,
+                Kind::Collection,
+                None,
+                "orders",
+                true,
+            ),
+            // A list; blanks around the commas are ignored.
+            (Some("a , b"), None, Kind::Collection, None, "b", true),
+            (Some("a , b"), None, Kind::Collection, None, "c", false),
+            // Without a kind: every kind.
+            (Some("reader"), None, Kind::User, None, "reader", true),
+            (Some("orders"), None, Kind::User, None, "reader", false),
+            (Some("v_.*"), None, Kind::View, None, "v_1", true),
+            // With a kind: that kind only (`table` is `collection`; kinds ignore case).
+            (
+                Some("view:v_.*"),
+                None,
+                Kind::Collection,
+                None,
+                "v_1",
+                false,
+            ),
+            (Some("VIEW:v_.*"), None, Kind::View, None, "v_1", true),
+            (
+                Some("table:orders"),
+                None,
+                Kind::Collection,
+                None,
+                "orders",
+                true,
+            ),
+            (
+                Some("role:r.*, user:u.*"),
+                None,
+                Kind::Role,
+                None,
+                "r1",
+                true,
+            ),
+            (
+                Some("role:r.*, user:u.*"),
+                None,
+                Kind::Role,
+                None,
+                "u1",
+                false,
+            ),
+            // An index matches by its name or by its collection's.
+            (
+                Some("index:ix_.*"),
+                None,
+                Kind::Index,
+                Some("orders"),
+                "ix_a",
+                true,
+            ),
+            (
+                Some("index:ix_.*"),
+                None,
+                Kind::Index,
+                Some("orders"),
+                "a_1",
+                false,
+            ),
+            (
+                Some("index:ix_.*"),
+                None,
+                Kind::Collection,
+                None,
+                "orders",
+                false,
+            ),
+            (
+                Some("orders"),
+                None,
+                Kind::Index,
+                Some("orders"),
+                "a_1",
+                true,
+            ),
+            (
+                Some("collection:orders"),
+                None,
+                Kind::Index,
+                Some("orders"),
+                "a_1",
+                true,
+            ),
+            (
+                Some("view:orders"),
+                None,
+                Kind::Index,
+                Some("orders"),
+                "a_1",
+                false,
+            ),
+            // Exclude: what matches goes, the rest stays.
+            (None, Some("tmp_.*"), Kind::Collection, None, "tmp_1", false),
+            (None, Some("tmp_.*"), Kind::Collection, None, "orders", true),
+            (
+                None,
+                Some("tmp_.*"),
+                Kind::Index,
+                Some("tmp_1"),
+                "a_1",
+                false,
+            ),
+            (
+                None,
+                Some("index:.*_geo"),
+                Kind::Index,
+                Some("places"),
+                "loc_geo",
+                false,
+            ),
+            (
+                None,
+                Some("index:.*_geo"),
+                Kind::Index,
+                Some("places"),
+                "loc_2d",
+                true,
+            ),
+            (
+                None,
+                Some("index:.*_geo"),
+                Kind::Collection,
+                None,
+                "x_geo",
+                true,
+            ),
+            // Only the first `:` separates the kind.
+            (
+                Some("collection:a:b"),
+                None,
+                Kind::Collection,
+                None,
+                "a:b",
+                true,
+            ),
         ];
-        for (kind, name, kept) in cases {
-            assert_eq!(f.keeps(kind, name), kept, "{kind:?} {name}");
+        for &(include, exclude, kind, collection, name, kept) in cases {
+            let f = ObjectFilter::new(include, exclude).expect("valid");
+            let got = match collection {
+                Some(c) => f.keeps_index(c, name),
+                None => f.keeps(kind, name),
+            };
+            assert_eq!(
+                got, kept,
+                "{include:?} {exclude:?} {kind:?} {collection:?} {name}"
+            );
         }
-        assert!(matches!(
-            ObjectFilter::new(Some("table:x"), None),
-            Err(Error::Filter(_))
-        ));
-        assert!(ObjectFilter::default().keeps(Kind::Collection, "x"));
+    }
+
+    #[test]
+    fn invalid_object_filters_are_refused() {
+        let cases: &[(Option<&str>, Option<&str>, &str)] = &[
+            (
+                Some("column:x"),
+                None,
+                "invalid object filter `column:x`: `column` is not an object kind",
+            ),
+            (Some("ok, ord(ers"), None, "invalid object filter `ord(ers`"),
+            (None, Some("(?<=a)b"), "invalid object filter `(?<=a)b`"),
+            (
+                Some("a"),
+                Some("b"),
+                "cannot use both `--include-objects` and `--exclude-objects`",
+            ),
+        ];
+        for &(include, exclude, message) in cases {
+            let e = ObjectFilter::new(include, exclude).expect_err("invalid");
+            assert!(
+                e.to_string().starts_with(message),
+                "{include:?} {exclude:?}: {e}"
+            );
+        }
     }
 
     #[test]

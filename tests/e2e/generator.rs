@@ -572,32 +572,148 @@ fn generate_changelog_refuses_to_overwrite_and_filters_objects() {
         "{}",
         run.stderr
     );
-    let run = p
+    let ids = |run: &Run| -> Vec<String> {
+        run.stdout
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("id: "))
+            .map(str::to_owned)
+            .collect()
+    };
+    // Liquibase's includeObjects: whole-name regular expressions, optionally kind-prefixed; an
+    // untyped one also keeps the indexes of the collections it names.
+    let included = p
         .run(&[
             "generate-changelog",
             "--format",
             "yaml",
             "--include-objects",
-            "prod*,view:*",
-            "--exclude-objects",
-            "index:*_geo,view:expensive_names",
+            "prod.*, view:expensive",
         ])
         .ok();
-    let ids: Vec<&str> = run
-        .stdout
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("id: "))
-        .collect();
     assert_eq!(
-        ids,
+        ids(&included),
         ["'createCollection-products'", "'createView-expensive'"],
         "{}",
-        run.stdout
+        included.stdout
     );
     assert!(
-        !run.stdout.contains("location_geo") && run.stdout.contains("grid_2d"),
+        included.stdout.contains("location_geo") && included.stdout.contains("grid_2d"),
         "{}",
-        run.stdout
+        included.stdout
+    );
+    // excludeObjects: a kind-prefixed index filter, `(?i)` for case, `|` inside an expression.
+    let excluded = p
+        .run(&[
+            "generate-changelog",
+            "--format",
+            "yaml",
+            "--exclude-objects",
+            "index:.*_geo,(?i)EXPENSIVE_NAMES,customers|log|metrics|ticks|sessions",
+        ])
+        .ok();
+    assert_eq!(ids(&excluded), ids(&included), "{}", excluded.stdout);
+    assert!(
+        !excluded.stdout.contains("location_geo") && excluded.stdout.contains("grid_2d"),
+        "{}",
+        excluded.stdout
+    );
+    // Names are case-sensitive and whole: neither keeps anything.
+    for filter in ["PRODUCTS", "prod"] {
+        let run = p
+            .run(&[
+                "generate-changelog",
+                "--format",
+                "yaml",
+                "--include-objects",
+                filter,
+            ])
+            .ok();
+        assert_eq!(ids(&run), Vec::<String>::new(), "{filter}\n{}", run.stdout);
+    }
+    let run = p
+        .run(&["generate-changelog", "--include-objects", "column:x"])
+        .failed();
+    assert!(
+        run.stderr.contains("invalid object filter `column:x`"),
+        "{}",
+        run.stderr
+    );
+    let run = p
+        .run(&["generate-changelog", "--exclude-objects", "a(b"])
+        .failed();
+    assert!(
+        run.stderr.contains("invalid object filter `a(b`"),
+        "{}",
+        run.stderr
+    );
+    let run = p.run(&[
+        "generate-changelog",
+        "--include-objects",
+        "a",
+        "--exclude-objects",
+        "b",
+    ]);
+    assert!(
+        run.code == 2 && run.stderr.contains("cannot be used with"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn generate_changelog_to_an_absolute_path_reads_back_and_syncs() {
+    let (p, _) = project("gen_absolute");
+    block_on(seed(&p.db));
+    let out = tempfile::tempdir().expect("a temporary directory");
+    let file = out.path().join("baseline.yaml");
+    let file = file.to_str().expect("a UTF-8 temporary path");
+    let run = p
+        .run(&["generate-changelog", "--changelog-file", file])
+        .ok();
+    let hint = run
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("hint: mark it as applied on that database with: lbmongo "))
+        .unwrap_or_else(|| panic!("no changelog-sync hint\n{}", run.stderr));
+    let dir = out.path().to_str().expect("UTF-8");
+    assert!(
+        hint.starts_with(&format!(
+            "changelog-sync --search-path {dir} --changelog-file baseline.yaml --url "
+        )),
+        "{hint}"
+    );
+    // The hint's arguments work: every changeset is recorded as applied.
+    let args: Vec<&str> = hint.split(' ').take(5).collect();
+    p.run(&args).ok();
+    let status = p
+        .run(&[
+            "status",
+            "--search-path",
+            dir,
+            "--changelog-file",
+            "baseline.yaml",
+        ])
+        .ok();
+    assert!(status.stdout.contains("up to date"), "{}", status.stdout);
+    // diff-changelog appends to an absolute path too.
+    let (reference, _) = project("gen_absolute_ref");
+    block_on(command(
+        &reference.db,
+        doc! { "create": "only_in_reference" },
+    ));
+    let run = p
+        .run(&[
+            "diff-changelog",
+            "--reference-url",
+            &reference.url,
+            "--changelog-file",
+            file,
+        ])
+        .ok();
+    assert!(run.stderr.contains("Appended"), "{}", run.stderr);
+    let text = std::fs::read_to_string(file).expect("written");
+    assert!(
+        text.contains("createCollection-only_in_reference"),
+        "{text}"
     );
 }
 
