@@ -152,7 +152,7 @@ pub(crate) enum Command {
     UpdateSql,
     /// Update, roll back what was applied, and update again.
     #[command(alias = "updateTestingRollback")]
-    UpdateTestingRollback,
+    UpdateTestingRollback(crate::generate::TestingRollbackArgs),
     /// List pending changesets.
     Status(Verbose),
     /// List applied changesets.

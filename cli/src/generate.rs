@@ -1,4 +1,5 @@
-//! `snapshot`, `generate-changelog`, `diff` and `diff-changelog`: arguments and handlers.
+//! `snapshot`, `generate-changelog`, `diff`, `diff-changelog` and
+//! `update-testing-rollback --verify-snapshot`: arguments and handlers.
 //!
 //! Glue over the `generator` crate: read snapshots (from servers or files), hand them to the
 //! generator, write its output. Data goes to stdout (or the named file); warnings and hints go to
@@ -12,7 +13,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, ValueEnum};
 use executor::changelog::{ChangeLog, ChangeSet};
 use executor::connection::{Connection, ConnectionOptions};
+use executor::executor::{self as engine, Event, Listener, UpdateReport};
 use executor::format::{Format, ReadOptions, read};
+use executor::plan::{Goal, RollbackTarget};
 use futures_util::TryStreamExt;
 use generator::Snapshot;
 use generator::baseline::{self, BaselineOptions, ChangeSetPer, Ids};
@@ -24,7 +27,7 @@ use crate::Session;
 use crate::args::Output;
 
 /// Which objects to read besides collections, views and indexes, and which to leave out.
-#[derive(Debug, Args, Clone)]
+#[derive(Debug, Args, Clone, Default)]
 pub(crate) struct Objects {
     /// Also read custom roles (`rolesInfo`).
     #[arg(long)]
@@ -150,6 +153,17 @@ pub(crate) struct DiffArgs {
     pub(crate) sides: Sides,
     #[command(flatten)]
     pub(crate) objects: Objects,
+}
+
+/// `update-testing-rollback`.
+#[derive(Debug, Args)]
+pub(crate) struct TestingRollbackArgs {
+    /// Also prove that the rollbacks restore the schema: snapshot the database (collections,
+    /// views, indexes, custom roles and users; not the tracking collections) before the update
+    /// and after the rollback, and fail with the differences, before updating again, if the two
+    /// snapshots differ.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", alias = "verifySnapshot")]
+    pub(crate) verify_snapshot: Option<String>,
 }
 
 /// `diff-changelog`.
@@ -585,4 +599,58 @@ pub(crate) async fn diff_changelog(ctx: &Session, args: DiffChangelogArgs) -> Re
             .write_all(render(format, change_sets).as_bytes())?,
     }
     Ok(())
+}
+
+/// `lbmongo update-testing-rollback --verify-snapshot`: the engine's update, rollback, update
+/// (`executor::update_testing_rollback`), with a snapshot of the schema taken before the update
+/// and after the rollback. When they differ the command fails there, leaving the database as the
+/// rollback left it, so what the rollbacks missed can be looked at.
+pub(crate) async fn verified_update_testing_rollback(
+    ctx: &Session,
+    connection: &Connection,
+    changelog: &ChangeLog,
+    listener: &dyn Listener,
+) -> Result<UpdateReport> {
+    check_database(connection)?;
+    let db = connection.client.database(&connection.database);
+    let mut options = IntrospectOptions {
+        roles: true,
+        users: true,
+        ..introspect_options(ctx, &Objects::default())?
+    };
+    let before = match introspect::snapshot(&db, &options).await {
+        Ok(snapshot) => snapshot,
+        // Reading users and roles takes the viewUser and viewRole actions, which an account that
+        // may migrate does not always have.
+        Err(e) => {
+            listener.on(&Event::Warning(format!(
+                "cannot read the users and roles ({e}): verifying collections, views and indexes only"
+            )));
+            options.roles = false;
+            options.users = false;
+            introspect::snapshot(&db, &options).await?
+        }
+    };
+    let settings = &ctx.settings;
+    let first = engine::update(connection, changelog, settings, &Goal::All, listener).await?;
+    let count = first.recorded.len();
+    if count > 0 {
+        let target = RollbackTarget::Count(count);
+        engine::rollback(connection, changelog, settings, &target, listener).await?;
+    }
+    let after = introspect::snapshot(&db, &options).await?;
+    let mut report = compare(&before, &after);
+    if !report.is_empty() {
+        report.reference = format!("{} before the update", connection.database);
+        report.target = format!("{} after the rollback", connection.database);
+        bail!(
+            "the rollbacks did not restore the schema: rolling back the {count} changeset(s) just applied left {} difference(s); the database is left as the rollback left it\n{}hint: give each changeset a rollback that undoes all of it; the rollbacks left the differences above in the database: remove them (or recreate the database) before running it again",
+            report.differences.len(),
+            report.to_text()
+        );
+    }
+    stderr(&format!(
+        "Rollback verified: the schema after rolling back {count} changeset(s) equals the schema before the update"
+    ));
+    Ok(engine::update(connection, changelog, settings, &Goal::All, listener).await?)
 }

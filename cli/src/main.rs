@@ -106,12 +106,16 @@ async fn run(cli: Cli, render: &Render) -> Result<()> {
                 engine::update_sql(&connection, &changelog, &ctx.settings, &Goal::All).await?;
             render.commands(&commands);
         }
-        Command::UpdateTestingRollback => {
+        Command::UpdateTestingRollback(a) => {
             let connection = connect(&ctx).await?;
             let changelog = changelog(&ctx, &connection).await?;
-            let report =
+            let report = if flag(a.verify_snapshot.as_deref(), false)? {
+                generate::verified_update_testing_rollback(&ctx, &connection, &changelog, render)
+                    .await?
+            } else {
                 engine::update_testing_rollback(&connection, &changelog, &ctx.settings, render)
-                    .await?;
+                    .await?
+            };
             render.update(&report, "update-testing-rollback");
         }
         Command::Status(v) => {

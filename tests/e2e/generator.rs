@@ -880,3 +880,147 @@ fn text_hashed_and_prepare_unique_indexes_round_trip_asserted_with_mongodb_uri_o
     update(&target, &target_name, "t.yaml").ok();
     assert_eq!(snapshot(&target), expected);
 }
+
+/// A changelog for `update-testing-rollback --verify-snapshot` on a database that already holds
+/// `customers` (validator on `email`): a new collection with an index, two indexes and a
+/// validator change on `customers`. `index_rollback` and `validator_rollback` undo the last two.
+fn rollback_changelog(index_rollback: &str, validator_rollback: &str) -> String {
+    crate::commands::xml(&format!(
+        r#"
+  <changeSet id="orders" author="gen">
+    <mongodb:createCollection collectionName="orders">
+      <mongodb:options>{{ validator: {{ total: {{ $type: "number" }} }} }}</mongodb:options>
+    </mongodb:createCollection>
+    <mongodb:createIndex collectionName="orders">
+      <mongodb:keys>{{ placed: -1 }}</mongodb:keys>
+      <mongodb:options>{{ name: "placed_desc" }}</mongodb:options>
+    </mongodb:createIndex>
+  </changeSet>
+  <changeSet id="customer-indexes" author="gen">
+    <mongodb:createIndex collectionName="customers">
+      <mongodb:keys>{{ email: 1 }}</mongodb:keys>
+      <mongodb:options>{{ name: "email_unique", unique: true }}</mongodb:options>
+    </mongodb:createIndex>
+    <mongodb:createIndex collectionName="customers">
+      <mongodb:keys>{{ name: 1 }}</mongodb:keys>
+      <mongodb:options>{{ name: "name_1" }}</mongodb:options>
+    </mongodb:createIndex>
+    <rollback>{index_rollback}</rollback>
+  </changeSet>
+  <changeSet id="customer-validator" author="gen">
+    <mongodb:runCommand>
+      <mongodb:command>{{ collMod: "customers", validator: {{ email: {{ $type: "string" }}, name: {{ $type: "string" }} }} }}</mongodb:command>
+    </mongodb:runCommand>
+    <rollback>{validator_rollback}</rollback>
+  </changeSet>
+"#
+    ))
+}
+
+const DROP_NAME_INDEX: &str = r#"
+      <mongodb:dropIndex collectionName="customers">
+        <mongodb:keys>{ name: 1 }</mongodb:keys>
+      </mongodb:dropIndex>"#;
+
+fn rollback_project(test: &str) -> Project {
+    let (p, _) = project(test);
+    block_on(command(
+        &p.db,
+        doc! { "create": "customers", "validator": { "email": { "$type": "string" } } },
+    ));
+    p
+}
+
+#[test]
+fn update_testing_rollback_verify_snapshot_passes_when_rollbacks_restore_the_schema() {
+    let p = rollback_project("gen_verify_ok");
+    let email_index = r#"
+      <mongodb:dropIndex collectionName="customers">
+        <mongodb:keys>{ email: 1 }</mongodb:keys>
+      </mongodb:dropIndex>"#;
+    p.write(
+        "changelog.xml",
+        &rollback_changelog(
+            &format!("{DROP_NAME_INDEX}{email_index}"),
+            r#"
+      <mongodb:runCommand>
+        <mongodb:command>{ collMod: "customers", validator: { email: { $type: "string" } } }</mongodb:command>
+      </mongodb:runCommand>"#,
+        ),
+    );
+    let run = p
+        .run(&[
+            "update-testing-rollback",
+            "--verify-snapshot",
+            "--changelog-file",
+            "changelog.xml",
+        ])
+        .ok();
+    assert!(
+        run.stderr.contains(
+            "Rollback verified: the schema after rolling back 3 changeset(s) equals the schema before the update"
+        ),
+        "{}",
+        run.stderr
+    );
+    // The second update ran: everything is applied again.
+    assert_eq!(block_on(p.history()).len(), 3);
+    let indexes = snapshot(&p)["collections"]
+        .as_array()
+        .expect("collections")
+        .iter()
+        .find(|c| c["name"] == "customers")
+        .map(|c| c["indexes"].to_string())
+        .expect("customers");
+    assert!(
+        indexes.contains("email_unique") && indexes.contains("name_1"),
+        "{indexes}"
+    );
+}
+
+#[test]
+fn update_testing_rollback_verify_snapshot_fails_naming_what_a_rollback_forgot() {
+    let p = rollback_project("gen_verify_forgot");
+    // The index rollback forgets `email_unique`; the validator rollback leaves the new validator.
+    p.write(
+        "changelog.xml",
+        &rollback_changelog(
+            DROP_NAME_INDEX,
+            r#"
+      <mongodb:runCommand>
+        <mongodb:command>{ collMod: "customers", validationLevel: "strict" }</mongodb:command>
+      </mongodb:runCommand>"#,
+        ),
+    );
+    let run = p
+        .run(&[
+            "update-testing-rollback",
+            "--verify-snapshot",
+            "--changelog-file",
+            "changelog.xml",
+        ])
+        .failed();
+    let reference = format!("Reference database: {} before the update\n", p.db.name());
+    let target = format!("Target database: {} after the rollback\n", p.db.name());
+    for line in [
+        "error: the rollbacks did not restore the schema: rolling back the 3 changeset(s) just applied left 2 difference(s)",
+        reference.as_str(),
+        target.as_str(),
+        "Changed collection: customers\n    validator\n",
+        "Unexpected index: customers.email_unique\n",
+        "hint: give each changeset a rollback that undoes all of it",
+    ] {
+        assert!(run.stderr.contains(line), "{line}\n---\n{}", run.stderr);
+    }
+    assert!(!run.stderr.contains("Rollback verified"), "{}", run.stderr);
+    // It stopped after the rollback: nothing is applied, the forgotten index is still there.
+    assert_eq!(block_on(p.history()).len(), 0);
+    assert!(snapshot(&p).to_string().contains("email_unique"));
+    // Without the flag the same changelog passes, as Liquibase's update-testing-rollback does.
+    p.run(&[
+        "update-testing-rollback",
+        "--changelog-file",
+        "changelog.xml",
+    ])
+    .ok();
+}
