@@ -841,35 +841,14 @@ impl<'a> Parser<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    // Node-building helpers that keep the tables short.
-    fn leaf(name: &str, value: &str, line: usize) -> Node {
-        Node::leaf(name, value, Some(line))
-    }
-    fn empty(name: &str, line: usize) -> Node {
-        Node::new(name, Some(line))
-    }
-    fn parent(name: &str, line: usize, children: Vec<Node>) -> Node {
-        Node {
-            name: name.to_owned(),
-            value: None,
-            children,
-            line: Some(line),
-        }
-    }
+    use crate::format::node::fixture::{empty, expect_node, expect_problem, leaf, parent};
 
     fn read_ok(text: &str) -> Node {
-        match read(text, "db/changelog.json") {
-            Ok(node) => node,
-            Err(p) => panic!("unexpected problem: {p}"),
-        }
+        expect_node(read(text, "db/changelog.json"))
     }
 
     fn read_err(text: &str) -> Problem {
-        match read(text, "db/changelog.json") {
-            Ok(node) => panic!("expected a problem, got {node:?}"),
-            Err(p) => p,
-        }
+        expect_problem(read(text, "db/changelog.json"))
     }
 
     #[test]

@@ -57,3 +57,45 @@ impl Node {
         self.child(name).and_then(|c| c.value.as_deref())
     }
 }
+
+/// Tree builders and result checks shared by the XML, YAML and JSON readers' unit tests, which
+/// compare whole trees and so spell nodes on every line of their tables.
+#[cfg(test)]
+pub(crate) mod fixture {
+    use super::Node;
+    use crate::error::Problem;
+
+    /// A leaf with its value, at a line.
+    pub(crate) fn leaf(name: &str, value: &str, line: usize) -> Node {
+        Node::leaf(name, value, Some(line))
+    }
+
+    /// A node with neither value nor children, at a line.
+    pub(crate) fn empty(name: &str, line: usize) -> Node {
+        Node::new(name, Some(line))
+    }
+
+    /// A node with children and no value, at a line.
+    pub(crate) fn parent(name: &str, line: usize, children: Vec<Node>) -> Node {
+        Node {
+            children,
+            ..Node::new(name, Some(line))
+        }
+    }
+
+    /// The tree a reader gave, or a panic that shows the problem it reported instead.
+    pub(crate) fn expect_node(read: Result<Node, Problem>) -> Node {
+        match read {
+            Ok(node) => node,
+            Err(p) => panic!("unexpected problem: {p}"),
+        }
+    }
+
+    /// The problem a reader reported, or a panic that shows the tree it gave instead.
+    pub(crate) fn expect_problem(read: Result<Node, Problem>) -> Problem {
+        match read {
+            Ok(node) => panic!("expected a problem, got {node:?}"),
+            Err(p) => p,
+        }
+    }
+}
