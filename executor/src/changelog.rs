@@ -89,6 +89,42 @@ pub struct ChangeSet {
     pub rollback: Option<Vec<RollbackStep>>,
 }
 
+impl ChangeSet {
+    /// A changeset with these changes and every attribute at Liquibase's default, read from the
+    /// file its id names.
+    ///
+    /// The defaults are those of a `<changeSet>` that spells only `id` and `author`, as
+    /// `ChangeSet` (4.28.0) holds them: `runOnChange`, `runAlways` and `ignore` false,
+    /// `runInTransaction` true, `failOnError` unset (which `ChangeSet.execute` treats as true),
+    /// `onValidationFail` `HALT`, no context, label, dbms, `validCheckSum`, comment, `created`,
+    /// `runWith` or preconditions, and no `<rollback>` block (automatic inverses apply).
+    pub fn new(id: ChangeSetId, changes: Vec<Change>) -> Self {
+        Self {
+            physical_path: id.path.clone(),
+            id,
+            line: None,
+            run_on_change: false,
+            run_always: false,
+            fail_on_error: true,
+            run_in_transaction: true,
+            contexts: ContextExpression::new(None),
+            inherited_contexts: Vec::new(),
+            labels: Labels::new(None),
+            inherited_labels: Vec::new(),
+            dbms: None,
+            ignore: false,
+            valid_checksums: Vec::new(),
+            comment: None,
+            created: None,
+            run_with: None,
+            mark_ran_on_validation_fail: false,
+            preconditions: None,
+            changes,
+            rollback: None,
+        }
+    }
+}
+
 /// One element of a `<rollback>` block.
 // A rollback block holds a handful of steps; boxing the common case would only add noise.
 #[allow(clippy::large_enum_variant)]

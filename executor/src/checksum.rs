@@ -355,7 +355,6 @@ mod tests {
         InsertOne, Json, JsonArray, Mongo, MongoFile, RunCommand, TagDatabase, Update,
     };
     use crate::changelog::ChangeSetId;
-    use crate::expression::{ContextExpression, Labels};
 
     // Builders. The checksum reads only the texts; the parsed documents are left empty.
 
@@ -467,33 +466,12 @@ mod tests {
     }
 
     fn change_set(changes: Vec<Change>) -> ChangeSet {
-        ChangeSet {
-            id: ChangeSetId {
-                path: "changelog.xml".to_owned(),
-                id: "1".to_owned(),
-                author: "a".to_owned(),
-            },
-            physical_path: "changelog.xml".to_owned(),
-            line: None,
-            run_on_change: false,
-            run_always: false,
-            fail_on_error: true,
-            run_in_transaction: true,
-            contexts: ContextExpression::new(None),
-            inherited_contexts: Vec::new(),
-            labels: Labels::new(None),
-            inherited_labels: Vec::new(),
-            dbms: None,
-            ignore: false,
-            valid_checksums: Vec::new(),
-            comment: None,
-            created: None,
-            run_with: None,
-            mark_ran_on_validation_fail: false,
-            preconditions: None,
-            changes,
-            rollback: None,
-        }
+        let id = ChangeSetId {
+            path: "changelog.xml".to_owned(),
+            id: "1".to_owned(),
+            author: "a".to_owned(),
+        };
+        ChangeSet::new(id, changes)
     }
 
     // The texts of the liquibase-mongodb fixtures as Liquibase sees them: XML element text is
