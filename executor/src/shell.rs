@@ -337,11 +337,7 @@ fn lower_one(statement: &Statement, url_db: &str) -> Step {
             statement,
             options,
         } => {
-            let mut body = Document::new();
-            body.insert("update", collection.clone());
-            body.insert("updates", vec![Bson::Document(statement.clone())]);
-            body.insert("ordered", true);
-            body.extend(options.clone());
+            let body = one_statement_write("update", "updates", collection, statement, options);
             (database, body, Expect::Write)
         }
         Action::Delete {
@@ -349,11 +345,7 @@ fn lower_one(statement: &Statement, url_db: &str) -> Step {
             statement,
             options,
         } => {
-            let mut body = Document::new();
-            body.insert("delete", collection.clone());
-            body.insert("deletes", vec![Bson::Document(statement.clone())]);
-            body.insert("ordered", true);
-            body.extend(options.clone());
+            let body = one_statement_write("delete", "deletes", collection, statement, options);
             (database, body, Expect::Write)
         }
         Action::Drop { collection } => {
@@ -380,6 +372,24 @@ fn lower_one(statement: &Statement, url_db: &str) -> Step {
         body,
         expect,
     }
+}
+
+/// An `update` or `delete` command carrying one statement, as the driver's `UpdateOperation` and
+/// `DeleteOperation` send mongosh's `updateOne`/`updateMany`/`replaceOne`/`deleteOne`/`deleteMany`:
+/// `command` and its one-element `statements` list, `ordered: true`, then the call's write options.
+fn one_statement_write(
+    command: &str,
+    statements: &str,
+    collection: &str,
+    statement: &Document,
+    options: &Document,
+) -> Document {
+    let mut body = Document::new();
+    body.insert(command, collection);
+    body.insert(statements, vec![Bson::Document(statement.clone())]);
+    body.insert("ordered", true);
+    body.extend(options.clone());
+    body
 }
 
 /// Deepest object/array nesting accepted (the same bound as the lenient JSON parser).
@@ -908,20 +918,26 @@ impl<'a> Parser<'a> {
     }
 
     fn arguments(&mut self) -> Res<Vec<Bson>> {
+        self.parenthesized(Self::value)
+    }
+
+    /// `( item, item, … )`, each item read by `item`: JavaScript's argument list, empty or not,
+    /// with no trailing comma (a `,` must be followed by another item).
+    fn parenthesized<T>(&mut self, mut item: impl FnMut(&mut Self) -> Res<T>) -> Res<Vec<T>> {
         self.expect('(', "`(`")?;
-        let mut args = Vec::new();
+        let mut items = Vec::new();
         loop {
             self.skip_trivia()?;
             if self.eat(')') {
-                return Ok(args);
+                return Ok(items);
             }
-            args.push(self.value()?);
+            items.push(item(self)?);
             self.skip_trivia()?;
             if self.eat(',') {
                 continue;
             }
             self.expect(')', "`,` or `)`")?;
-            return Ok(args);
+            return Ok(items);
         }
     }
 
@@ -1479,44 +1495,33 @@ impl<'a> Parser<'a> {
     /// Constructor arguments: number literals (signed), strings, and for `Timestamp` a plain
     /// object of numbers.
     fn constructor_arguments(&mut self) -> Res<Vec<Arg>> {
-        self.expect('(', "`(`")?;
-        let mut args = Vec::new();
-        loop {
-            self.skip_trivia()?;
-            if self.eat(')') {
-                return Ok(args);
+        self.parenthesized(Self::constructor_argument)
+    }
+
+    fn constructor_argument(&mut self) -> Res<Arg> {
+        Ok(match self.peek() {
+            Some('"' | '\'') => Arg::Str(self.string_literal()?),
+            Some('{') => match self.value()? {
+                Bson::Document(d) => Arg::Obj(d),
+                _ => return Err(self.error("unsupported constructor argument")),
+            },
+            Some('-') => {
+                self.bump();
+                self.skip_trivia()?;
+                Arg::Num(-self.number_or_constant()?)
             }
-            let arg = match self.peek() {
-                Some('"' | '\'') => Arg::Str(self.string_literal()?),
-                Some('{') => match self.value()? {
-                    Bson::Document(d) => Arg::Obj(d),
-                    _ => return Err(self.error("unsupported constructor argument")),
-                },
-                Some('-') => {
-                    self.bump();
-                    self.skip_trivia()?;
-                    Arg::Num(-self.number_or_constant()?)
-                }
-                Some('+') => {
-                    self.bump();
-                    self.skip_trivia()?;
-                    Arg::Num(self.number_or_constant()?)
-                }
-                Some(c) if c.is_ascii_digit() || c == '.' => Arg::Num(self.number()?),
-                _ => {
-                    return Err(self.error(
-                        "constructor arguments must be number or string literals in the native subset",
-                    ));
-                }
-            };
-            args.push(arg);
-            self.skip_trivia()?;
-            if self.eat(',') {
-                continue;
+            Some('+') => {
+                self.bump();
+                self.skip_trivia()?;
+                Arg::Num(self.number_or_constant()?)
             }
-            self.expect(')', "`,` or `)`")?;
-            return Ok(args);
-        }
+            Some(c) if c.is_ascii_digit() || c == '.' => Arg::Num(self.number()?),
+            _ => {
+                return Err(self.error(
+                    "constructor arguments must be number or string literals in the native subset",
+                ));
+            }
+        })
     }
 }
 
