@@ -841,7 +841,9 @@ impl<'a> Parser<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::node::fixture::{empty, expect_node, expect_problem, leaf, parent};
+    use crate::format::node::fixture::{
+        assert_hint_contains, assert_rejected, empty, expect_node, expect_problem, leaf, parent,
+    };
 
     fn read_ok(text: &str) -> Node {
         expect_node(read(text, "db/changelog.json"))
@@ -1241,33 +1243,15 @@ mod tests {
                 "unexpected character `/`: expected a value (string, number, array, object, `true`, `false` or `null`)",
             ),
         ];
-        for (text, line, message) in cases {
-            let p = read_err(text);
-            assert_eq!(
-                (p.line, p.message.as_str()),
-                (line, message),
-                "input {text:?}"
-            );
-            assert_eq!(p.file, "db/changelog.json");
-        }
+        assert_rejected(read, "db/changelog.json", &cases);
     }
 
     #[test]
     fn root_problems_carry_liquibase_hints() {
         let p = read_err("{\"databaseChangeLog\": 5}");
-        assert!(
-            p.hint
-                .as_deref()
-                .is_some_and(|h| h.contains("' - changeSet:'")),
-            "{p:?}"
-        );
+        assert_hint_contains(&p, "' - changeSet:'");
         let p = read_err("{\"x\": 1}");
-        assert!(
-            p.hint
-                .as_deref()
-                .is_some_and(|h| h.contains("databaseChangeLog")),
-            "{p:?}"
-        );
+        assert_hint_contains(&p, "databaseChangeLog");
     }
 
     #[test]

@@ -98,4 +98,30 @@ pub(crate) mod fixture {
             Err(p) => p,
         }
     }
+
+    /// Reads each `(text, line, message)` case as `file` and checks it is rejected with exactly
+    /// that line and message, naming `file`.
+    pub(crate) fn assert_rejected(
+        read: fn(&str, &str) -> Result<Node, Problem>,
+        file: &str,
+        cases: &[(&str, Option<usize>, &str)],
+    ) {
+        for &(text, line, message) in cases {
+            let p = expect_problem(read(text, file));
+            assert_eq!(
+                (p.line, p.message.as_str()),
+                (line, message),
+                "input {text:?}"
+            );
+            assert_eq!(p.file, file);
+        }
+    }
+
+    /// Checks that a problem carries a hint containing `fragment`.
+    pub(crate) fn assert_hint_contains(p: &Problem, fragment: &str) {
+        assert!(
+            p.hint.as_deref().is_some_and(|h| h.contains(fragment)),
+            "{p:?}"
+        );
+    }
 }

@@ -143,7 +143,9 @@ fn line_number(row: u32) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::node::fixture::{empty, expect_node, expect_problem, leaf, parent};
+    use crate::format::node::fixture::{
+        assert_hint_contains, assert_rejected, empty, expect_node, expect_problem, leaf, parent,
+    };
 
     fn read_ok(text: &str) -> Node {
         expect_node(read(text, "db/changelog.xml"))
@@ -335,22 +337,9 @@ l2	t &#10;nl &lt;&gt;&quot;&apos;">
                 "`databaseChangeLog` expected as root element, found `changeSet`",
             ),
         ];
-        for (text, line, message) in cases {
-            let p = read_err(text);
-            assert_eq!(
-                (p.line, p.message.as_str()),
-                (line, message),
-                "input {text:?}"
-            );
-            assert_eq!(p.file, "db/changelog.xml");
-        }
+        assert_rejected(read, "db/changelog.xml", &cases);
         let p = read_err("<x/>");
-        assert!(
-            p.hint
-                .as_deref()
-                .is_some_and(|h| h.contains("<databaseChangeLog")),
-            "{p:?}"
-        );
+        assert_hint_contains(&p, "<databaseChangeLog");
     }
 
     #[test]

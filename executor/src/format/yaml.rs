@@ -1206,7 +1206,9 @@ fn date_to_string(millis: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::node::fixture::{empty, expect_node, expect_problem, leaf, parent};
+    use crate::format::node::fixture::{
+        assert_rejected, empty, expect_node, expect_problem, leaf, parent,
+    };
 
     fn read_ok(text: &str) -> Node {
         expect_node(read(text, "db/changelog.yaml"))
@@ -1725,15 +1727,7 @@ mod tests {
                 "mapping keys must be scalars, found a sequence",
             ),
         ];
-        for (text, line, message) in cases {
-            let p = read_err(text);
-            assert_eq!(
-                (p.line, p.message.as_str()),
-                (line, message),
-                "input {text:?}"
-            );
-            assert_eq!(p.file, "db/changelog.yaml");
-        }
+        assert_rejected(read, "db/changelog.yaml", &cases);
         let p = read_err("databaseChangeLog: 5\n");
         assert_eq!(
             p.hint.as_deref(),
