@@ -19,6 +19,7 @@
 //! `changeSetFinished` hook, which Pro's include support uses); preconditions are rejected, as
 //! the Pro documentation says they are not supported in this format.
 
+use super::load::INCLUDE_ATTRIBUTES;
 use crate::error::Problem;
 use crate::format::node::Node;
 
@@ -43,18 +44,11 @@ pub fn read(text: &str, file: &str) -> Result<Node, Problem> {
 /// The documented header, used in messages.
 const HEADER: &str = "// liquibase formatted mongodb";
 
-/// Liquibase's attribute names for `// include` and `// includeAll` lines (as in
-/// `DatabaseChangeLog.handleChildNode`, 4.33), matched case-insensitively.
-const INCLUDE_ATTRIBUTES: &[&str] = &[
-    "file",
-    "relativeToChangelogFile",
-    "errorIfMissing",
-    "context",
-    "contextFilter",
-    "labels",
-    "ignore",
-    "logicalFilePath",
-];
+/// Liquibase's attribute names for `// includeAll` lines (as in
+/// `DatabaseChangeLog.handleChildNode`, 4.33), matched case-insensitively; `// include` lines take
+/// the loader's [`INCLUDE_ATTRIBUTES`]. This list leaves out the Java class attributes
+/// (`filter`, `resourceFilter`, `resourceComparator`) that `<includeAll>` also knows, and its
+/// order is the one the unknown-attribute hint shows.
 const INCLUDE_ALL_ATTRIBUTES: &[&str] = &[
     "path",
     "relativeToChangelogFile",

@@ -421,6 +421,20 @@ const CHANGE_LOG_ELEMENTS: &[&str] = &[
     "removeChangeSetProperty",
 ];
 
+/// `<include>` attributes (DatabaseChangeLog.include, 4.28.0, and `logicalFilePath` of 4.30), in
+/// the order unknown-attribute hints list them. Formatted files' `// include` lines take the
+/// same names.
+pub(super) const INCLUDE_ATTRIBUTES: &[&str] = &[
+    "file",
+    "relativeToChangelogFile",
+    "errorIfMissing",
+    "context",
+    "contextFilter",
+    "labels",
+    "ignore",
+    "logicalFilePath",
+];
+
 /// Levenshtein distance over chars.
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -1086,21 +1100,7 @@ impl<'o> Loader<'o> {
 
     /// `<include>` (DatabaseChangeLog.include, 4.28.0 + `logicalFilePath` of 4.30).
     fn include(&mut self, node: &Node, file: &FileCx, run_with: Option<&str>, site: Site<'_>) {
-        self.check_unknown(
-            node,
-            "include",
-            &[
-                "file",
-                "relativeToChangelogFile",
-                "errorIfMissing",
-                "context",
-                "contextFilter",
-                "labels",
-                "ignore",
-                "logicalFilePath",
-            ],
-            site,
-        );
+        self.check_unknown(node, "include", INCLUDE_ATTRIBUTES, site);
         let Some(path) = self
             .text(node, "file", site)
             .filter(|p| !p.trim().is_empty())
@@ -1956,27 +1956,37 @@ impl<'o> Loader<'o> {
         field: &str,
         site: Site<'_>,
     ) -> Option<String> {
+        match self.text_unless_reported(node, field, site)? {
+            Some(v) if !v.trim().is_empty() => Some(v),
+            _ => {
+                self.report_required(node, change, field, site);
+                None
+            }
+        }
+    }
+
+    /// `text`, or `None` when `text` itself reported a problem (a nested mapping or a repeated
+    /// property), so that the same attribute is not reported twice.
+    fn text_unless_reported(
+        &mut self,
+        node: &Node,
+        field: &str,
+        site: Site<'_>,
+    ) -> Option<Option<String>> {
         let mark = self.problems.len();
         let text = self.text(node, field, site);
-        if self.problems.len() > mark {
-            // A nested mapping or a repeated property, reported by `text`.
-            return None;
-        }
-        match text {
-            Some(v) if !v.trim().is_empty() => Some(v),
-            _ if node.child(field).is_some() => {
-                self.report(site, format!("{change}: `{field}` is empty"), None);
-                None
-            }
-            _ => {
-                self.report(
-                    site,
-                    format!("{change}: missing required attribute `{field}`"),
-                    None,
-                );
-                None
-            }
-        }
+        (self.problems.len() == mark).then_some(text)
+    }
+
+    /// Reports a required attribute that is blank (`is empty`) or absent (`missing required
+    /// attribute`).
+    fn report_required(&mut self, node: &Node, change: &str, field: &str, site: Site<'_>) {
+        let message = if node.child(field).is_some() {
+            format!("{change}: `{field}` is empty")
+        } else {
+            format!("{change}: missing required attribute `{field}`")
+        };
+        self.report(site, message, None);
     }
 
     /// A JSON-ish property: the trimmed text and its parsed document.
@@ -2092,27 +2102,15 @@ impl<'o> Loader<'o> {
         need: Need,
         site: Site<'_>,
     ) -> Option<String> {
-        let present = node.child(field).is_some();
-        let mark = self.problems.len();
-        let text = self.text(node, field, site).map(|t| t.trim().to_owned());
-        if self.problems.len() > mark {
-            // A nested mapping or a repeated property, reported by `text`.
-            return None;
-        }
+        let text = self
+            .text_unless_reported(node, field, site)?
+            .map(|t| t.trim().to_owned());
         match (text, need) {
             (Some(t), _) if !t.is_empty() => Some(t),
             (_, Need::Optional) => None,
-            (_, Need::Present) if present => Some(String::new()),
-            (_, Need::NonBlank) if present => {
-                self.report(site, format!("{change}: `{field}` is empty"), None);
-                None
-            }
+            (_, Need::Present) if node.child(field).is_some() => Some(String::new()),
             _ => {
-                self.report(
-                    site,
-                    format!("{change}: missing required attribute `{field}`"),
-                    None,
-                );
+                self.report_required(node, change, field, site);
                 None
             }
         }
