@@ -13,6 +13,8 @@ pub mod yaml;
 
 pub use load::{ReadOptions, normalize_path, read, read_str};
 
+use crate::error::Problem;
+
 /// A changelog file format, chosen by the file name as Liquibase's parsers choose
 /// (`ChangeLogParserFactory` asks each parser whether it `supports` the path).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +72,19 @@ impl Format {
     }
 }
 
+/// A problem a reader found in `file` itself, before any changeset exists to name.
+fn reader_problem(file: &str, line: Option<usize>, message: String, hint: Option<&str>) -> Problem {
+    Problem {
+        file: file.to_owned(),
+        line,
+        change_set: None,
+        message,
+        hint: hint.map(str::to_owned),
+    }
+}
+
+/// `text` after `prefix`, compared ignoring ASCII case only, as the `(?i)` patterns of Liquibase's
+/// formatted-changelog parsers match (Java's `CASE_INSENSITIVE` without `UNICODE_CASE`).
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     let head = text.get(..prefix.len())?;
     head.eq_ignore_ascii_case(prefix)

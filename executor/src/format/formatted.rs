@@ -20,6 +20,7 @@
 //! the Pro documentation says they are not supported in this format.
 
 use super::load::INCLUDE_ATTRIBUTES;
+use super::strip_prefix_ignore_case;
 use crate::error::Problem;
 use crate::format::node::Node;
 
@@ -546,14 +547,15 @@ fn context_attribute(line: &str) -> Option<(&'static str, String)> {
 /// `^\s*//\s*liquibase\s*formatted.*`
 fn is_header(line: &str) -> bool {
     after_double(skip_space(line))
-        .and_then(|rest| strip_ci(rest, "liquibase"))
-        .and_then(|rest| strip_ci(skip_space(rest), "formatted"))
+        .and_then(|rest| strip_prefix_ignore_case(rest, "liquibase"))
+        .and_then(|rest| strip_prefix_ignore_case(skip_space(rest), "formatted"))
         .is_some()
 }
 
 /// `\s*//[\s]*property\s+(.*:.*)\s+(.*:.*).*`: two `:` tokens separated by whitespace.
 fn is_property(line: &str) -> bool {
-    let Some(rest) = after_double(skip_space(line)).and_then(|rest| strip_ci(rest, "property"))
+    let Some(rest) =
+        after_double(skip_space(line)).and_then(|rest| strip_prefix_ignore_case(rest, "property"))
     else {
         return false;
     };
@@ -576,20 +578,20 @@ fn is_alt_property(line: &str) -> bool {
     if !rest.starts_with('/') {
         return false;
     }
-    strip_ci(skip_space(rest.trim_start_matches('/')), "property")
+    strip_prefix_ignore_case(skip_space(rest.trim_start_matches('/')), "property")
         .is_some_and(|rest| rest.starts_with(is_java_space))
 }
 
 /// `//[\s]*ignoreLines:(\w+)`, returning the argument.
 fn ignore_lines(line: &str) -> Option<&str> {
-    let argument = strip_ci(after_double(line)?, "ignoreLines:")?;
+    let argument = strip_prefix_ignore_case(after_double(line)?, "ignoreLines:")?;
     (!argument.is_empty() && argument.chars().all(is_word)).then_some(argument)
 }
 
 /// `/[\s]*?ignoreLines:(\w+).*$` or `//[\s]*ignore:(\w+)`.
 fn is_alt_ignore_lines(line: &str) -> bool {
     let alt_ignore = after_double(line)
-        .and_then(|rest| strip_ci(rest, "ignore:"))
+        .and_then(|rest| strip_prefix_ignore_case(rest, "ignore:"))
         .is_some_and(|rest| !rest.is_empty() && rest.chars().all(is_word));
     alt_ignore || is_alt_ignore_lines_one_slash(line)
 }
@@ -597,14 +599,14 @@ fn is_alt_ignore_lines(line: &str) -> bool {
 /// `/[\s]*?ignoreLines:(\w+).*$`
 fn is_alt_ignore_lines_one_slash(line: &str) -> bool {
     after_single(line)
-        .and_then(|rest| strip_ci(rest, "ignoreLines:"))
+        .and_then(|rest| strip_prefix_ignore_case(rest, "ignoreLines:"))
         .is_some_and(|rest| rest.starts_with(is_word))
 }
 
 /// `\s*//[\s]*changeset\s+("[^"]+"|[^:]+):\s*("[^"]+"|\S+).*`, then core's check that the line
 /// holds `<author>:<id>` with nothing between the colon and the id. Returns the raw groups.
 fn changeset(line: &str) -> Option<(&str, &str)> {
-    let rest = strip_ci(after_double(skip_space(line))?, "changeset")?;
+    let rest = strip_prefix_ignore_case(after_double(skip_space(line))?, "changeset")?;
     if !rest.starts_with(is_java_space) {
         return None;
     }
@@ -633,51 +635,54 @@ fn id_group(text: &str) -> Option<&str> {
 /// `/[\s]*changeset\s.*` or `\s*//[\s]*changeset[\s]*.*$`.
 fn is_alt_changeset(line: &str) -> bool {
     let one_slash = after_single(line)
-        .and_then(|rest| strip_ci(rest, "changeset"))
+        .and_then(|rest| strip_prefix_ignore_case(rest, "changeset"))
         .is_some_and(|rest| rest.starts_with(is_java_space));
     one_slash
         || after_double(skip_space(line))
-            .and_then(|r| strip_ci(r, "changeset"))
+            .and_then(|r| strip_prefix_ignore_case(r, "changeset"))
             .is_some()
 }
 
 /// `//[\s]*comment:? (.*)`, returning the text.
 fn comment(line: &str) -> Option<&str> {
-    space_then_rest(strip_ci(after_double(line)?, "comment")?)
+    space_then_rest(strip_prefix_ignore_case(after_double(line)?, "comment")?)
 }
 
 /// `/[\s]*comment:? (.*)` or `//[\s]*comments:? (.*)`.
 fn is_alt_comment(line: &str) -> bool {
     let one_slash = after_single(line)
-        .and_then(|r| strip_ci(r, "comment"))
+        .and_then(|r| strip_prefix_ignore_case(r, "comment"))
         .and_then(space_then_rest);
     let plural = after_double(line)
-        .and_then(|r| strip_ci(r, "comments"))
+        .and_then(|r| strip_prefix_ignore_case(r, "comments"))
         .and_then(space_then_rest);
     one_slash.is_some() || plural.is_some()
 }
 
 /// `//[\s]*validCheckSum:? (.*)`, returning the value.
 fn valid_check_sum(line: &str) -> Option<&str> {
-    space_then_rest(strip_ci(after_double(line)?, "validCheckSum")?)
+    space_then_rest(strip_prefix_ignore_case(
+        after_double(line)?,
+        "validCheckSum",
+    )?)
 }
 
 /// `^/[\s]*validCheckSum(.*)$`
 fn is_alt_valid_check_sum(line: &str) -> bool {
     after_single(line)
-        .and_then(|rest| strip_ci(rest, "validCheckSum"))
+        .and_then(|rest| strip_prefix_ignore_case(rest, "validCheckSum"))
         .is_some()
 }
 
 /// `\s*//[\s]*rollback (.*)`, returning the script.
 fn rollback(line: &str) -> Option<&str> {
-    strip_ci(after_double(skip_space(line))?, "rollback ")
+    strip_prefix_ignore_case(after_double(skip_space(line))?, "rollback ")
 }
 
 /// `\s*/[\s]*rollback\s.*`
 fn is_alt_rollback(line: &str) -> bool {
     after_single(skip_space(line))
-        .and_then(|rest| strip_ci(rest, "rollback"))
+        .and_then(|rest| strip_prefix_ignore_case(rest, "rollback"))
         .is_some_and(|rest| rest.starts_with(is_java_space))
 }
 
@@ -685,8 +690,8 @@ fn is_alt_rollback(line: &str) -> bool {
 fn is_rollback_block_start(line: &str) -> bool {
     skip_space(line)
         .strip_prefix("/*")
-        .and_then(|rest| strip_ci(skip_space(rest), "liquibase"))
-        .and_then(|rest| strip_ci(skip_space(rest), "rollback"))
+        .and_then(|rest| strip_prefix_ignore_case(skip_space(rest), "liquibase"))
+        .and_then(|rest| strip_prefix_ignore_case(skip_space(rest), "rollback"))
         .is_some_and(|rest| rest.chars().all(is_java_space))
 }
 
@@ -694,8 +699,10 @@ fn is_rollback_block_start(line: &str) -> bool {
 /// the one-slash near miss `\s*/[\s]*precondition(.*)`.
 fn is_precondition(line: &str) -> bool {
     let line = skip_space(line);
-    if let Some(rest) = after_double(line).and_then(|rest| strip_ci(rest, "precondition")) {
-        if strip_ci(rest, "s").is_some() {
+    if let Some(rest) =
+        after_double(line).and_then(|rest| strip_prefix_ignore_case(rest, "precondition"))
+    {
+        if strip_prefix_ignore_case(rest, "s").is_some() {
             return true;
         }
         let Some(name) = rest.strip_prefix('-') else {
@@ -707,16 +714,16 @@ fn is_precondition(line: &str) -> bool {
         return end > 0 && (end == name.len() || name[end..].starts_with(' '));
     }
     after_single(line)
-        .and_then(|rest| strip_ci(rest, "precondition"))
+        .and_then(|rest| strip_prefix_ignore_case(rest, "precondition"))
         .is_some()
 }
 
 /// `\s*//\s*include\s+…` or `\s*//\s*includeAll\s+…`: the node name and the attributes text.
 fn include(line: &str) -> Option<(&'static str, &str)> {
     let rest = after_double(skip_space(line))?;
-    let (name, rest) = match strip_ci(rest, "includeAll") {
+    let (name, rest) = match strip_prefix_ignore_case(rest, "includeAll") {
         Some(rest) => ("includeAll", rest),
-        None => ("include", strip_ci(rest, "include")?),
+        None => ("include", strip_prefix_ignore_case(rest, "include")?),
     };
     rest.starts_with(is_java_space).then_some((name, rest))
 }
@@ -793,13 +800,6 @@ fn strip_enclosing_quotes(text: &str) -> &str {
         }
     }
     text
-}
-
-/// Case-insensitive (ASCII) prefix strip; `prefix` is ASCII, so the cut is a char boundary.
-fn strip_ci<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = text.as_bytes().get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix.as_bytes())
-        .then(|| &text[prefix.len()..])
 }
 
 /// `//[\s]*` at the very start of `text`: what follows.

@@ -43,6 +43,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::node::Node;
+use super::reader_problem;
 use crate::error::Problem;
 
 /// The key that marks an embedded JSON value (`JsonNoSqlChangeLogParser.RAW_JSON_FIELD`).
@@ -61,13 +62,7 @@ const HINT_ROOT: &str = "a JSON changelog is an object like \
 
 /// Reads a JSON changelog into its `databaseChangeLog` node.
 pub fn read(text: &str, file: &str) -> Result<Node, Problem> {
-    let problem = |line: Option<usize>, message: String, hint: Option<&str>| Problem {
-        file: file.to_owned(),
-        line,
-        change_set: None,
-        message,
-        hint: hint.map(str::to_owned),
-    };
+    let problem = |line, message, hint| reader_problem(file, line, message, hint);
     let root = match Parser::new(text).document() {
         Ok(Some(root)) => root,
         Ok(None) => return Err(problem(None, "empty file".to_owned(), Some(HINT_ROOT))),

@@ -22,6 +22,7 @@
 use roxmltree::{Document, NodeType, ParsingOptions};
 
 use super::node::Node;
+use super::reader_problem;
 use crate::error::Problem;
 
 /// The deepest element nesting read (the JSON reader's limit): the conversion and the loader
@@ -30,13 +31,7 @@ const MAX_DEPTH: usize = 256;
 
 /// Reads an XML changelog into its `databaseChangeLog` node.
 pub fn read(text: &str, file: &str) -> Result<Node, Problem> {
-    let problem = |line: Option<usize>, message: String, hint: Option<&str>| Problem {
-        file: file.to_owned(),
-        line,
-        change_set: None,
-        message,
-        hint: hint.map(str::to_owned),
-    };
+    let problem = |line, message, hint| reader_problem(file, line, message, hint);
     if java_trim(text).is_empty() {
         // XMLChangeLogSAXParser: "Unable to parse empty file".
         return Err(problem(None, "unable to parse empty file".to_owned(), None));

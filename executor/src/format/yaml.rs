@@ -56,6 +56,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
 
 use super::json::{Json, Loaded, RAW_JSON, jackson_pretty, java_double_to_string, node};
 use super::node::Node;
+use super::reader_problem;
 use crate::error::Problem;
 
 /// snakeyaml `LoaderOptions.maxAliasesForCollections` default.
@@ -72,13 +73,7 @@ list items such as `- changeSet:`";
 
 /// Reads a YAML changelog into its `databaseChangeLog` node.
 pub fn read(text: &str, file: &str) -> Result<Node, Problem> {
-    let problem = |e: YamlError| Problem {
-        file: file.to_owned(),
-        line: e.line,
-        change_set: None,
-        message: e.message,
-        hint: e.hint.map(str::to_owned),
-    };
+    let problem = |e: YamlError| reader_problem(file, e.line, e.message, e.hint);
     let root = compose(text).map_err(problem)?;
     let mut construct = Constructor {
         produced: 0,
