@@ -552,9 +552,7 @@ impl<'a> Parser<'a> {
         let mut members: Vec<Member> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         self.skip_ws()?;
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-            self.depth -= 1;
+        if self.leave(b'}') {
             return Ok(Kind::Object(members));
         }
         loop {
@@ -586,21 +584,8 @@ impl<'a> Parser<'a> {
                     members.push(Member { key, line, value });
                 }
             }
-            self.skip_ws()?;
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {
-                    self.pos += 1;
-                    self.depth -= 1;
-                    return Ok(Kind::Object(members));
-                }
-                _ => {
-                    return self.unexpected_in(
-                        "object",
-                        open,
-                        "expected a comma or `}` to separate object entries",
-                    );
-                }
+            if self.after_entry(b'}', "object", open)? {
+                return Ok(Kind::Object(members));
             }
         }
     }
@@ -611,9 +596,7 @@ impl<'a> Parser<'a> {
         self.pos += 1;
         let mut items = Vec::new();
         self.skip_ws()?;
-        if self.peek() == Some(b']') {
-            self.pos += 1;
-            self.depth -= 1;
+        if self.leave(b']') {
             return Ok(Kind::Array(items));
         }
         loop {
@@ -622,23 +605,40 @@ impl<'a> Parser<'a> {
                 return self.unexpected_in("array", open, EXPECTED_VALUE);
             }
             items.push(self.value()?);
-            self.skip_ws()?;
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b']') => {
-                    self.pos += 1;
-                    self.depth -= 1;
-                    return Ok(Kind::Array(items));
-                }
-                _ => {
-                    return self.unexpected_in(
-                        "array",
-                        open,
-                        "expected a comma or `]` to separate array entries",
-                    );
-                }
+            if self.after_entry(b']', "array", open)? {
+                return Ok(Kind::Array(items));
             }
         }
+    }
+
+    /// Consumes `close` when it is next and returns to the enclosing depth: the container ends.
+    fn leave(&mut self, close: u8) -> bool {
+        if self.peek() != Some(close) {
+            return false;
+        }
+        self.pos += 1;
+        self.depth -= 1;
+        true
+    }
+
+    /// After an object member or array element: a comma is consumed and another entry follows
+    /// (`false`), `close` ends the container (`true`), and anything else is Jackson's
+    /// `expected a comma or '}'`/`']'` error.
+    fn after_entry(&mut self, close: u8, what: &str, open: usize) -> Result<bool, SyntaxError> {
+        self.skip_ws()?;
+        if self.leave(close) {
+            return Ok(true);
+        }
+        if self.peek() != Some(b',') {
+            let close = char::from(close);
+            return self.unexpected_in(
+                what,
+                open,
+                &format!("expected a comma or `{close}` to separate {what} entries"),
+            );
+        }
+        self.pos += 1;
+        Ok(false)
     }
 
     /// An error inside an object or array: at the end of input it names where the container opened.

@@ -361,8 +361,10 @@ impl Constructor {
         Ok(())
     }
 
-    /// The value Liquibase sees for `node`.
-    fn loaded(&mut self, node: &YNode, depth: usize) -> Result<Loaded, YamlError> {
+    /// Counts `node` against the alias-expansion budget and refuses it deeper than
+    /// `MAX_EXPANDED_DEPTH`: both bounds apply to the expanded tree, where aliases multiply what
+    /// the text spells.
+    fn enter(&mut self, node: &YNode, depth: usize) -> Result<(), YamlError> {
         self.count(node.line)?;
         if depth > MAX_EXPANDED_DEPTH {
             return error(
@@ -372,6 +374,12 @@ impl Constructor {
                 ),
             );
         }
+        Ok(())
+    }
+
+    /// The value Liquibase sees for `node`.
+    fn loaded(&mut self, node: &YNode, depth: usize) -> Result<Loaded, YamlError> {
+        self.enter(node, depth)?;
         match &node.kind {
             YKind::Scalar { .. } => Ok(match scalar(node) {
                 Ok(Scalar::Null) => Loaded::Null,
@@ -413,15 +421,7 @@ impl Constructor {
     }
 
     fn json(&mut self, node: &YNode, depth: usize) -> Result<Json, YamlError> {
-        self.count(node.line)?;
-        if depth > MAX_EXPANDED_DEPTH {
-            return error(
-                node.line,
-                format!(
-                    "the document nests deeper than {MAX_EXPANDED_DEPTH} levels once aliases are expanded"
-                ),
-            );
-        }
+        self.enter(node, depth)?;
         Ok(match &node.kind {
             YKind::Scalar { text, .. } => match scalar(node) {
                 Ok(Scalar::Null) => Json::Null,
