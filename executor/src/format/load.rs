@@ -964,10 +964,7 @@ impl<'o> Loader<'o> {
             ],
             site,
         );
-        let mut context = self.text(node, "contextFilter", site);
-        if context.as_deref().is_none_or(|c| c.trim().is_empty()) {
-            context = self.text(node, "context", site);
-        }
+        let context = self.context_filter(node, site);
         let labels = self.text(node, "labels", site);
         let dbms = self.text(node, "dbms", site);
         let global = self.flag(node, "global", true, site);
@@ -982,10 +979,7 @@ impl<'o> Loader<'o> {
         };
         match self.text(node, "file", site) {
             None => {
-                let Some(name) = self
-                    .text(node, "name", site)
-                    .filter(|n| !n.trim().is_empty())
-                else {
+                let Some(name) = self.non_blank(node, "name", site) else {
                     self.report(site, "property: missing required attribute `name`", None);
                     return;
                 };
@@ -1063,17 +1057,12 @@ impl<'o> Loader<'o> {
         run_with: Option<&str>,
         site: Site<'_>,
     ) -> Inherited {
-        let mut context = self.text(node, "contextFilter", site);
-        if context.as_deref().is_none_or(|c| c.trim().is_empty()) {
-            context = self.text(node, "context", site);
-        }
+        let context = self.context_filter(node, site);
         let context = ContextExpression::new(context.as_deref());
         self.check_context(&context, site);
         let labels = Labels::new(self.text(node, "labels", site).as_deref());
         let ignore = self.flag(node, "ignore", false, site);
-        let include_logical = self
-            .text(node, "logicalFilePath", site)
-            .filter(|l| !l.trim().is_empty());
+        let include_logical = self.non_blank(node, "logicalFilePath", site);
 
         let mut contexts = file.inherited.contexts.clone();
         if !context.is_empty() {
@@ -1101,10 +1090,7 @@ impl<'o> Loader<'o> {
     /// `<include>` (DatabaseChangeLog.include, 4.28.0 + `logicalFilePath` of 4.30).
     fn include(&mut self, node: &Node, file: &FileCx, run_with: Option<&str>, site: Site<'_>) {
         self.check_unknown(node, "include", INCLUDE_ATTRIBUTES, site);
-        let Some(path) = self
-            .text(node, "file", site)
-            .filter(|p| !p.trim().is_empty())
-        else {
+        let Some(path) = self.non_blank(node, "file", site) else {
             self.report(site, "include: missing required attribute `file`", None);
             return;
         };
@@ -1192,10 +1178,7 @@ impl<'o> Loader<'o> {
             ],
             site,
         );
-        let Some(path) = self
-            .text(node, "path", site)
-            .filter(|p| !p.trim().is_empty())
-        else {
+        let Some(path) = self.non_blank(node, "path", site) else {
             self.report(site, "includeAll: missing required attribute `path`", None);
             return;
         };
@@ -1376,10 +1359,8 @@ impl<'o> Loader<'o> {
             change_set: None,
             line: node.line,
         };
-        let id = self.text(node, "id", site).filter(|v| !v.trim().is_empty());
-        let author = self
-            .text(node, "author", site)
-            .filter(|v| !v.trim().is_empty());
+        let id = self.non_blank(node, "id", site);
+        let author = self.non_blank(node, "author", site);
         if id.is_none() {
             self.report(site, "changeSet: missing required attribute `id`", None);
         }
@@ -1394,9 +1375,7 @@ impl<'o> Loader<'o> {
             change_set: label.as_deref(),
             ..site
         };
-        let dbms = self
-            .text(node, "dbms", site)
-            .filter(|d| !d.trim().is_empty());
+        let dbms = self.non_blank(node, "dbms", site);
         // DatabaseChangeLog.handleChildNode: a changeset for another database is set aside
         // before it is loaded, so nothing inside it can be wrong. We still keep it (plan
         // reports it as skipped) but drop the problems found in its body.
@@ -1412,10 +1391,7 @@ impl<'o> Loader<'o> {
         let fail_on_error = self.flag(node, "failOnError", true, site);
         let run_in_transaction = self.flag(node, "runInTransaction", true, site);
         let own_ignore = self.flag(node, "ignore", false, site);
-        let mut context = self.text(node, "contextFilter", site);
-        if context.as_deref().is_none_or(|c| c.trim().is_empty()) {
-            context = self.text(node, "context", site);
-        }
+        let context = self.context_filter(node, site);
         let contexts = ContextExpression::new(context.as_deref());
         self.check_context(&contexts, site);
         let labels = Labels::new(self.text(node, "labels", site).as_deref().map(str::trim));
@@ -1589,15 +1565,9 @@ impl<'o> Loader<'o> {
                 &["changeSetId", "changeSetAuthor", "changeSetPath"],
                 site,
             );
-            let id = self
-                .text(node, "changeSetId", site)
-                .filter(|v| !v.trim().is_empty());
-            let author = self
-                .text(node, "changeSetAuthor", site)
-                .filter(|v| !v.trim().is_empty());
-            let path = self
-                .text(node, "changeSetPath", site)
-                .filter(|v| !v.trim().is_empty());
+            let id = self.non_blank(node, "changeSetId", site);
+            let author = self.non_blank(node, "changeSetAuthor", site);
+            let path = self.non_blank(node, "changeSetPath", site);
             match (id, author) {
                 (Some(id), Some(author)) => {
                     let step = RollbackStep::ChangeSet(ChangeSetRef { id, author, path });
@@ -1809,9 +1779,7 @@ impl<'o> Loader<'o> {
             ],
             site,
         );
-        let dbms = self
-            .text(node, "dbms", site)
-            .filter(|d| !d.trim().is_empty());
+        let dbms = self.non_blank(node, "dbms", site);
         // Harness reads only the named `mongo` property: element text (`<mongo>db…</mongo>`,
         // YAML `- mongo: "db…"`) lands in the inherited `sql` and then fails validation. We
         // accept the text form too, since its meaning is plain.
@@ -1855,12 +1823,8 @@ impl<'o> Loader<'o> {
         let relative_to_changelog_file = self
             .text(node, "relativeToChangelogFile", site)
             .map(|_| self.flag(node, "relativeToChangelogFile", false, site));
-        let encoding = self
-            .text(node, "encoding", site)
-            .filter(|e| !e.trim().is_empty());
-        let dbms = self
-            .text(node, "dbms", site)
-            .filter(|d| !d.trim().is_empty());
+        let encoding = self.non_blank(node, "encoding", site);
+        let dbms = self.non_blank(node, "dbms", site);
         if let Some(e) = &encoding
             && !matches!(e.trim().to_ascii_lowercase().as_str(), "utf-8" | "utf8")
         {
@@ -1947,6 +1911,24 @@ impl<'o> Loader<'o> {
 
     fn collection_name(&mut self, node: &Node, change: &str, site: Site<'_>) -> Option<String> {
         self.required_text(node, change, "collectionName", site)
+    }
+
+    /// The context expression of a changeset, include or property: `contextFilter`, or its older
+    /// name `context` when `contextFilter` is absent or blank (as `ChangeSet.load` reads it,
+    /// 4.28.0).
+    fn context_filter(&mut self, node: &Node, site: Site<'_>) -> Option<String> {
+        let context = self.text(node, "contextFilter", site);
+        if context.as_deref().is_none_or(|c| c.trim().is_empty()) {
+            return self.text(node, "context", site);
+        }
+        context
+    }
+
+    /// `text`, with a value of only white space read as absent: the attributes read this way
+    /// (ids, paths, `dbms`, `logicalFilePath`, …) mean nothing when blank.
+    fn non_blank(&mut self, node: &Node, field: &str, site: Site<'_>) -> Option<String> {
+        self.text(node, field, site)
+            .filter(|t| !t.trim().is_empty())
     }
 
     fn required_text(
@@ -2278,9 +2260,7 @@ impl<'o> Loader<'o> {
                 self.check_fields(node, name, &["collectionName", "keys", "indexName"], site);
                 let collection_name = self.collection_name(node, name, site);
                 let keys = self.json(node, name, "keys", Need::Optional, site);
-                let index_name = self
-                    .text(node, "indexName", site)
-                    .filter(|n| !n.trim().is_empty());
+                let index_name = self.non_blank(node, "indexName", site);
                 if keys.is_none() && index_name.is_none() && self.problems.len() == mark {
                     self.report(site, "indexExists: give `keys`, `indexName` or both", None);
                 }
@@ -2294,9 +2274,7 @@ impl<'o> Loader<'o> {
                 self.check_fields(node, name, &["id", "author", "changeLogFile"], site);
                 let id = self.required_text(node, name, "id", site);
                 let author = self.required_text(node, name, "author", site);
-                let path = self
-                    .text(node, "changeLogFile", site)
-                    .filter(|p| !p.trim().is_empty());
+                let path = self.non_blank(node, "changeLogFile", site);
                 Some(Precondition::ChangeSetExecuted(ChangeSetRef {
                     id: id?,
                     author: author?,
