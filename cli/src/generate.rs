@@ -487,7 +487,7 @@ async fn sides(ctx: &Session, sides: &Sides, objects: &Objects) -> Result<(Snaps
         }
         (Some(_), None) => None,
         (None, Some(url)) => Some(
-            Connection::open(&ConnectionOptions {
+            ctx.open(&ConnectionOptions {
                 url: url.clone(),
                 username: sides.reference_username.clone(),
                 password: sides.reference_password.clone(),

@@ -60,6 +60,32 @@ struct Session {
     config: Config,
     settings: Settings,
     env: Vec<(String, String)>,
+    /// Every connection the command opened, closed before the runtime stops.
+    opened: std::sync::Mutex<Vec<Connection>>,
+}
+
+impl Session {
+    /// Opens a connection that is closed when the command ends, whatever its outcome.
+    pub(crate) async fn open(&self, options: &ConnectionOptions) -> Result<Connection> {
+        let connection = Connection::open(options).await?;
+        self.opened
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(connection.clone());
+        Ok(connection)
+    }
+
+    async fn close(&self) {
+        let opened = std::mem::take(
+            &mut *self
+                .opened
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        for connection in opened {
+            connection.close().await;
+        }
+    }
 }
 
 async fn run(cli: Cli, render: &Render) -> Result<()> {
@@ -70,20 +96,27 @@ async fn run(cli: Cli, render: &Render) -> Result<()> {
         config,
         settings,
         env,
+        opened: std::sync::Mutex::new(Vec::new()),
     };
+    let outcome = dispatch(cli, &ctx, render).await;
+    ctx.close().await;
+    outcome
+}
+
+async fn dispatch(cli: Cli, ctx: &Session, render: &Render) -> Result<()> {
     let command = cli.command;
     match command {
         Command::Validate => {
-            let connection = connect(&ctx).await?;
-            let changelog = changelog(&ctx, &connection).await?;
+            let connection = connect(ctx).await?;
+            let changelog = changelog(ctx, &connection).await?;
             let ran = engine::read_history(&connection, &ctx.settings).await?;
             engine::validate(&changelog, &ran, &ctx.settings)?;
             render.validated(&connection);
         }
-        Command::Update => update(&ctx, render, Goal::All, "update").await?,
+        Command::Update => update(ctx, render, Goal::All, "update").await?,
         Command::UpdateCount(c) => {
             update(
-                &ctx,
+                ctx,
                 render,
                 Goal::Count(count(c.count.or(c.value))?),
                 "update-count",
@@ -92,7 +125,7 @@ async fn run(cli: Cli, render: &Render) -> Result<()> {
         }
         Command::UpdateToTag(t) => {
             update(
-                &ctx,
+                ctx,
                 render,
                 Goal::ToTag(tag(t.tag.or(t.value))?),
                 "update-to-tag",
@@ -100,17 +133,17 @@ async fn run(cli: Cli, render: &Render) -> Result<()> {
             .await?;
         }
         Command::UpdateSql => {
-            let connection = connect(&ctx).await?;
-            let changelog = changelog(&ctx, &connection).await?;
+            let connection = connect(ctx).await?;
+            let changelog = changelog(ctx, &connection).await?;
             let commands =
                 engine::update_sql(&connection, &changelog, &ctx.settings, &Goal::All).await?;
             render.commands(&commands);
         }
         Command::UpdateTestingRollback(a) => {
-            let connection = connect(&ctx).await?;
-            let changelog = changelog(&ctx, &connection).await?;
+            let connection = connect(ctx).await?;
+            let changelog = changelog(ctx, &connection).await?;
             let report = if flag(a.verify_snapshot.as_deref(), false)? {
-                generate::verified_update_testing_rollback(&ctx, &connection, &changelog, render)
+                generate::verified_update_testing_rollback(ctx, &connection, &changelog, render)
                     .await?
             } else {
                 engine::update_testing_rollback(&connection, &changelog, &ctx.settings, render)
@@ -119,8 +152,8 @@ async fn run(cli: Cli, render: &Render) -> Result<()> {
             render.update(&report, "update-testing-rollback");
         }
         Command::Status(v) => {
-            let connection = connect(&ctx).await?;
-            let changelog = changelog(&ctx, &connection).await?;
+            let connection = connect(ctx).await?;
+            let changelog = changelog(ctx, &connection).await?;
             let ran = engine::read_history(&connection, &ctx.settings).await?;
             let plan = engine::validate(&changelog, &ran, &ctx.settings)?;
             let pending: Vec<&ChangeSetId> = plan
@@ -130,25 +163,25 @@ async fn run(cli: Cli, render: &Render) -> Result<()> {
             render.status(&connection, &pending, flag(v.verbose.as_deref(), true)?);
         }
         Command::History => {
-            let connection = connect(&ctx).await?;
+            let connection = connect(ctx).await?;
             let ran = engine::read_history(&connection, &ctx.settings).await?;
             render.history(&connection, &ran);
         }
         Command::Tag(t) => {
             let tag = tag(t.tag.or(t.value))?;
-            let connection = connect(&ctx).await?;
+            let connection = connect(ctx).await?;
             engine::tag(&connection, &ctx.settings, &tag, render).await?;
             render.tagged(&connection, &tag);
         }
         Command::TagExists(t) => {
             let tag = tag(t.tag.or(t.value))?;
-            let connection = connect(&ctx).await?;
+            let connection = connect(ctx).await?;
             let exists = engine::tag_exists(&connection, &ctx.settings, &tag).await?;
             render.tag_exists(&connection, &tag, exists);
         }
         Command::Rollback(t) => {
             rollback(
-                &ctx,
+                ctx,
                 render,
                 RollbackTarget::Tag(tag(t.tag.or(t.value))?),
                 false,
@@ -157,7 +190,7 @@ async fn run(cli: Cli, render: &Render) -> Result<()> {
         }
         Command::RollbackCount(c) => {
             rollback(
-                &ctx,
+                ctx,
                 render,
                 RollbackTarget::Count(count(c.count.or(c.value))?),
                 false,
@@ -166,7 +199,7 @@ async fn run(cli: Cli, render: &Render) -> Result<()> {
         }
         Command::RollbackToDate(d) => {
             rollback(
-                &ctx,
+                ctx,
                 render,
                 RollbackTarget::Date(date(d.date.or(d.value))?),
                 false,
@@ -175,7 +208,7 @@ async fn run(cli: Cli, render: &Render) -> Result<()> {
         }
         Command::RollbackSql(t) => {
             rollback(
-                &ctx,
+                ctx,
                 render,
                 RollbackTarget::Tag(tag(t.tag.or(t.value))?),
                 true,
@@ -184,7 +217,7 @@ async fn run(cli: Cli, render: &Render) -> Result<()> {
         }
         Command::RollbackCountSql(c) => {
             rollback(
-                &ctx,
+                ctx,
                 render,
                 RollbackTarget::Count(count(c.count.or(c.value))?),
                 true,
@@ -193,7 +226,7 @@ async fn run(cli: Cli, render: &Render) -> Result<()> {
         }
         Command::RollbackToDateSql(d) => {
             rollback(
-                &ctx,
+                ctx,
                 render,
                 RollbackTarget::Date(date(d.date.or(d.value))?),
                 true,
@@ -201,26 +234,26 @@ async fn run(cli: Cli, render: &Render) -> Result<()> {
             .await?;
         }
         Command::FutureRollbackSql => {
-            let connection = connect(&ctx).await?;
-            let changelog = changelog(&ctx, &connection).await?;
+            let connection = connect(ctx).await?;
+            let changelog = changelog(ctx, &connection).await?;
             let commands =
                 engine::future_rollback_sql(&connection, &changelog, &ctx.settings).await?;
             render.commands(&commands);
         }
-        Command::ChangelogSync => sync(&ctx, render, Goal::All).await?,
+        Command::ChangelogSync => sync(ctx, render, Goal::All).await?,
         Command::ChangelogSyncToTag(t) => {
-            sync(&ctx, render, Goal::ToTag(tag(t.tag.or(t.value))?)).await?
+            sync(ctx, render, Goal::ToTag(tag(t.tag.or(t.value))?)).await?
         }
-        Command::MarkNextChangesetRan => sync(&ctx, render, Goal::Count(1)).await?,
+        Command::MarkNextChangesetRan => sync(ctx, render, Goal::Count(1)).await?,
         Command::ClearChecksums => {
-            let connection = connect(&ctx).await?;
+            let connection = connect(ctx).await?;
             engine::clear_checksums(&connection, &ctx.settings, render).await?;
             render.success("clear-checksums");
         }
         Command::CalculateChecksum(sel) => {
             let wanted = selector(sel)?;
-            let connection = connect(&ctx).await?;
-            let changelog = changelog(&ctx, &connection).await?;
+            let connection = connect(ctx).await?;
+            let changelog = changelog(ctx, &connection).await?;
             let ran = engine::read_history(&connection, &ctx.settings).await?;
             let cs = changelog
                 .change_sets
@@ -245,25 +278,25 @@ async fn run(cli: Cli, render: &Render) -> Result<()> {
             render.checksum(&checksum);
         }
         Command::ReleaseLocks => {
-            let connection = connect(&ctx).await?;
+            let connection = connect(ctx).await?;
             executor::lock::force_release(&connection, &ctx.settings.lock).await?;
             render.locks_released(&connection);
         }
         Command::ListLocks => {
-            let connection = connect(&ctx).await?;
+            let connection = connect(ctx).await?;
             let locks = executor::lock::list(&connection, &ctx.settings.tracking).await?;
             render.locks(&connection, &locks);
         }
         Command::UnexpectedChangesets(v) => {
-            let connection = connect(&ctx).await?;
-            let changelog = changelog(&ctx, &connection).await?;
+            let connection = connect(ctx).await?;
+            let changelog = changelog(ctx, &connection).await?;
             let ran = engine::read_history(&connection, &ctx.settings).await?;
             let unexpected = engine::unexpected(&changelog, &ran);
             render.unexpected(&connection, &unexpected, flag(v.verbose.as_deref(), false)?);
         }
         Command::DropAll(f) => {
             let force = flag(f.force.as_deref(), false)?;
-            let connection = connect(&ctx).await?;
+            let connection = connect(ctx).await?;
             if !force
                 && !render.confirm(&format!(
                     "drop every collection and view of {}?",
@@ -275,10 +308,10 @@ async fn run(cli: Cli, render: &Render) -> Result<()> {
             let dropped = engine::drop_all(&connection).await?;
             render.dropped(&connection, &dropped);
         }
-        Command::Snapshot(a) => generate::snapshot(&ctx, a).await?,
-        Command::GenerateChangelog(a) => generate::generate_changelog(&ctx, a).await?,
-        Command::Diff(a) => generate::diff(&ctx, a, cli.global.output).await?,
-        Command::DiffChangelog(a) => generate::diff_changelog(&ctx, a).await?,
+        Command::Snapshot(a) => generate::snapshot(ctx, a).await?,
+        Command::GenerateChangelog(a) => generate::generate_changelog(ctx, a).await?,
+        Command::Diff(a) => generate::diff(ctx, a, cli.global.output).await?,
+        Command::DiffChangelog(a) => generate::diff_changelog(ctx, a).await?,
     }
     Ok(())
 }
@@ -489,7 +522,7 @@ async fn connect(ctx: &Session) -> Result<Connection> {
             .map(|s| duration(s, "server-selection-timeout-seconds"))
             .transpose()?,
     };
-    Ok(Connection::open(&options).await?)
+    ctx.open(&options).await
 }
 
 fn count(value: Option<usize>) -> Result<usize> {

@@ -47,6 +47,16 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// Shuts the client down: ends its server sessions and stops its background workers.
+    ///
+    /// A process should call this before its async runtime goes away. Dropping the last
+    /// handle instead spawns the session clean-up as a task, which a runtime shutting down can
+    /// cut off halfway — the driver then panics in that task and prints a backtrace after the
+    /// command's own output.
+    pub async fn close(self) {
+        self.client.shutdown().await;
+    }
+
     /// Opens a client for the URL and asks the server what it is.
     pub async fn open(options: &ConnectionOptions) -> Result<Connection> {
         let url = effective_url(options)?;
