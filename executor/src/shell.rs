@@ -703,6 +703,18 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// After an item of an argument list, object or array: a `,` lets the list go on (`false`;
+    /// each caller's loop then accepts `close`, as JavaScript allows a trailing comma), `close`
+    /// ends it (`true`), anything else is unexpected (`what` names both).
+    fn list_ends(&mut self, close: char, what: &str) -> Res<bool> {
+        self.skip_trivia()?;
+        if self.eat(',') {
+            return Ok(false);
+        }
+        self.expect(close, what)?;
+        Ok(true)
+    }
+
     fn unexpected(&self, what: &str) -> Unsupported {
         match self.peek() {
             None => self.error(format!("expected {what}, found the end of the script")),
@@ -922,7 +934,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `( item, item, … )`, each item read by `item`: JavaScript's argument list, empty or not,
-    /// with no trailing comma (a `,` must be followed by another item).
+    /// a trailing comma allowed.
     fn parenthesized<T>(&mut self, mut item: impl FnMut(&mut Self) -> Res<T>) -> Res<Vec<T>> {
         self.expect('(', "`(`")?;
         let mut items = Vec::new();
@@ -932,12 +944,9 @@ impl<'a> Parser<'a> {
                 return Ok(items);
             }
             items.push(item(self)?);
-            self.skip_trivia()?;
-            if self.eat(',') {
-                continue;
+            if self.list_ends(')', "`,` or `)`")? {
+                return Ok(items);
             }
-            self.expect(')', "`,` or `)`")?;
-            return Ok(items);
         }
     }
 
@@ -1056,12 +1065,9 @@ impl<'a> Parser<'a> {
                 Some(slot) => slot.1 = value,
                 None => plain.push((key, value)),
             }
-            self.skip_trivia()?;
-            if self.eat(',') {
-                continue;
+            if self.list_ends('}', "`,` or `}`")? {
+                break;
             }
-            self.expect('}', "`,` or `}`")?;
-            break;
         }
         self.depth -= 1;
         Ok(js_property_order(plain))
@@ -1080,12 +1086,9 @@ impl<'a> Parser<'a> {
                 return Err(self.error("array holes are outside the native subset"));
             }
             items.push(self.value()?);
-            self.skip_trivia()?;
-            if self.eat(',') {
-                continue;
+            if self.list_ends(']', "`,` or `]`")? {
+                break;
             }
-            self.expect(']', "`,` or `]`")?;
-            break;
         }
         self.depth -= 1;
         Ok(items)
