@@ -2685,6 +2685,8 @@ mod tests {
             ("db.a.insertOne({a: function() {}})", 1, 20, "functions"),
             ("db.dropDatabase()", 1, 3, "`db.dropDatabase()`"),
             ("db.a.insertOne({a: 1}", 1, 22, "`,` or `)`"),
+            ("db.a.insertOne({a: 1 b: 2})", 1, 22, "`,` or `}`"),
+            ("db.a.insertOne({a: [1 2]})", 1, 23, "`,` or `]`"),
             ("db.a.insertOne({a: 'x})", 1, 20, "unterminated string"),
             ("db.createUser({user: 'u', roles: []})", 1, 3, "needs `pwd`"),
             ("db.a.insertMany([])", 1, 5, "non-empty array"),
