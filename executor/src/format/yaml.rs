@@ -1523,6 +1523,16 @@ mod tests {
         }
     }
 
+    /// The value Liquibase sees for `value` written as the scalar of a key `x`; the key itself
+    /// must be read, whatever the value.
+    fn value_of(value: &str) -> Option<String> {
+        let node = read_ok(&format!("databaseChangeLog:\n  - x: {value}\n"));
+        let x = node
+            .child("x")
+            .unwrap_or_else(|| panic!("no `x` in {node:?}"));
+        x.value.clone()
+    }
+
     /// Plain scalars as snakeyaml 2.2 types them and Liquibase prints them. Checked against
     /// snakeyaml 2.2 + Liquibase 4.28.0's `CustomConstructYamlTimestamp` on a UTC JVM.
     #[test]
@@ -1595,13 +1605,7 @@ mod tests {
             ),
         ];
         for (plain, expected) in cases {
-            let node = read_ok(&format!("databaseChangeLog:\n  - x: {plain}\n"));
-            assert_eq!(
-                node.child("x").and_then(|x| x.value.as_deref()),
-                expected,
-                "plain `{plain}`"
-            );
-            assert!(node.child("x").is_some(), "plain `{plain}`");
+            assert_eq!(value_of(plain).as_deref(), expected, "plain `{plain}`");
         }
     }
 
@@ -1620,12 +1624,7 @@ mod tests {
             ("|\n        0x10\n", Some("0x10\n")),
         ];
         for (value, expected) in cases {
-            let node = read_ok(&format!("databaseChangeLog:\n  - x: {value}\n"));
-            assert_eq!(
-                node.child("x").and_then(|x| x.value.as_deref()),
-                expected,
-                "value `{value}`"
-            );
+            assert_eq!(value_of(value).as_deref(), expected, "value `{value}`");
         }
     }
 
