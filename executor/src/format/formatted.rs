@@ -546,17 +546,14 @@ fn context_attribute(line: &str) -> Option<(&'static str, String)> {
 
 /// `^\s*//\s*liquibase\s*formatted.*`
 fn is_header(line: &str) -> bool {
-    after_double(skip_space(line))
-        .and_then(|rest| strip_prefix_ignore_case(rest, "liquibase"))
+    after_double(skip_space(line), "liquibase")
         .and_then(|rest| strip_prefix_ignore_case(skip_space(rest), "formatted"))
         .is_some()
 }
 
 /// `\s*//[\s]*property\s+(.*:.*)\s+(.*:.*).*`: two `:` tokens separated by whitespace.
 fn is_property(line: &str) -> bool {
-    let Some(rest) =
-        after_double(skip_space(line)).and_then(|rest| strip_prefix_ignore_case(rest, "property"))
-    else {
+    let Some(rest) = after_double(skip_space(line), "property") else {
         return false;
     };
     if !rest.starts_with(is_java_space) {
@@ -584,29 +581,26 @@ fn is_alt_property(line: &str) -> bool {
 
 /// `//[\s]*ignoreLines:(\w+)`, returning the argument.
 fn ignore_lines(line: &str) -> Option<&str> {
-    let argument = strip_prefix_ignore_case(after_double(line)?, "ignoreLines:")?;
+    let argument = after_double(line, "ignoreLines:")?;
     (!argument.is_empty() && argument.chars().all(is_word)).then_some(argument)
 }
 
 /// `/[\s]*?ignoreLines:(\w+).*$` or `//[\s]*ignore:(\w+)`.
 fn is_alt_ignore_lines(line: &str) -> bool {
-    let alt_ignore = after_double(line)
-        .and_then(|rest| strip_prefix_ignore_case(rest, "ignore:"))
+    let alt_ignore = after_double(line, "ignore:")
         .is_some_and(|rest| !rest.is_empty() && rest.chars().all(is_word));
     alt_ignore || is_alt_ignore_lines_one_slash(line)
 }
 
 /// `/[\s]*?ignoreLines:(\w+).*$`
 fn is_alt_ignore_lines_one_slash(line: &str) -> bool {
-    after_single(line)
-        .and_then(|rest| strip_prefix_ignore_case(rest, "ignoreLines:"))
-        .is_some_and(|rest| rest.starts_with(is_word))
+    after_single(line, "ignoreLines:").is_some_and(|rest| rest.starts_with(is_word))
 }
 
 /// `\s*//[\s]*changeset\s+("[^"]+"|[^:]+):\s*("[^"]+"|\S+).*`, then core's check that the line
 /// holds `<author>:<id>` with nothing between the colon and the id. Returns the raw groups.
 fn changeset(line: &str) -> Option<(&str, &str)> {
-    let rest = strip_prefix_ignore_case(after_double(skip_space(line))?, "changeset")?;
+    let rest = after_double(skip_space(line), "changeset")?;
     if !rest.starts_with(is_java_space) {
         return None;
     }
@@ -634,56 +628,41 @@ fn id_group(text: &str) -> Option<&str> {
 
 /// `/[\s]*changeset\s.*` or `\s*//[\s]*changeset[\s]*.*$`.
 fn is_alt_changeset(line: &str) -> bool {
-    let one_slash = after_single(line)
-        .and_then(|rest| strip_prefix_ignore_case(rest, "changeset"))
-        .is_some_and(|rest| rest.starts_with(is_java_space));
-    one_slash
-        || after_double(skip_space(line))
-            .and_then(|r| strip_prefix_ignore_case(r, "changeset"))
-            .is_some()
+    let one_slash =
+        after_single(line, "changeset").is_some_and(|rest| rest.starts_with(is_java_space));
+    one_slash || after_double(skip_space(line), "changeset").is_some()
 }
 
 /// `//[\s]*comment:? (.*)`, returning the text.
 fn comment(line: &str) -> Option<&str> {
-    space_then_rest(strip_prefix_ignore_case(after_double(line)?, "comment")?)
+    space_then_rest(after_double(line, "comment")?)
 }
 
 /// `/[\s]*comment:? (.*)` or `//[\s]*comments:? (.*)`.
 fn is_alt_comment(line: &str) -> bool {
-    let one_slash = after_single(line)
-        .and_then(|r| strip_prefix_ignore_case(r, "comment"))
-        .and_then(space_then_rest);
-    let plural = after_double(line)
-        .and_then(|r| strip_prefix_ignore_case(r, "comments"))
-        .and_then(space_then_rest);
+    let one_slash = after_single(line, "comment").and_then(space_then_rest);
+    let plural = after_double(line, "comments").and_then(space_then_rest);
     one_slash.is_some() || plural.is_some()
 }
 
 /// `//[\s]*validCheckSum:? (.*)`, returning the value.
 fn valid_check_sum(line: &str) -> Option<&str> {
-    space_then_rest(strip_prefix_ignore_case(
-        after_double(line)?,
-        "validCheckSum",
-    )?)
+    space_then_rest(after_double(line, "validCheckSum")?)
 }
 
 /// `^/[\s]*validCheckSum(.*)$`
 fn is_alt_valid_check_sum(line: &str) -> bool {
-    after_single(line)
-        .and_then(|rest| strip_prefix_ignore_case(rest, "validCheckSum"))
-        .is_some()
+    after_single(line, "validCheckSum").is_some()
 }
 
 /// `\s*//[\s]*rollback (.*)`, returning the script.
 fn rollback(line: &str) -> Option<&str> {
-    strip_prefix_ignore_case(after_double(skip_space(line))?, "rollback ")
+    after_double(skip_space(line), "rollback ")
 }
 
 /// `\s*/[\s]*rollback\s.*`
 fn is_alt_rollback(line: &str) -> bool {
-    after_single(skip_space(line))
-        .and_then(|rest| strip_prefix_ignore_case(rest, "rollback"))
-        .is_some_and(|rest| rest.starts_with(is_java_space))
+    after_single(skip_space(line), "rollback").is_some_and(|rest| rest.starts_with(is_java_space))
 }
 
 /// `\s*/\*\s*liquibase\s*rollback\s*$`
@@ -699,9 +678,7 @@ fn is_rollback_block_start(line: &str) -> bool {
 /// the one-slash near miss `\s*/[\s]*precondition(.*)`.
 fn is_precondition(line: &str) -> bool {
     let line = skip_space(line);
-    if let Some(rest) =
-        after_double(line).and_then(|rest| strip_prefix_ignore_case(rest, "precondition"))
-    {
+    if let Some(rest) = after_double(line, "precondition") {
         if strip_prefix_ignore_case(rest, "s").is_some() {
             return true;
         }
@@ -713,17 +690,15 @@ fn is_precondition(line: &str) -> bool {
             .unwrap_or(name.len());
         return end > 0 && (end == name.len() || name[end..].starts_with(' '));
     }
-    after_single(line)
-        .and_then(|rest| strip_prefix_ignore_case(rest, "precondition"))
-        .is_some()
+    after_single(line, "precondition").is_some()
 }
 
 /// `\s*//\s*include\s+…` or `\s*//\s*includeAll\s+…`: the node name and the attributes text.
 fn include(line: &str) -> Option<(&'static str, &str)> {
-    let rest = after_double(skip_space(line))?;
-    let (name, rest) = match strip_prefix_ignore_case(rest, "includeAll") {
+    let line = skip_space(line);
+    let (name, rest) = match after_double(line, "includeAll") {
         Some(rest) => ("includeAll", rest),
-        None => ("include", strip_prefix_ignore_case(rest, "include")?),
+        None => ("include", after_double(line, "include")?),
     };
     rest.starts_with(is_java_space).then_some((name, rest))
 }
@@ -802,14 +777,16 @@ fn strip_enclosing_quotes(text: &str) -> &str {
     text
 }
 
-/// `//[\s]*` at the very start of `text`: what follows.
-fn after_double(text: &str) -> Option<&str> {
-    text.strip_prefix("//").map(skip_space)
+/// `//[\s]*<keyword>` at the very start of `text`, the keyword case-insensitive (core's
+/// `AbstractFormattedChangeLogParser` compiles every pattern `CASE_INSENSITIVE`): what follows.
+fn after_double<'a>(text: &'a str, keyword: &str) -> Option<&'a str> {
+    strip_prefix_ignore_case(skip_space(text.strip_prefix("//")?), keyword)
 }
 
-/// `/[\s]*` at the very start of `text` (the one-character near miss): what follows.
-fn after_single(text: &str) -> Option<&str> {
-    text.strip_prefix('/').map(skip_space)
+/// `/[\s]*<keyword>` at the very start of `text` (the one-character near miss), the keyword
+/// case-insensitive: what follows.
+fn after_single<'a>(text: &'a str, keyword: &str) -> Option<&'a str> {
+    strip_prefix_ignore_case(skip_space(text.strip_prefix('/')?), keyword)
 }
 
 /// `:? (.*)` after a keyword: the text after the single space.
