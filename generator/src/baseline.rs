@@ -18,7 +18,7 @@ use executor::change::{
     Json, JsonArray, RunCommand,
 };
 use executor::changelog::{ChangeSet, ChangeSetId, RollbackStep};
-use executor::expression::{ContextExpression, Labels};
+use executor::expression::ContextExpression;
 use mongodb::bson::{Bson, Document, doc};
 
 use crate::ejson::{self, Dialect};
@@ -115,32 +115,14 @@ pub fn change_set(
     changes: Vec<Change>,
     rollback: Vec<Change>,
 ) -> ChangeSet {
+    let id = ChangeSetId {
+        path: String::new(),
+        id,
+        author: author.to_owned(),
+    };
     ChangeSet {
-        id: ChangeSetId {
-            path: String::new(),
-            id,
-            author: author.to_owned(),
-        },
-        physical_path: String::new(),
-        line: None,
-        run_on_change: false,
-        run_always: false,
-        fail_on_error: true,
-        run_in_transaction: true,
-        contexts: ContextExpression::new(None),
-        inherited_contexts: Vec::new(),
-        labels: Labels::new(None),
-        inherited_labels: Vec::new(),
-        dbms: None,
-        ignore: false,
-        valid_checksums: Vec::new(),
-        comment: None,
-        created: None,
-        run_with: None,
-        mark_ran_on_validation_fail: false,
-        preconditions: None,
-        changes,
         rollback: Some(rollback.into_iter().map(RollbackStep::Change).collect()),
+        ..ChangeSet::new(id, changes)
     }
 }
 
