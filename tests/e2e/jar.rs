@@ -180,7 +180,7 @@ fn jar_path() -> PathBuf {
 }
 
 /// A folder holding only our jar: what `--ext` puts on Liquibase's classpath.
-fn ext_dir() -> &'static Path {
+pub(crate) fn ext_dir() -> &'static Path {
     static DIR: LazyLock<tempfile::TempDir> = LazyLock::new(|| {
         let dir = tempfile::tempdir().expect("a temporary directory");
         std::fs::copy(jar(), dir.path().join("lbmongo-liquibase.jar")).expect("copy the jar");
