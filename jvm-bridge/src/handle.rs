@@ -16,10 +16,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LazyLock, Mutex, Once};
 use std::time::Duration;
 
+use executor::change::{Mongo, MongoFile};
 use executor::connection::{Connection, ConnectionOptions};
 use executor::executor::{Quiet, Settings};
 use executor::history::{ExecType, History, NewRow};
 use executor::lock::{Lock, LockOptions};
+use executor::mongosh::{self, MongoshOptions, NativeMode};
 use executor::service::{self, Verdict};
 use executor::{CheckSum, bson::DateTime};
 use jni::Env;
@@ -33,7 +35,8 @@ use tokio::sync::oneshot;
 use crate::error::BridgeError;
 use crate::protocol::{
     ChangeOp, ChangeQuery, Connect, Connected, DropAll, Execute, Handle, HistoryOp, HistoryRequest,
-    Id, LockOp, LockRequest, Node, ParseJson, PreconditionRequest, Ran, Tracking,
+    Id, LockOp, LockRequest, Mongosh, Node, ParseFormatted, ParseJson, PreconditionRequest, Ran,
+    Tracking,
 };
 
 /// The bridge's outcome type.
@@ -50,6 +53,9 @@ static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| {
 });
 
 static CONNECTIONS: LazyLock<Mutex<HashMap<u64, Connection>>> = LazyLock::new(Mutex::default);
+/// The URL of each connection with its credentials, for mongosh (the `Connection` keeps only
+/// the masked one).
+static URLS: LazyLock<Mutex<HashMap<u64, String>>> = LazyLock::new(Mutex::default);
 static LOCKS: LazyLock<Mutex<HashMap<u64, HeldLock>>> = LazyLock::new(Mutex::default);
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -151,6 +157,7 @@ pub fn connect(request: Connect) -> Result<Connected> {
         app_name: request.app_name,
         ..ConnectionOptions::default()
     };
+    let url = executor::connection::effective_url(&options)?;
     RUNTIME.block_on(async {
         let connection = Connection::open(&options).await?;
         let version = service::server_version(&connection).await?;
@@ -164,6 +171,7 @@ pub fn connect(request: Connect) -> Result<Connected> {
             display_url: connection.display_url.clone(),
         };
         registry(&CONNECTIONS).insert(handle, connection);
+        registry(&URLS).insert(handle, url);
         Ok(report)
     })
 }
@@ -171,6 +179,7 @@ pub fn connect(request: Connect) -> Result<Connected> {
 /// Forgets a connection; the client shuts down when its last clone is dropped.
 pub fn close(request: Handle) -> Result<Value> {
     registry(&CONNECTIONS).remove(&request.handle);
+    registry(&URLS).remove(&request.handle);
     Ok(json!({}))
 }
 
@@ -178,26 +187,177 @@ pub fn close(request: Handle) -> Result<Value> {
 
 /// Checksum, validation or `update-sql` preview of one change.
 pub fn change(request: ChangeQuery) -> Result<Value> {
-    let spec = request.change.to_spec();
+    let change = build(&request.change)?;
     Ok(match request.op {
         ChangeOp::Checksum => {
             let version = request.version.unwrap_or(CheckSum::LATEST_VERSION);
-            json!({ "checksum": service::checksum(&spec, version)?.to_string() })
+            json!({ "checksum": CheckSum::of_change(&change, version).to_string() })
         }
-        ChangeOp::Validate => {
-            service::change(&spec)?;
-            json!({})
+        ChangeOp::Validate => json!({}),
+        ChangeOp::Description => json!({ "description": change.description() }),
+        ChangeOp::Preview if mongosh::script_of(&change).is_some() && !request.rollback => {
+            let id = change_set_id(request.change_set.as_ref());
+            let url_db = request.database.as_deref().unwrap_or_default();
+            let native = mongosh_options(request.mongosh.as_ref(), None)?.native;
+            let lines: Vec<String> = mongosh::preview(&change, &id, url_db, native)
+                .into_iter()
+                .map(|p| match p {
+                    executor::executor::Preview::Command(c) => c.to_js(),
+                    // As `lbmongo update-sql` prints a script (cli render.rs).
+                    executor::executor::Preview::Script { id, script } => {
+                        format!("// mongosh script of changeset {id}\n{script}")
+                    }
+                })
+                .collect();
+            json!({ "lines": lines })
         }
-        ChangeOp::Preview => {
-            json!({ "lines": service::preview(&service::change(&spec)?, request.rollback) })
-        }
+        ChangeOp::Preview => json!({ "lines": service::preview(&change, request.rollback) }),
     })
+}
+
+/// The engine's change for a change as Liquibase holds it.
+///
+/// The mongosh changes are built here from their property texts because the loader (through
+/// `service::change`) would check them against a changeset it cannot see: `runWith`, which
+/// core checks with the changeset's executor, and the `mongoFile` path, which only Liquibase's
+/// resource accessor resolves (the Java side reads the file and passes its text). The fields
+/// are the loader's (`load.rs`, `mongo` / `mongo_file`): the script trimmed, a blank `dbms`
+/// left out, the checksum over the raw file.
+fn build(change: &crate::protocol::Change) -> Result<executor::Change> {
+    let text = |name: &str| {
+        change
+            .properties
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| p.value.as_str())
+    };
+    let dbms = text("dbms")
+        .filter(|d| !d.trim().is_empty())
+        .map(str::to_owned);
+    let required = |name: &str, field: &str, hint: &str| executor::Error::Config {
+        message: format!("{name}: missing required attribute `{field}`"),
+        hint: Some(hint.to_owned()),
+    };
+    match change.name.as_str() {
+        "mongo" => {
+            let script = text("mongo").unwrap_or_default().trim();
+            if script.is_empty() {
+                return Err(required(
+                    "mongo",
+                    "mongo",
+                    "give the mongosh script as the `mongo` attribute",
+                )
+                .into());
+            }
+            Ok(executor::Change::Mongo(Mongo {
+                mongo: script.to_owned(),
+                dbms,
+            }))
+        }
+        "mongoFile" => {
+            let path = text("path")
+                .filter(|p| !p.trim().is_empty())
+                .ok_or_else(|| required("mongoFile", "path", "give the script's `path`"))?;
+            let file = change.file.as_ref().ok_or_else(|| {
+                BridgeError::request("`mongoFile` needs the file's text (`file`)")
+            })?;
+            Ok(executor::Change::MongoFile(MongoFile {
+                path: path.to_owned(),
+                relative_to_changelog_file: text("relativeToChangelogFile")
+                    .map(|v| v.trim().eq_ignore_ascii_case("true")),
+                encoding: text("encoding")
+                    .filter(|e| !e.trim().is_empty())
+                    .map(str::to_owned),
+                dbms,
+                raw: file.raw.clone(),
+                script: file.expanded.trim().to_owned(),
+            }))
+        }
+        _ => Ok(service::change(&change.to_spec())?),
+    }
+}
+
+/// The changeset Java named, or a blank one (messages then name no changeset).
+fn change_set_id(id: Option<&Id>) -> executor::ChangeSetId {
+    id.map_or_else(
+        || executor::ChangeSetId {
+            path: String::new(),
+            id: String::new(),
+            author: String::new(),
+        },
+        Id::to_change_set_id,
+    )
+}
+
+/// The engine's mongosh options from Liquibase's `liquibase.mongodb.mongosh*` settings, as the
+/// CLI reads its `--mongosh-*` flags (cli main.rs `mongosh_options`); `url` is the connection's
+/// URL with its credentials.
+fn mongosh_options(settings: Option<&Mongosh>, url: Option<String>) -> Result<MongoshOptions> {
+    let default = Mongosh::default();
+    let settings = settings.unwrap_or(&default);
+    fn set(v: &Option<String>) -> Option<&str> {
+        v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+    }
+    let mut options = MongoshOptions {
+        path: set(&settings.path).map(std::path::PathBuf::from),
+        log_file: set(&settings.log_file).map(std::path::PathBuf::from),
+        url,
+        ..MongoshOptions::default()
+    };
+    if let Some(native) = set(&settings.native) {
+        options.native = native.parse::<NativeMode>().map_err(|e| {
+            config(e.replace("`--mongosh-native`", "`liquibase.mongodb.mongoshNative`"))
+        })?;
+    }
+    if let Some(seconds) = set(&settings.timeout_seconds) {
+        let parsed: f64 = seconds.parse().map_err(|_| {
+            config(format!(
+                "`liquibase.mongodb.mongoshTimeoutSeconds` must be a number of seconds or -1, not `{seconds}`"
+            ))
+        })?;
+        options.timeout = if parsed < 0.0 {
+            None
+        } else {
+            Some(Duration::try_from_secs_f64(parsed).map_err(|_| {
+                config(format!(
+                    "`liquibase.mongodb.mongoshTimeoutSeconds` is out of range: `{seconds}`"
+                ))
+            })?)
+        };
+    }
+    if let Some(args) = set(&settings.extra_args) {
+        options.extra_args = args.split_whitespace().map(str::to_owned).collect();
+    }
+    Ok(options)
+}
+
+fn config(message: String) -> BridgeError {
+    executor::Error::Config {
+        message,
+        hint: None,
+    }
+    .into()
 }
 
 /// Runs one change or its inverse.
 pub fn execute(request: Execute) -> Result<Value> {
-    let change = service::change(&request.change.to_spec())?;
+    let change = build(&request.change)?;
     let connection = connection(request.handle)?;
+    if mongosh::script_of(&change).is_some() && !request.rollback {
+        // The loader's rule (load.rs): only Harness's `mongosh` executor runs these changes.
+        if request.run_with.as_deref() != Some("mongosh") {
+            return Err(executor::Error::Config {
+                message: format!("`{}` needs runWith=\"mongosh\"", change.name()),
+                hint: Some("add runWith=\"mongosh\" to the changeSet".to_owned()),
+            }
+            .into());
+        }
+        let url = registry(&URLS).get(&request.handle).cloned();
+        let options = mongosh_options(request.mongosh.as_ref(), url)?;
+        let id = change_set_id(request.change_set.as_ref());
+        RUNTIME.block_on(mongosh::run_change(&connection, &options, &change, &id))?;
+        return Ok(json!({ "rows": 0 }));
+    }
     RUNTIME.block_on(async {
         if request.rollback {
             service::rollback_change(&connection, &change).await?;
@@ -226,6 +386,19 @@ pub fn parse_json(request: ParseJson) -> Result<Node> {
     executor::format::json::read(&request.text, &request.file)
         .map(Node::from)
         .map_err(|problem| executor::Error::Invalid(vec![problem]).into())
+}
+
+/// A formatted mongosh changelog into the format-neutral tree, or whether a text is one.
+pub fn parse_formatted(request: ParseFormatted) -> Result<Value> {
+    if request.probe {
+        return Ok(json!({
+            "formatted": executor::format::Format::is_formatted_header(&request.text)
+        }));
+    }
+    let tree = executor::format::formatted::read(&request.text, &request.file)
+        .map_err(|problem| BridgeError::from(executor::Error::Invalid(vec![problem])))?;
+    serde_json::to_value(Node::from(tree))
+        .map_err(|e| BridgeError::request(format!("cannot write report: {e}")))
 }
 
 /// `drop-all`: every collection of the URL's database.
@@ -382,8 +555,11 @@ pub fn history(request: HistoryRequest) -> Result<Value> {
                 let row = request
                     .row
                     .ok_or_else(|| BridgeError::request("`record` needs `row`"))?;
-                service::record(&connection, &tracking, &new_row(row)?).await?;
-                json!({})
+                let row = new_row(row)?;
+                service::record(&connection, &tracking, &row).await?;
+                // The row as written, so Java can keep its cache of ran changesets without
+                // reading the history again (for `RERAN` only the fields the update sets count).
+                json!({ "row": written(row) })
             }
             HistoryOp::PreviewRecord => {
                 let row = request.row.ok_or_else(|| BridgeError::request("`previewRecord` needs `row`"))?;
@@ -460,6 +636,27 @@ fn new_row(row: crate::protocol::Row) -> Result<NewRow> {
         order_executed: row.order_executed,
         liquibase: row.liquibase,
     })
+}
+
+fn written(r: NewRow) -> Ran {
+    Ran {
+        id: Id {
+            file_name: r.id.path,
+            id: r.id.id,
+            author: r.id.author,
+        },
+        md5sum: r.checksum.map(|c| c.to_string()),
+        date_executed: Some(r.date_executed.timestamp_millis()),
+        order_executed: r.order_executed,
+        exec_type: r.exec_type.as_str().to_owned(),
+        description: Some(r.description),
+        comments: r.comments,
+        tag: r.tag,
+        contexts: r.contexts,
+        labels: r.labels,
+        deployment_id: Some(r.deployment_id),
+        liquibase: Some(r.liquibase),
+    }
 }
 
 fn ran(r: executor::history::RanChangeSet) -> Ran {
@@ -597,5 +794,125 @@ mod tests {
             .as_str()
             .expect("document text");
         assert!(document.contains("\"a\" : 1"), "{document}");
+    }
+
+    #[test]
+    fn mongosh_changes_are_checksummed_and_described_by_the_engine() {
+        let mongo = json!({ "name": "mongo",
+            "properties": [{ "name": "mongo", "value": "  db.users.insertOne({name: \"a\"});\n" }] });
+        let file = json!({ "name": "mongoFile",
+            "properties": [{ "name": "path", "value": "scripts/a.js" },
+                           { "name": "relativeToChangelogFile", "value": "true" }],
+            "file": { "raw": "db.users.insertOne({name: \"a\"});", "expanded": "ignored by the checksum" } });
+        let description = "mongoFile DBMS_PROPERTY_NAME=dbms, PATH_PROPERTY_NAME=path, \
+            RELATIVE_TO_CHANGELOG_FILE_PROPERTY_NAME=relativeToChangelogFile, path=scripts/a.js";
+        let cases = [
+            (mongo.clone(), "description", "mongo"),
+            (file.clone(), "description", description),
+            // The changeset checksum the Harness source documents (spec mongo §11.5), for the
+            // inline script and for the same text in a file.
+            (mongo, "checksum", "9:b37402c8254583df696fc006b3a4a8c4"),
+            (file, "checksum", "9:b37402c8254583df696fc006b3a4a8c4"),
+        ];
+        for (change, op, expected) in cases {
+            let request = json!({ "op": op, "version": 9, "change": change });
+            let r = reply(&dispatch(
+                &serde_json::to_vec(&request).expect("json"),
+                super::change,
+            ));
+            let got = r["ok"][op].as_str().expect("a text").to_owned();
+            let got = if op == "checksum" {
+                CheckSum::compute(&format!("{got}:")).to_string()
+            } else {
+                got
+            };
+            assert_eq!(got, expected, "{request}");
+        }
+    }
+
+    #[test]
+    fn invalid_mongosh_changes_and_settings_are_errors() {
+        let cases = [
+            (
+                json!({ "op": "validate", "change": { "name": "mongo",
+                "properties": [{ "name": "mongo", "value": "  " }] } }),
+                "mongo: missing required attribute `mongo`",
+            ),
+            (
+                json!({ "op": "validate", "change": { "name": "mongoFile", "properties": [] } }),
+                "mongoFile: missing required attribute `path`",
+            ),
+            (
+                json!({ "op": "validate", "change": { "name": "mongoFile",
+                "properties": [{ "name": "path", "value": "a.js" }] } }),
+                "`mongoFile` needs the file's text",
+            ),
+            (
+                json!({ "op": "preview", "change": { "name": "mongo",
+                "properties": [{ "name": "mongo", "value": "db.x.drop()" }] },
+                "mongosh": { "native": "sometimes" } }),
+                "`liquibase.mongodb.mongoshNative` must be auto, always or never",
+            ),
+        ];
+        for (request, message) in cases {
+            let r = reply(&dispatch(
+                &serde_json::to_vec(&request).expect("json"),
+                super::change,
+            ));
+            let text = r["error"]["message"].as_str().unwrap_or_default();
+            assert!(text.starts_with(message), "{request}: {r}");
+        }
+        let timeout = Mongosh {
+            timeout_seconds: Some("soon".into()),
+            ..Mongosh::default()
+        };
+        assert!(mongosh_options(Some(&timeout), None).is_err());
+        let settings = Mongosh {
+            path: Some(" /opt/mongosh ".into()),
+            native: Some("never".into()),
+            timeout_seconds: Some("-1".into()),
+            extra_args: Some("--quiet  --norc --tls".into()),
+            log_file: Some(String::new()),
+        };
+        let options = mongosh_options(Some(&settings), None).expect("valid settings");
+        assert_eq!(options.path, Some("/opt/mongosh".into()));
+        assert_eq!(options.native, NativeMode::Never);
+        assert_eq!(options.timeout, None);
+        assert_eq!(options.extra_args, ["--quiet", "--norc", "--tls"]);
+        assert_eq!(options.log_file, None);
+    }
+
+    #[test]
+    fn formatted_changelogs_are_probed_and_read_by_the_engine() {
+        let text = "// liquibase formatted mongodb\n// changeset ann:1 runWith:mongosh\ndb.a.insertOne({})\n";
+        let cases = [(text, true), ("db.a.insertOne({})\n", false)];
+        for (text, formatted) in cases {
+            let request = json!({ "text": text, "file": "a.js", "probe": true });
+            let r = reply(&dispatch(
+                &serde_json::to_vec(&request).expect("json"),
+                parse_formatted,
+            ));
+            assert_eq!(r["ok"]["formatted"], formatted, "{r}");
+        }
+        let request = json!({ "text": text, "file": "a.js" });
+        let r = reply(&dispatch(
+            &serde_json::to_vec(&request).expect("json"),
+            parse_formatted,
+        ));
+        let change_set = &r["ok"]["children"][0];
+        assert_eq!(change_set["name"], "changeSet", "{r}");
+        let names: Vec<&str> = change_set["children"]
+            .as_array()
+            .expect("children")
+            .iter()
+            .filter_map(|c| c["name"].as_str())
+            .collect();
+        assert_eq!(names, ["id", "author", "runWith", "mongo"], "{r}");
+        let request = json!({ "text": "db.a.insertOne({})", "file": "a.js" });
+        let r = reply(&dispatch(
+            &serde_json::to_vec(&request).expect("json"),
+            parse_formatted,
+        ));
+        assert_eq!(r["error"]["kind"], "Invalid", "{r}");
     }
 }

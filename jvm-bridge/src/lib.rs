@@ -113,3 +113,15 @@ pub fn drop_all<'l>(
     env.with_env(|env| handle::call(env, &request, handle::drop_all))
         .resolve::<ThrowRuntimeExAndDefault>()
 }
+
+/// `byte[] Native.parseFormatted(byte[])`: a formatted mongosh changelog into a node tree
+/// ([`handle::parse_formatted`]).
+#[jni_mangle("liquibase.ext.lbmongo.Native")]
+pub fn parse_formatted<'l>(
+    mut env: EnvUnowned<'l>,
+    _: JClass<'l>,
+    request: JByteArray<'l>,
+) -> JByteArray<'l> {
+    env.with_env(|env| handle::call(env, &request, handle::parse_formatted))
+        .resolve::<ThrowRuntimeExAndDefault>()
+}

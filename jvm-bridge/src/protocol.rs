@@ -62,6 +62,41 @@ pub struct Change {
     /// Property name to text; properties Liquibase holds as `null` are left out.
     #[serde(default)]
     pub properties: Vec<Property>,
+    /// `mongoFile`: the file as Liquibase's resource accessor read it (the bridge does not see
+    /// Liquibase's search path), raw and `${}`-expanded by Liquibase's changelog parameters.
+    #[serde(default)]
+    pub file: Option<ScriptFile>,
+}
+
+/// The text of a `mongoFile` script, read on the Java side.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScriptFile {
+    /// The content as read: the checksum covers it.
+    pub raw: String,
+    /// The content with Liquibase's `${}` parameters expanded: what runs.
+    pub expanded: String,
+}
+
+/// The `liquibase.mongodb.mongosh*` settings as Liquibase's configuration holds them (texts,
+/// parsed on the Rust side).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Mongosh {
+    /// `liquibase.mongodb.mongoshPath`.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// `liquibase.mongodb.mongoshNative`: `auto`, `always` or `never`.
+    #[serde(default)]
+    pub native: Option<String>,
+    /// `liquibase.mongodb.mongoshTimeoutSeconds`: seconds, `-1` for no limit.
+    #[serde(default)]
+    pub timeout_seconds: Option<String>,
+    /// `liquibase.mongodb.mongoshExtraArgs`, split on spaces.
+    #[serde(default)]
+    pub extra_args: Option<String>,
+    /// `liquibase.mongodb.mongoshLogFile`.
+    #[serde(default)]
+    pub log_file: Option<String>,
 }
 
 /// One property of a [`Change`].
@@ -101,6 +136,15 @@ pub struct ChangeQuery {
     /// Preview the automatic inverse (for `preview` under `rollback-sql`).
     #[serde(default)]
     pub rollback: bool,
+    /// The changeset holding the change (`preview` of a mongosh script names it).
+    #[serde(default)]
+    pub change_set: Option<Id>,
+    /// The URL's database (`preview` lowers native mongosh scripts against it).
+    #[serde(default)]
+    pub database: Option<String>,
+    /// The mongosh settings (`preview` of a mongosh script).
+    #[serde(default)]
+    pub mongosh: Option<Mongosh>,
 }
 
 /// The questions [`ChangeQuery`] asks.
@@ -113,6 +157,8 @@ pub enum ChangeOp {
     Validate,
     /// `{"lines": ["db.runCommand(…);"]}` for `update-sql`.
     Preview,
+    /// `{"description": "…"}`: the history `description` of the change.
+    Description,
 }
 
 /// `Native.execute`: run one change (or its automatic inverse).
@@ -126,6 +172,15 @@ pub struct Execute {
     /// Run the inverse instead.
     #[serde(default)]
     pub rollback: bool,
+    /// The changeset holding the change (mongosh messages name it).
+    #[serde(default)]
+    pub change_set: Option<Id>,
+    /// The executor core chose for the changeset (`runWith`, `jdbc` by default).
+    #[serde(default)]
+    pub run_with: Option<String>,
+    /// The mongosh settings, for `mongo`/`mongoFile`.
+    #[serde(default)]
+    pub mongosh: Option<Mongosh>,
 }
 
 /// The tracking collections and their switches, from Liquibase's configuration.
@@ -374,6 +429,20 @@ pub struct ParseJson {
     pub text: String,
     /// Its path, for messages.
     pub file: String,
+}
+
+/// `Native.parseFormatted`: a formatted mongosh changelog (`// liquibase formatted mongodb`)
+/// into the format-neutral tree, or with `probe` only whether `text` starts with the header.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParseFormatted {
+    /// The file's text.
+    pub text: String,
+    /// Its path, for messages.
+    pub file: String,
+    /// Answer `{"formatted": bool}` instead of parsing.
+    #[serde(default)]
+    pub probe: bool,
 }
 
 /// One node of a parsed changelog.

@@ -9,6 +9,7 @@ mod crash;
 mod generator;
 mod ground_truth;
 mod jar;
+mod jar_mongosh;
 mod mongosh;
 mod reliability;
 mod security;

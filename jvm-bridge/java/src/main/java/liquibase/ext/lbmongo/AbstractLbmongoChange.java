@@ -40,7 +40,24 @@ public abstract class AbstractLbmongoChange extends AbstractChange {
         Map<String, Object> change = new LinkedHashMap<>();
         change.put("name", getSerializedObjectName());
         change.put("properties", properties);
+        addToSpec(change);
         return change;
+    }
+
+    /** Adds what the engine needs besides the property texts (a script file's text). */
+    protected void addToSpec(Map<String, Object> change) {
+    }
+
+    /** {@code {"fileName", "id", "author"}} of the changeset holding this change, or {@code null}. */
+    Map<String, Object> changeSetId() {
+        if (getChangeSet() == null) {
+            return null;
+        }
+        Map<String, Object> id = new LinkedHashMap<>();
+        id.put("fileName", getChangeSet().getFilePath());
+        id.put("id", getChangeSet().getId());
+        id.put("author", getChangeSet().getAuthor());
+        return id;
     }
 
     /** Ordered property map helper for subclasses. */
@@ -74,7 +91,7 @@ public abstract class AbstractLbmongoChange extends AbstractChange {
 
     @Override
     public SqlStatement[] generateStatements(Database database) {
-        return new SqlStatement[] {new LbmongoStatement(spec(), false)};
+        return new SqlStatement[] {new LbmongoStatement(spec(), false, changeSetId())};
     }
 
     /** The engine's checksum in the checksum version of Liquibase's current scope. */

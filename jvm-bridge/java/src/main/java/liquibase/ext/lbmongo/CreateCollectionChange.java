@@ -48,6 +48,6 @@ public class CreateCollectionChange extends AbstractLbmongoChange {
 
     @Override
     public SqlStatement[] generateRollbackStatements(Database database) {
-        return new SqlStatement[] {new LbmongoStatement(spec(), true)};
+        return new SqlStatement[] {new LbmongoStatement(spec(), true, changeSetId())};
     }
 }

@@ -57,6 +57,6 @@ public class CreateIndexChange extends AbstractLbmongoChange {
 
     @Override
     public SqlStatement[] generateRollbackStatements(Database database) {
-        return new SqlStatement[] {new LbmongoStatement(spec(), true)};
+        return new SqlStatement[] {new LbmongoStatement(spec(), true, changeSetId())};
     }
 }

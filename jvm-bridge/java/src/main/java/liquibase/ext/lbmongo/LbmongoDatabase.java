@@ -6,6 +6,9 @@ import java.util.Map;
 
 import liquibase.CatalogAndSchema;
 import liquibase.Scope;
+import liquibase.configuration.ConfigurationValueConverter;
+import liquibase.configuration.ConfiguredValue;
+import liquibase.configuration.LiquibaseConfiguration;
 import liquibase.database.AbstractJdbcDatabase;
 import liquibase.database.DatabaseConnection;
 import liquibase.exception.DatabaseException;
@@ -202,6 +205,29 @@ public class LbmongoDatabase extends AbstractJdbcDatabase {
         t.put("adjust", flag("liquibase.mongodb.adjustTrackingTablesOnStartup"));
         t.put("supportsValidator", flag("liquibase.mongodb.supportsValidator"));
         return t;
+    }
+
+    /**
+     * The {@code liquibase.mongodb.mongosh*} settings (Harness's keys, the names of lbmongo's
+     * {@code --mongosh-*} flags) as texts, from Liquibase's configuration: system properties,
+     * {@code LIQUIBASE_MONGODB_MONGOSH_*} environment variables and the defaults file. The engine
+     * parses them.
+     */
+    static Map<String, Object> mongoshSettings() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("path", setting("liquibase.mongodb.mongoshPath"));
+        m.put("native", setting("liquibase.mongodb.mongoshNative"));
+        m.put("timeoutSeconds", setting("liquibase.mongodb.mongoshTimeoutSeconds"));
+        m.put("extraArgs", setting("liquibase.mongodb.mongoshExtraArgs"));
+        m.put("logFile", setting("liquibase.mongodb.mongoshLogFile"));
+        return m;
+    }
+
+    private static String setting(String key) {
+        LiquibaseConfiguration configuration = Scope.getCurrentScope().getSingleton(LiquibaseConfiguration.class);
+        ConfiguredValue<String> value = configuration.getCurrentConfiguredValue(ConfigurationValueConverter.STRING,
+                null, key);
+        return value == null ? null : value.getValue();
     }
 
     private static boolean flag(String name) {

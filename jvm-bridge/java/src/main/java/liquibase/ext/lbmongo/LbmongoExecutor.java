@@ -48,7 +48,8 @@ public class LbmongoExecutor extends AbstractExecutor {
         } else if (sql instanceof LbmongoStatement) {
             LbmongoStatement statement = (LbmongoStatement) sql;
             try {
-                Native.call("execute", statement.request(db().connection().handle()));
+                Native.call("execute", statement.request(db().connection().handle(), getName(),
+                        LbmongoDatabase.mongoshSettings()));
             } catch (NativeException e) {
                 throw new DatabaseException(e.getMessage(), e);
             }

@@ -46,20 +46,13 @@ public class LbmongoJsonChangeLogParser implements ChangeLogParser {
     public DatabaseChangeLog parse(String physicalChangeLogLocation, ChangeLogParameters changeLogParameters,
             ResourceAccessor resourceAccessor) throws ChangeLogParseException {
         try {
-            Resource resource = resourceAccessor.get(physicalChangeLogLocation);
-            if (resource == null || !resource.exists()) {
+            String text = read(resourceAccessor, physicalChangeLogLocation);
+            if (text == null) {
                 throw new ChangeLogParseException(physicalChangeLogLocation + " does not exist");
             }
-            String text;
-            try (InputStream in = resource.openInputStream()) {
-                text = new String(readAll(in), StandardCharsets.UTF_8);
-            }
-            Map<String, Object> request = new LinkedHashMap<>();
-            request.put("text", text);
-            request.put("file", physicalChangeLogLocation);
             Map<String, Object> tree;
             try {
-                tree = Native.call("parseJson", request);
+                tree = tree(text, physicalChangeLogLocation);
             } catch (NativeException e) {
                 throw new ChangeLogParseException("Syntax error in file " + physicalChangeLogLocation + ": "
                         + e.getMessage(), e);
@@ -80,6 +73,25 @@ public class LbmongoJsonChangeLogParser implements ChangeLogParser {
             throw e;
         } catch (Exception e) {
             throw new ChangeLogParseException("Error parsing " + physicalChangeLogLocation + " : " + e.getMessage(), e);
+        }
+    }
+
+    /** The engine's node tree of the file (its JSON reader here). */
+    protected Map<String, Object> tree(String text, String file) {
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("text", text);
+        request.put("file", file);
+        return Native.call("parseJson", request);
+    }
+
+    /** The file's text as UTF-8, or {@code null} when it does not exist. */
+    static String read(ResourceAccessor resourceAccessor, String path) throws IOException {
+        Resource resource = resourceAccessor.get(path);
+        if (resource == null || !resource.exists()) {
+            return null;
+        }
+        try (InputStream in = resource.openInputStream()) {
+            return new String(readAll(in), StandardCharsets.UTF_8);
         }
     }
 

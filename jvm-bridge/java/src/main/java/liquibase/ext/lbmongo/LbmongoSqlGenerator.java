@@ -47,6 +47,9 @@ public class LbmongoSqlGenerator extends AbstractSqlGenerator<LbmongoStatement> 
             }
         } else {
             request.put("rollback", statement.rollback());
+            request.put("changeSet", statement.changeSetId());
+            request.put("database", ((LbmongoDatabase) database).getDefaultCatalogName());
+            request.put("mongosh", LbmongoDatabase.mongoshSettings());
             for (Object line : (List<Object>) Native.call("change", request).get("lines")) {
                 sql.add(new UnparsedSql((String) line));
             }

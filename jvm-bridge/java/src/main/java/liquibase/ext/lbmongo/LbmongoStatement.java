@@ -14,17 +14,20 @@ public class LbmongoStatement extends AbstractSqlStatement {
     private final Map<String, Object> change;
     private final boolean rollback;
     private final List<String> lines;
+    private final Map<String, Object> changeSetId;
 
-    LbmongoStatement(Map<String, Object> change, boolean rollback) {
+    LbmongoStatement(Map<String, Object> change, boolean rollback, Map<String, Object> changeSetId) {
         this.change = change;
         this.rollback = rollback;
         this.lines = null;
+        this.changeSetId = changeSetId;
     }
 
     private LbmongoStatement(List<String> lines) {
         this.change = new LinkedHashMap<>();
         this.rollback = false;
         this.lines = lines;
+        this.changeSetId = null;
     }
 
     /** Ready-made {@code update-sql} lines (tracking and lock commands) for the logging executor. */
@@ -46,12 +49,23 @@ public class LbmongoStatement extends AbstractSqlStatement {
         return rollback;
     }
 
-    /** The request {@code Native.execute} takes. */
-    Map<String, Object> request(long handle) {
+    /** {@code {"fileName", "id", "author"}} of the changeset, or {@code null}. */
+    Map<String, Object> changeSetId() {
+        return changeSetId;
+    }
+
+    /**
+     * The request {@code Native.execute} takes; {@code runWith} is the executor core chose and
+     * {@code mongosh} the {@code liquibase.mongodb.mongosh*} settings.
+     */
+    Map<String, Object> request(long handle, String runWith, Map<String, Object> mongosh) {
         Map<String, Object> request = new LinkedHashMap<>();
         request.put("handle", handle);
         request.put("change", change);
         request.put("rollback", rollback);
+        request.put("changeSet", changeSetId);
+        request.put("runWith", runWith);
+        request.put("mongosh", mongosh);
         return request;
     }
 

@@ -56,6 +56,8 @@ public final class Native {
 
     private static native byte[] dropAll(byte[] request);
 
+    private static native byte[] parseFormatted(byte[] request);
+
     /** Calls one export; returns the report or throws the executor's error. */
     @SuppressWarnings("unchecked")
     static Map<String, Object> call(String export, Map<String, Object> request) {
@@ -95,6 +97,7 @@ public final class Native {
             case "history": return history(request);
             case "parseJson": return parseJson(request);
             case "dropAll": return dropAll(request);
+            case "parseFormatted": return parseFormatted(request);
             default: throw new IllegalArgumentException("no native export " + export);
         }
     }

@@ -1,0 +1,184 @@
+package liquibase.ext.lbmongo;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import liquibase.Scope;
+import liquibase.change.ChangeMetaData;
+import liquibase.change.DatabaseChange;
+import liquibase.change.DbmsTargetedChange;
+import liquibase.changelog.ChangeLogParameters;
+import liquibase.changelog.DatabaseChangeLog;
+import liquibase.exception.UnexpectedLiquibaseException;
+import liquibase.resource.Resource;
+import liquibase.resource.ResourceAccessor;
+import liquibase.util.StreamUtil;
+
+/**
+ * {@code mongoFile}: a mongosh script in a file, with the property names of the Harness
+ * liquibase-mongodb native executor ({@code MongoshFileChange}) and Liquibase Pro.
+ *
+ * <p>Only the reading is Java's, because only Liquibase's resource accessor knows the search
+ * path: as core's {@code SQLFileChange.openSqlStream} (4.24–4.33), the path is resolved as a
+ * sibling of the changelog with {@code relativeToChangelogFile}, else through the accessor; the
+ * text is decoded with {@code encoding} (UTF-8 by default, BOM dropped) and {@code ${}}-expanded
+ * with the changelog's parameters, as Harness does. The engine gets both texts and builds,
+ * checksums (over the raw text), describes and runs the change.
+ */
+@DatabaseChange(name = "mongoFile", description = "Runs a mongosh script file", priority = ChangeMetaData.PRIORITY_DATABASE)
+public class MongoFileChange extends AbstractLbmongoChange implements DbmsTargetedChange {
+    private String path;
+    private Boolean relativeToChangelogFile;
+    private String encoding;
+    private String dbms;
+    private String endDelimiter;
+    private Boolean splitStatements;
+    private Boolean stripComments;
+    private Map<String, Object> file;
+
+    public String getPath() {
+        return path;
+    }
+
+    public void setPath(String path) {
+        this.path = path;
+        this.file = null;
+    }
+
+    public Boolean getRelativeToChangelogFile() {
+        return relativeToChangelogFile;
+    }
+
+    public void setRelativeToChangelogFile(Boolean relativeToChangelogFile) {
+        this.relativeToChangelogFile = relativeToChangelogFile;
+        this.file = null;
+    }
+
+    public String getEncoding() {
+        return encoding;
+    }
+
+    public void setEncoding(String encoding) {
+        this.encoding = encoding;
+        this.file = null;
+    }
+
+    @Override
+    public String getDbms() {
+        return dbms;
+    }
+
+    @Override
+    public void setDbms(String dbms) {
+        this.dbms = dbms;
+    }
+
+    public String getEndDelimiter() {
+        return endDelimiter;
+    }
+
+    public void setEndDelimiter(String endDelimiter) {
+        this.endDelimiter = endDelimiter;
+    }
+
+    public Boolean getSplitStatements() {
+        return splitStatements;
+    }
+
+    public void setSplitStatements(Boolean splitStatements) {
+        this.splitStatements = splitStatements;
+    }
+
+    public Boolean getStripComments() {
+        return stripComments;
+    }
+
+    public void setStripComments(Boolean stripComments) {
+        this.stripComments = stripComments;
+    }
+
+    @Override
+    protected Map<String, String> texts() {
+        return texts("path", path, "relativeToChangelogFile", MongoChange.text(relativeToChangelogFile),
+                "encoding", encoding, "dbms", dbms, "endDelimiter", endDelimiter,
+                "splitStatements", MongoChange.text(splitStatements), "stripComments", MongoChange.text(stripComments));
+    }
+
+    @Override
+    protected void addToSpec(Map<String, Object> change) {
+        if (path != null && !path.trim().isEmpty()) {
+            change.put("file", file());
+        }
+    }
+
+    /** {@code {"raw", "expanded"}}, read once. */
+    private Map<String, Object> file() {
+        if (file != null) {
+            return file;
+        }
+        String raw;
+        try {
+            Resource resource = resource();
+            if (resource == null || !resource.exists()) {
+                throw new UnexpectedLiquibaseException("mongoFile: file `" + path + "` was not found"
+                        + (Boolean.TRUE.equals(relativeToChangelogFile) ? " next to the changelog"
+                                : " on the search path; add relativeToChangelogFile=\"true\" to resolve it next to the changelog"));
+            }
+            try (InputStream in = resource.openInputStream()) {
+                raw = StreamUtil.readStreamAsString(in, encoding);
+            }
+        } catch (IOException e) {
+            throw new UnexpectedLiquibaseException("mongoFile: cannot read `" + path + "`: " + e.getMessage(), e);
+        }
+        String expanded = raw;
+        DatabaseChangeLog changeLog = getChangeSet() == null ? null : getChangeSet().getChangeLog();
+        ChangeLogParameters parameters = changeLog == null ? null : changeLog.getChangeLogParameters();
+        if (parameters != null) {
+            try {
+                expanded = parameters.expandExpressions(raw, changeLog);
+            } catch (Exception e) {
+                throw new UnexpectedLiquibaseException("mongoFile `" + path + "`: " + e.getMessage(), e);
+            }
+        }
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("raw", raw);
+        f.put("expanded", expanded);
+        file = f;
+        return f;
+    }
+
+    private Resource resource() throws IOException {
+        ResourceAccessor accessor = Scope.getCurrentScope().getResourceAccessor();
+        if (Boolean.TRUE.equals(relativeToChangelogFile)) {
+            if (getChangeSet() == null || getChangeSet().getChangeLog() == null) {
+                return null;
+            }
+            Resource changeLog = accessor.get(getChangeSet().getChangeLog().getPhysicalFilePath());
+            return changeLog == null ? null : changeLog.resolveSibling(path);
+        }
+        return accessor.get(path);
+    }
+
+    /**
+     * The engine's description, which repeats the Harness class's bogus constant properties
+     * ({@code mongoFile DBMS_PROPERTY_NAME=dbms, …, path=…}) so both tools write the same row.
+     */
+    @Override
+    public String getDescription() {
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("op", "description");
+        try {
+            request.put("change", spec());
+            return (String) Native.call("change", request).get("description");
+        } catch (RuntimeException e) {
+            return super.getDescription();
+        }
+    }
+
+    @Override
+    public String getConfirmationMessage() {
+        return "Mongosh commands in file " + path + " executed";
+    }
+}

@@ -1,0 +1,512 @@
+//! `mongo` / `mongoFile` changes and formatted `.js` changelogs through real Liquibase with the
+//! `lbmongo-liquibase` jar: natively (lbmongo's shell subset) and through the pinned mongosh, on
+//! core 4.33.0 and in the `lib/` folder of the npm `liquibase@4.28.1` distribution.
+//!
+//! As in `jar.rs`, the history Liquibase + jar writes must equal lbmongo's for the same project
+//! field by field (bar `_id`, `dateExecuted`, `deploymentId` and the `liquibase` version), and
+//! each tool reads the other's database as up to date. A JVM start costs seconds, so each test
+//! runs few Liquibase commands and the lbmongo side runs beside it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::LazyLock;
+
+use mongodb::Database;
+use mongodb::bson::{Document, doc};
+
+use crate::support::cli::{Project, Run};
+use crate::support::{block_on, server};
+
+const HEADER: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<databaseChangeLog
+    xmlns="http://www.liquibase.org/xml/ns/dbchangelog"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+    xmlns:mongodb="http://www.liquibase.org/xml/ns/mongodb"
+    xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-latest.xsd
+        http://www.liquibase.org/xml/ns/mongodb http://www.liquibase.org/xml/ns/mongodb/liquibase-mongodb-latest.xsd">
+"#;
+
+fn xml(body: &str) -> String {
+    format!("{HEADER}{body}</databaseChangeLog>\n")
+}
+
+/// History fields that belong to one run: compared by type only.
+const RUN_FIELDS: [&str; 3] = ["_id", "dateExecuted", "deploymentId"];
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// `scripts/install-liquibase.sh`, once per test binary (idempotent and silent when done).
+fn install_liquibase() {
+    static DONE: LazyLock<Result<(), String>> = LazyLock::new(|| {
+        let output = Command::new("bash")
+            .arg(repo_root().join("scripts/install-liquibase.sh"))
+            .current_dir(repo_root())
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot start bash: {e}"))?;
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&output.stderr).into_owned())
+        }
+    });
+    if let Err(why) = &*DONE {
+        panic!("scripts/install-liquibase.sh failed: {why}");
+    }
+}
+
+/// The pinned mongosh (npm `mongosh@2.12.0`), installed on first use.
+fn mongosh_bin() -> &'static Path {
+    static BIN: LazyLock<PathBuf> = LazyLock::new(|| {
+        let bin = repo_root().join(".cache/npm/mongosh/node_modules/.bin/mongosh");
+        if !bin.is_file() {
+            let status = Command::new("bash")
+                .arg(repo_root().join("scripts/install-node-tools.sh"))
+                .arg("mongosh")
+                .status()
+                .expect("bash can run scripts/install-node-tools.sh");
+            assert!(status.success(), "installing mongosh with npm failed");
+        }
+        assert!(bin.is_file(), "no mongosh at `{}`", bin.display());
+        bin
+    });
+    &BIN
+}
+
+fn run_of(output: std::process::Output) -> Run {
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// `scripts/liquibase.sh --core <core> --ext <our jar> --changelog-file=… --url=… <args>` in
+/// `dir`, with `env` (the `LIQUIBASE_MONGODB_MONGOSH_*` settings).
+fn liquibase(
+    dir: &Path,
+    core: &str,
+    changelog: &str,
+    url: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Run {
+    install_liquibase();
+    let mut command = Command::new("bash");
+    command
+        .arg(repo_root().join("scripts/liquibase.sh"))
+        .args(["--core", core, "--ext"])
+        .arg(crate::jar::ext_dir())
+        .arg(format!("--changelog-file={changelog}"))
+        .arg(format!("--url={url}"))
+        .args(args)
+        .current_dir(dir)
+        .env("LIQUIBASE_ANALYTICS_ENABLED", "false")
+        // cargo test puts target/*/deps on LD_LIBRARY_PATH, which the JVM searches before the
+        // jar: drop it so the jar's own library is tested.
+        .env_remove("LD_LIBRARY_PATH")
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    run_of(command.output().expect("bash can be started"))
+}
+
+fn db(test: &str) -> (Database, String) {
+    let (_, db, url) = block_on(server().fresh_db(test));
+    (db, url)
+}
+
+fn history(db: &Database) -> Vec<Document> {
+    find(db, "DATABASECHANGELOG", doc! { "orderExecuted": 1 })
+}
+
+fn find(db: &Database, collection: &str, sort: Document) -> Vec<Document> {
+    use futures_util::TryStreamExt;
+    block_on(async {
+        db.collection::<Document>(collection)
+            .find(doc! {})
+            .sort(sort)
+            .await
+            .expect("find")
+            .try_collect()
+            .await
+            .expect("read documents")
+    })
+}
+
+/// The documents of `collection` without server-generated `_id`s.
+fn data(db: &Database, collection: &str, sort: Document) -> Vec<Document> {
+    find(db, collection, sort)
+        .into_iter()
+        .map(|mut d| {
+            if matches!(d.get("_id"), Some(mongodb::bson::Bson::ObjectId(_))) {
+                d.remove("_id");
+            }
+            d
+        })
+        .collect()
+}
+
+/// `ours` equals `theirs` field by field and in field order, except the run's own fields
+/// (compared by type) and `liquibase`, which is `version` in `ours`.
+#[track_caller]
+fn assert_same_history(ours: &[Document], theirs: &[Document], version: &str) {
+    let strip = |rows: &[Document]| -> Vec<Vec<String>> {
+        rows.iter()
+            .map(|row| {
+                row.iter()
+                    .filter(|(k, _)| k.as_str() != "liquibase")
+                    .map(|(k, v)| {
+                        if RUN_FIELDS.contains(&k.as_str()) {
+                            format!("{k}: <{:?}>", v.element_type())
+                        } else {
+                            format!("{k}: {v:?}")
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    assert_eq!(strip(ours), strip(theirs), "history documents differ");
+    for row in ours {
+        assert_eq!(row.get_str("liquibase"), Ok(version), "{row}");
+    }
+}
+
+/// The same project files in `to`, which runs lbmongo on another database.
+fn copy_files(from: &Project, to: &Project, files: &[&str]) {
+    for file in files {
+        let text =
+            std::fs::read_to_string(from.dir.path().join(file)).expect("read a project file");
+        to.write(file, &text);
+    }
+}
+
+#[track_caller]
+fn up_to_date(run: Run) {
+    let run = run.ok();
+    assert!(
+        run.stdout.contains("is up to date"),
+        "not up to date\n{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+}
+
+/// XML `mongo` (attribute and element text with a `${}` property), `mongoFile` (relative, with
+/// a property in the file) and an included formatted `.js` changelog, all inside the subset.
+fn write_native_project(p: &Project) {
+    p.write(
+        "changelog.xml",
+        &xml(r#"  <property name="who" value="ada"/>
+  <changeSet id="1" author="alice" runWith="mongosh">
+    <mongodb:mongo mongo='db.users.insertOne({name: "a"});'/>
+    <rollback><mongodb:mongo mongo='db.users.deleteMany({name: "a"})'/></rollback>
+  </changeSet>
+  <changeSet id="2" author="alice" runWith="mongosh">
+    <mongodb:mongoFile path="scripts/towns.js" relativeToChangelogFile="true"/>
+  </changeSet>
+  <changeSet id="3" author="bob" runWith="mongosh" context="dev" labels="Geo,Seed">
+    <comment>the text form, with a property</comment>
+    <mongodb:mongo>db.users.insertOne({name: "${who}", tags: ["ünï", "😀"]})</mongodb:mongo>
+  </changeSet>
+  <include file="shop.js" relativeToChangelogFile="true"/>
+"#),
+    )
+    .write(
+        "scripts/towns.js",
+        "// towns with an index\n\
+         db.createCollection('towns');\n\
+         db.towns.createIndex({name: 1}, {unique: true, name: 'ui_name'});\n\
+         db.towns.insertMany([{name: 'Oslo', by: '${who}'}, {name: 'Bergen', pop: NumberLong('291000')}]);\n",
+    )
+    .write(
+        "shop.js",
+        "// liquibase formatted mongodb\n\
+         \n\
+         // changeset carol:5 runWith:mongosh labels:shop\n\
+         // comment: orders and their index\n\
+         db.createCollection(\"orders\");\n\
+         db.orders.createIndex({customer: 1, at: -1}, {name: \"customer_at\"});\n\
+         // rollback db.orders.drop();\n\
+         \n\
+         // changeset carol:6 runWith:mongosh context:dev\n\
+         db.orders.insertOne({_id: 1, customer: \"a\", total: NumberDecimal(\"19.90\")});\n",
+    );
+}
+
+/// Liquibase 4.33 + jar and lbmongo apply the same project natively (mongosh is a path that
+/// does not exist, and `always` forbids it anyway): equal histories and data; lbmongo reads the
+/// jar's database as up to date and Liquibase + jar reads lbmongo's.
+#[test]
+fn mongo_mongo_file_and_formatted_js_run_natively_as_lbmongo_runs_them() {
+    let (lbm_db, lbm_url) = db("jar_msh_native_l");
+    let (jar_db, jar_url) = db("jar_msh_native_j");
+    let p = Project::new(lbm_db.clone(), lbm_url.clone());
+    write_native_project(&p);
+    let native = [
+        ("LIQUIBASE_MONGODB_MONGOSH_NATIVE", "always"),
+        ("LIQUIBASE_MONGODB_MONGOSH_PATH", "/nonexistent/mongosh"),
+    ];
+    let (applied, lbmongo) = std::thread::scope(|s| {
+        let lbmongo = s.spawn(|| {
+            p.run(&[
+                "update",
+                "--changelog-file",
+                "changelog.xml",
+                "--mongosh-native",
+                "always",
+                "--mongosh-path",
+                "/nonexistent/mongosh",
+            ])
+        });
+        let applied = liquibase(
+            p.dir.path(),
+            "4.33.0",
+            "changelog.xml",
+            &jar_url,
+            &["update"],
+            &native,
+        );
+        (applied, lbmongo.join().expect("the lbmongo thread"))
+    });
+    let applied = applied.ok();
+    assert!(
+        applied
+            .stderr
+            .contains("Running Changeset: shop.js::6::carol"),
+        "{}",
+        applied.stderr
+    );
+    lbmongo.ok();
+
+    let ours = history(&jar_db);
+    let ids: Vec<&str> = ours.iter().filter_map(|r| r.get_str("id").ok()).collect();
+    assert_eq!(ids, ["1", "2", "3", "5", "6"]);
+    // The checksum the Harness source documents for this script (spec mongo §11.5) and the
+    // Harness `mongoFile` description with its bogus constant properties (§11.7).
+    assert_eq!(
+        ours[0].get_str("md5sum"),
+        Ok("9:b37402c8254583df696fc006b3a4a8c4")
+    );
+    assert_eq!(ours[0].get_str("description"), Ok("mongo"));
+    assert_eq!(
+        ours[1].get_str("description"),
+        Ok(
+            "mongoFile DBMS_PROPERTY_NAME=dbms, PATH_PROPERTY_NAME=path, \
+             RELATIVE_TO_CHANGELOG_FILE_PROPERTY_NAME=relativeToChangelogFile, path=scripts/towns.js"
+        )
+    );
+    assert_eq!(ours[2].get_str("labels"), Ok("geo,seed"));
+    assert_eq!(ours[3].get_str("fileName"), Ok("shop.js"));
+    assert_eq!(ours[3].get_str("comments"), Ok("orders and their index"));
+    assert_same_history(&ours, &history(&lbm_db), "4.33.0");
+
+    for (collection, sort) in [
+        ("users", doc! { "name": 1 }),
+        ("towns", doc! { "name": 1 }),
+        ("orders", doc! { "_id": 1 }),
+    ] {
+        assert_eq!(
+            data(&jar_db, collection, sort.clone()),
+            data(&lbm_db, collection, sort),
+            "{collection}"
+        );
+    }
+    assert_eq!(
+        data(&jar_db, "users", doc! { "name": 1 }),
+        [
+            doc! { "name": "a" },
+            doc! { "name": "ada", "tags": ["ünï", "😀"] }
+        ]
+    );
+    assert_eq!(
+        data(&jar_db, "towns", doc! { "name": 1 }),
+        [
+            doc! { "name": "Bergen", "pop": 291_000_i64 },
+            doc! { "name": "Oslo", "by": "ada" }
+        ]
+    );
+
+    // Each tool reads the other's database as its own.
+    let on_jar_db = Project::new(jar_db.clone(), jar_url.clone());
+    copy_files(
+        &p,
+        &on_jar_db,
+        &["changelog.xml", "scripts/towns.js", "shop.js"],
+    );
+    up_to_date(on_jar_db.run(&["status", "--changelog-file", "changelog.xml"]));
+    on_jar_db
+        .run(&["validate", "--changelog-file", "changelog.xml"])
+        .ok();
+    up_to_date(liquibase(
+        p.dir.path(),
+        "4.33.0",
+        "changelog.xml",
+        &lbm_url,
+        &["status", "--verbose"],
+        &native,
+    ));
+}
+
+/// A formatted root changelog whose scripts lie outside lbmongo's subset (a loop, `print`) runs
+/// through the pinned mongosh under Liquibase + jar (`liquibase.mongodb.mongoshPath`, the output
+/// appended to `liquibase.mongodb.mongoshLogFile`), with the same history as lbmongo's.
+#[test]
+fn scripts_outside_the_subset_run_through_the_pinned_mongosh() {
+    let mongosh = mongosh_bin().display().to_string();
+    let (lbm_db, lbm_url) = db("jar_msh_shell_l");
+    let (jar_db, jar_url) = db("jar_msh_shell_j");
+    let p = Project::new(lbm_db.clone(), lbm_url);
+    p.write(
+        "root.js",
+        "// liquibase formatted mongodb\n\
+         // property name:start value:10\n\
+         \n\
+         // changeset dave:loop runWith:mongosh\n\
+         for (let i = ${start}; i < ${start} + 3; i++) {\n\
+         \x20 db.counters.insertOne({i: i});\n\
+         }\n\
+         print('counted through mongosh');\n\
+         // rollback db.counters.drop();\n\
+         \n\
+         // include file:more.xml relativeToChangelogFile:true\n",
+    )
+    .write(
+        "more.xml",
+        &xml(r#"  <changeSet id="file" author="dave" runWith="mongosh">
+    <mongodb:mongoFile path="scripts/sum.js" relativeToChangelogFile="true" encoding="UTF-8"/>
+  </changeSet>
+"#),
+    )
+    .write(
+        "scripts/sum.js",
+        "const total = db.counters.find().toArray().reduce((s, d) => s + d.i, 0);\n\
+         db.totals.insertOne({total: total});\n",
+    );
+    let log = p.dir.path().join("mongosh.log");
+    let log_text = log.display().to_string();
+    let (applied, lbmongo) = std::thread::scope(|s| {
+        let lbmongo = s.spawn(|| {
+            p.run(&[
+                "update",
+                "--changelog-file",
+                "root.js",
+                "--mongosh-path",
+                &mongosh,
+            ])
+        });
+        let applied = liquibase(
+            p.dir.path(),
+            "4.33.0",
+            "root.js",
+            &jar_url,
+            &["update"],
+            &[
+                ("LIQUIBASE_MONGODB_MONGOSH_PATH", &mongosh),
+                ("LIQUIBASE_MONGODB_MONGOSH_LOG_FILE", &log_text),
+            ],
+        );
+        (applied, lbmongo.join().expect("the lbmongo thread"))
+    });
+    applied.ok();
+    lbmongo.ok();
+
+    let output = std::fs::read_to_string(&log).expect("mongosh wrote its output to the log file");
+    assert!(output.contains("counted through mongosh"), "{output}");
+    assert_eq!(
+        data(&jar_db, "counters", doc! { "i": 1 }),
+        [doc! { "i": 10 }, doc! { "i": 11 }, doc! { "i": 12 }]
+    );
+    assert_eq!(data(&jar_db, "totals", doc! {}), [doc! { "total": 33 }]);
+    let ours = history(&jar_db);
+    let ids: Vec<&str> = ours.iter().filter_map(|r| r.get_str("id").ok()).collect();
+    assert_eq!(ids, ["loop", "file"]);
+    assert_same_history(&ours, &history(&lbm_db), "4.33.0");
+    assert_eq!(
+        data(&lbm_db, "totals", doc! {}),
+        data(&jar_db, "totals", doc! {})
+    );
+
+    let on_jar_db = Project::new(jar_db, jar_url);
+    copy_files(&p, &on_jar_db, &["root.js", "more.xml", "scripts/sum.js"]);
+    up_to_date(on_jar_db.run(&["status", "--changelog-file", "root.js"]));
+}
+
+/// A formatted `.js` root changelog through the npm `liquibase@4.28.1` distribution's own
+/// launcher, with the jar dropped into its `lib/` folder beside nothing else of ours.
+#[test]
+fn formatted_js_through_the_jar_in_the_npm_4_28_lib_folder() {
+    install_liquibase();
+    let (lbm_db, lbm_url) = db("jar_msh_npm_l");
+    let (jar_db, jar_url) = db("jar_msh_npm_j");
+    let p = Project::new(lbm_db.clone(), lbm_url);
+    p.write(
+        "changelog.js",
+        "// liquibase formatted mongodb\n\
+         \n\
+         // changeset erin:1 runWith:mongosh labels:seed\n\
+         // comment: people\n\
+         db.createCollection('people');\n\
+         db.people.insertMany([{name: 'Ada'}, {name: 'Grace'}]);\n\
+         // rollback db.people.drop();\n\
+         \n\
+         // changeset erin:2 runWith:mongosh runOnChange:true\n\
+         db.people.updateOne({name: 'Ada'}, {$set: {born: 1815}});\n",
+    );
+    let dist = repo_root().join(".cache/liquibase/npm-4.28.1/dist/liquibase");
+    let home = tempfile::tempdir().expect("a temporary directory");
+    std::fs::copy(dist.join("liquibase"), home.path().join("liquibase"))
+        .expect("copy the launcher");
+    std::os::unix::fs::symlink(dist.join("internal"), home.path().join("internal"))
+        .expect("link internal/");
+    std::fs::create_dir(home.path().join("lib")).expect("create lib/");
+    std::fs::copy(
+        crate::jar::ext_dir().join("lbmongo-liquibase.jar"),
+        home.path().join("lib/lbmongo-liquibase.jar"),
+    )
+    .expect("drop the jar into lib/");
+    let (applied, lbmongo) = std::thread::scope(|s| {
+        let lbmongo = s.spawn(|| {
+            p.run(&[
+                "update",
+                "--changelog-file",
+                "changelog.js",
+                "--mongosh-native",
+                "always",
+            ])
+        });
+        let output = Command::new("bash")
+            .arg(home.path().join("liquibase"))
+            .arg("update")
+            .arg("--changelog-file=changelog.js")
+            .arg(format!("--url={jar_url}"))
+            .current_dir(p.dir.path())
+            .env("LIQUIBASE_HOME", home.path())
+            .env("LIQUIBASE_ANALYTICS_ENABLED", "false")
+            .env("LIQUIBASE_MONGODB_MONGOSH_NATIVE", "always")
+            .env_remove("LD_LIBRARY_PATH")
+            .stdin(Stdio::null())
+            .output()
+            .expect("bash can be started");
+        (run_of(output), lbmongo.join().expect("the lbmongo thread"))
+    });
+    applied.ok();
+    lbmongo.ok();
+    let ours = history(&jar_db);
+    assert_eq!(ours.len(), 2, "{ours:?}");
+    assert_same_history(&ours, &history(&lbm_db), "4.28.0");
+    assert_eq!(
+        data(&jar_db, "people", doc! { "name": 1 }),
+        [
+            doc! { "name": "Ada", "born": 1815 },
+            doc! { "name": "Grace" }
+        ]
+    );
+    let on_jar_db = Project::new(jar_db, jar_url);
+    copy_files(&p, &on_jar_db, &["changelog.js"]);
+    up_to_date(on_jar_db.run(&["status", "--changelog-file", "changelog.js"]));
+}
