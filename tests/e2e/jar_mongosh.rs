@@ -510,3 +510,183 @@ fn formatted_js_through_the_jar_in_the_npm_4_28_lib_folder() {
     copy_files(&p, &on_jar_db, &["changelog.js"]);
     up_to_date(on_jar_db.run(&["status", "--changelog-file", "changelog.js"]));
 }
+
+/// A loopback proxy in front of the test server that records, for each `OP_MSG` a client sends,
+/// the command name and its first value (`find DATABASECHANGELOG`), then forwards the bytes.
+struct CommandLog {
+    port: u16,
+    commands: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl CommandLog {
+    fn start(upstream: String) -> CommandLog {
+        use std::sync::{Arc, Mutex};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let port = listener.local_addr().expect("the proxy's address").port();
+        let commands = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&commands);
+        // The listener thread lives as long as the test binary; each connection's threads end
+        // when either side closes it.
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let Ok(server) = std::net::TcpStream::connect(&upstream) else {
+                    continue;
+                };
+                let log = Arc::clone(&log);
+                std::thread::spawn(move || forward(client, server, &log));
+            }
+        });
+        CommandLog { port, commands }
+    }
+
+    /// How many commands named `name` had `value` as their first value.
+    fn count(&self, name: &str, value: &str) -> usize {
+        let wanted = format!("{name} {value}");
+        self.commands
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .filter(|c| **c == wanted)
+            .count()
+    }
+}
+
+/// Copies server replies back as they come and client messages forward one by one, recording
+/// the command of each `OP_MSG` (opcode 2013: header, flag bits, then a kind-0 section holding
+/// the command document).
+fn forward(
+    mut client: std::net::TcpStream,
+    mut server: std::net::TcpStream,
+    log: &std::sync::Mutex<Vec<String>>,
+) {
+    use std::io::{Read, Write};
+    let (Ok(mut replies_from), Ok(mut replies_to)) = (server.try_clone(), client.try_clone())
+    else {
+        return;
+    };
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut replies_from, &mut replies_to);
+        let _ = replies_to.shutdown(std::net::Shutdown::Both);
+    });
+    loop {
+        let mut header = [0u8; 16];
+        if client.read_exact(&mut header).is_err() {
+            break;
+        }
+        let word =
+            |i: usize| i32::from_le_bytes([header[i], header[i + 1], header[i + 2], header[i + 3]]);
+        let Ok(length) = usize::try_from(word(0)) else {
+            break;
+        };
+        let mut body = vec![0u8; length.saturating_sub(16)];
+        if client.read_exact(&mut body).is_err() {
+            break;
+        }
+        if word(12) == 2013 && body.get(4) == Some(&0) {
+            // The kind-0 section is one BSON document, whose first four bytes are its length.
+            let command = body
+                .get(5..9)
+                .and_then(|l| usize::try_from(i32::from_le_bytes([l[0], l[1], l[2], l[3]])).ok())
+                .and_then(|len| body.get(5..5 + len))
+                .and_then(|bytes| mongodb::bson::RawDocument::from_bytes(bytes).ok())
+                .and_then(|doc| doc.iter().next()?.ok())
+                .map(|(name, value)| format!("{name} {}", value.as_str().unwrap_or_default()));
+            if let Some(command) = command {
+                log.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push(command);
+            }
+        }
+        if server.write_all(&header).is_err() || server.write_all(&body).is_err() {
+            break;
+        }
+    }
+    let _ = server.shutdown(std::net::Shutdown::Both);
+}
+
+/// `url` with its host list replaced by `127.0.0.1:<port>` and `directConnection=true` (else the
+/// driver would go to the member the server names in `hello`), and the replaced `host:port`.
+fn through(url: &str, port: u16) -> (String, String) {
+    let (scheme, rest) = url.split_once("://").expect("a mongodb:// URL");
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let (credentials, host) = match authority.rsplit_once('@') {
+        Some((c, h)) => (format!("{c}@"), h),
+        None => (String::new(), authority),
+    };
+    assert!(
+        !host.contains(','),
+        "the command-counting proxy fronts one server, not `{host}`"
+    );
+    let direct = if tail.contains("directConnection=") {
+        ""
+    } else if tail.contains('?') {
+        "&directConnection=true"
+    } else if tail.is_empty() {
+        "/?directConnection=true"
+    } else {
+        "?directConnection=true"
+    };
+    (
+        format!("{scheme}://{credentials}127.0.0.1:{port}{tail}{direct}"),
+        host.to_owned(),
+    )
+}
+
+/// The jar's history service reads the history once per run, as core's
+/// `StandardChangeLogHistoryService` does, and keeps its copy up to date by its own writes: an
+/// update of 60 changesets sends a constant number of history reads, not one per changeset
+/// (which is what made long changelogs quadratic), and the rows are still right.
+#[test]
+fn an_update_reads_the_history_a_constant_number_of_times() {
+    const CHANGESETS: usize = 60;
+    let (db, url) = db("jar_history_reads");
+    let upstream = through(&url, 0).1;
+    let proxy = CommandLog::start(upstream);
+    let (proxied, _) = through(&url, proxy.port);
+    let body: String = (1..=CHANGESETS)
+        .map(|n| {
+            format!(
+                "  <changeSet id=\"{n}\" author=\"perf\">\n    <mongodb:insertOne collectionName=\"things\">\
+                 <mongodb:document>{{ n: {n} }}</mongodb:document></mongodb:insertOne>\n  </changeSet>\n"
+            )
+        })
+        .collect();
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::write(dir.path().join("changelog.xml"), xml(&body)).expect("write the changelog");
+    liquibase(
+        dir.path(),
+        "4.33.0",
+        "changelog.xml",
+        &proxied,
+        &["update"],
+        &[],
+    )
+    .ok();
+
+    let rows = history(&db);
+    assert_eq!(rows.len(), CHANGESETS);
+    let orders: Vec<i32> = rows
+        .iter()
+        .filter_map(|r| r.get_i32("orderExecuted").ok())
+        .collect();
+    assert_eq!(orders, (1..=60).collect::<Vec<i32>>());
+    // Three `find`s whatever the changeset count: two full reads (one before the lock is taken,
+    // one after core resets the service once it holds the lock) and one `orderExecuted` lookup;
+    // the collections' existence is checked alongside. Before the cache there was a full read and
+    // a `listCollections` per changeset.
+    let reads = proxy.count("find", "DATABASECHANGELOG");
+    let exists = proxy.count("listCollections", "");
+    assert!(
+        reads <= 3,
+        "{reads} history reads for {CHANGESETS} changesets"
+    );
+    assert!(
+        exists <= 4,
+        "{exists} listCollections for {CHANGESETS} changesets"
+    );
+    assert!(
+        reads >= 1,
+        "the proxy saw no history read: is it in the path?"
+    );
+}

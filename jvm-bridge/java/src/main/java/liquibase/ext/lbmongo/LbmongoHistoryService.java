@@ -3,6 +3,7 @@ package liquibase.ext.lbmongo;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Date;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,8 @@ import liquibase.change.Change;
 import liquibase.change.CheckSum;
 import liquibase.change.core.TagDatabaseChange;
 import liquibase.changelog.AbstractChangeLogHistoryService;
+import liquibase.changelog.ChangeLogHistoryService;
+import liquibase.changelog.ChangeLogHistoryServiceFactory;
 import liquibase.changelog.ChangeSet;
 import liquibase.changelog.RanChangeSet;
 import liquibase.database.Database;
@@ -29,6 +32,11 @@ import liquibase.exception.DatabaseException;
  * {@code labels} from the expressions as written and writes the row. Extending
  * {@code AbstractChangeLogHistoryService} keeps {@code getDeploymentId()} right on both sides of
  * core 4.31, where the deployment id moved into the scope.
+ *
+ * <p>As core's {@code StandardChangeLogHistoryService} (4.24–4.33), the ran changesets are read
+ * once per run and then kept up to date by this service's own writes (record, remove, tag,
+ * clear and replace checksums) instead of being read again, so an update of n changesets reads
+ * the history once, not n times. {@link #reset()} and {@link #destroy()} forget them.
  */
 public class LbmongoHistoryService extends AbstractChangeLogHistoryService {
     private List<RanChangeSet> ran;
@@ -101,7 +109,9 @@ public class LbmongoHistoryService extends AbstractChangeLogHistoryService {
             }
             ran = rows;
         }
-        return ran;
+        // A copy: callers iterate it while this service updates the cache (a rollback removes
+        // rows one by one from the list it walks).
+        return new ArrayList<>(ran);
     }
 
     private static RanChangeSet ranChangeSet(Map<String, Object> r) {
@@ -157,6 +167,11 @@ public class LbmongoHistoryService extends AbstractChangeLogHistoryService {
         Labels labels = changeSet.getLabels();
         row.put("labels", labels == null || labels.isEmpty() ? null : labels.toString());
         row.put("tag", tag(changeSet));
+        // Core 4.24's update-count/update-to-tag steps record rows without having called
+        // generateDeploymentId(); every row still carries one, as the `update` path gives it.
+        if (getDeploymentId() == null) {
+            generateDeploymentId();
+        }
         row.put("deploymentId", getDeploymentId());
         row.put("orderExecuted", getNextSequenceValue());
         row.put("liquibase", LbmongoDatabase.liquibaseVersion());
@@ -166,8 +181,69 @@ public class LbmongoHistoryService extends AbstractChangeLogHistoryService {
             db().print(lines(call("previewRecord", extra)));
             return;
         }
-        call("record", extra);
-        ran = null;
+        Map<String, Object> written = call("record", extra);
+        remember(execType, written.get("row"));
+    }
+
+    /**
+     * Keeps the cached rows equal to what a fresh read would give after writing {@code row}: an
+     * inserted row goes last (it has the highest {@code orderExecuted}); a {@code RERAN} update
+     * changes only the fields it sets on every row of the changeset, which then also sort last.
+     */
+    @SuppressWarnings("unchecked")
+    private void remember(ChangeSet.ExecType execType, Object row) {
+        if (ran == null) {
+            return;
+        }
+        if (!(row instanceof Map)) {
+            ran = null;
+            return;
+        }
+        RanChangeSet written = ranChangeSet((Map<String, Object>) row);
+        if (execType != ChangeSet.ExecType.RERAN) {
+            ran.add(written);
+            return;
+        }
+        List<RanChangeSet> updated = new ArrayList<>();
+        for (Iterator<RanChangeSet> it = ran.iterator(); it.hasNext();) {
+            RanChangeSet r = it.next();
+            if (same(r, written.getStoredChangeLog(), written.getId(), written.getAuthor())) {
+                it.remove();
+                updated.add(copy(r, written.getLastCheckSum(), written.getDateExecuted(),
+                        written.getTag() != null ? written.getTag() : r.getTag(), ChangeSet.ExecType.RERAN,
+                        written.getDeploymentId(), written.getOrderExecuted()));
+            }
+        }
+        if (updated.isEmpty()) {
+            // Nothing to update in the cache: the row is not where we thought; read it again.
+            ran = null;
+            return;
+        }
+        ran.addAll(updated);
+    }
+
+    /** Whether {@code r} is the row of {@code fileName::id::author} (the engine's exact filter). */
+    private static boolean same(RanChangeSet r, String fileName, String id, String author) {
+        return fileName != null && fileName.equals(stored(r)) && id.equals(r.getId()) && author.equals(r.getAuthor());
+    }
+
+    private static String stored(RanChangeSet r) {
+        return r.getStoredChangeLog() != null ? r.getStoredChangeLog() : r.getChangeLog();
+    }
+
+    /** {@code r} with the given fields replaced (4.24's {@code RanChangeSet} has no setters for them). */
+    private static RanChangeSet copy(RanChangeSet r, CheckSum checksum, Date dateExecuted, String tag,
+            ChangeSet.ExecType execType, String deploymentId, Integer orderExecuted) {
+        RanChangeSet c = new RanChangeSet(stored(r), r.getId(), r.getAuthor(), checksum, dateExecuted, tag, execType,
+                r.getDescription(), r.getComments(), r.getContextExpression(), r.getLabels(), deploymentId);
+        c.setOrderExecuted(orderExecuted);
+        c.setLiquibaseVersion(r.getLiquibaseVersion());
+        return c;
+    }
+
+    private static RanChangeSet withChecksum(RanChangeSet r, CheckSum checksum) {
+        return copy(r, checksum, r.getDateExecuted(), r.getTag(), r.getExecType(), r.getDeploymentId(),
+                r.getOrderExecuted());
     }
 
     @SuppressWarnings("unchecked")
@@ -204,7 +280,13 @@ public class LbmongoHistoryService extends AbstractChangeLogHistoryService {
             return;
         }
         call("remove", extra);
-        ran = null;
+        if (ran != null) {
+            for (Iterator<RanChangeSet> it = ran.iterator(); it.hasNext();) {
+                if (same(it.next(), changeSet.getFilePath(), changeSet.getId(), changeSet.getAuthor())) {
+                    it.remove();
+                }
+            }
+        }
     }
 
     /** {@code max(orderExecuted) + 1}, read once per run, then counted up. */
@@ -223,7 +305,37 @@ public class LbmongoHistoryService extends AbstractChangeLogHistoryService {
         extra.put("tag", tagString);
         extra.put("liquibase", LbmongoDatabase.liquibaseVersion());
         call("tag", extra);
-        ran = null;
+        // The engine tags the newest row by (dateExecuted, orderExecuted); on an empty history it
+        // first writes Liquibase's placeholder row, which only a read brings into the cache.
+        RanChangeSet newest = null;
+        int at = -1;
+        if (ran != null) {
+            for (int i = 0; i < ran.size(); i++) {
+                RanChangeSet r = ran.get(i);
+                if (newest == null || newer(r, newest)) {
+                    newest = r;
+                    at = i;
+                }
+            }
+        }
+        if (newest == null) {
+            ran = null;
+            return;
+        }
+        ran.set(at, copy(newest, newest.getLastCheckSum(), newest.getDateExecuted(), tagString, newest.getExecType(),
+                newest.getDeploymentId(), newest.getOrderExecuted()));
+    }
+
+    /** Whether {@code a} sorts before {@code b} under {@code {dateExecuted: -1, orderExecuted: -1}}. */
+    private static boolean newer(RanChangeSet a, RanChangeSet b) {
+        long da = a.getDateExecuted() == null ? Long.MIN_VALUE : a.getDateExecuted().getTime();
+        long db = b.getDateExecuted() == null ? Long.MIN_VALUE : b.getDateExecuted().getTime();
+        if (da != db) {
+            return da > db;
+        }
+        int oa = a.getOrderExecuted() == null ? Integer.MIN_VALUE : a.getOrderExecuted();
+        int ob = b.getOrderExecuted() == null ? Integer.MIN_VALUE : b.getOrderExecuted();
+        return oa > ob;
     }
 
     @Override
@@ -236,7 +348,11 @@ public class LbmongoHistoryService extends AbstractChangeLogHistoryService {
     @Override
     public void clearAllCheckSums() throws DatabaseException {
         call("clearChecksums", null);
-        ran = null;
+        if (ran != null) {
+            for (int i = 0; i < ran.size(); i++) {
+                ran.set(i, withChecksum(ran.get(i), null));
+            }
+        }
     }
 
     /** Stores the changeset's latest-version checksum: v8 upgrades and cleared values. */
@@ -245,15 +361,33 @@ public class LbmongoHistoryService extends AbstractChangeLogHistoryService {
         if (db().previewing()) {
             return;
         }
-        replace(db(), changeSet);
-        reset();
-    }
-
-    static void replace(LbmongoDatabase db, ChangeSet changeSet) throws DatabaseException {
+        CheckSum checksum = changeSet.generateCheckSum(ChecksumVersion.latest());
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("id", id(changeSet));
-        extra.put("checksum", changeSet.generateCheckSum(ChecksumVersion.latest()).toString());
-        call(db, "replaceChecksum", extra);
+        extra.put("checksum", checksum.toString());
+        call("replaceChecksum", extra);
+        if (ran != null) {
+            for (int i = 0; i < ran.size(); i++) {
+                if (same(ran.get(i), changeSet.getFilePath(), changeSet.getId(), changeSet.getAuthor())) {
+                    ran.set(i, withChecksum(ran.get(i), checksum));
+                }
+            }
+        }
+    }
+
+    /**
+     * Core's checksum refill ({@code UpdateChangeSetChecksumStatement}) as {@link LbmongoExecutor}
+     * receives it: through the database's history service, so its cache stays right.
+     */
+    static void replace(LbmongoDatabase db, ChangeSet changeSet) throws DatabaseException {
+        ChangeLogHistoryService service = ChangeLogHistoryServiceFactory.getInstance().getChangeLogService(db);
+        if (service instanceof LbmongoHistoryService) {
+            service.replaceChecksum(changeSet);
+            return;
+        }
+        LbmongoHistoryService standalone = new LbmongoHistoryService();
+        standalone.setDatabase(db);
+        standalone.replaceChecksum(changeSet);
     }
 
     @Override
