@@ -77,13 +77,7 @@ fn lbmongo(p: &Project, args: &[&str]) -> Command {
 
 /// Liquibase 4.33.0 with our jar and nothing else (`scripts/liquibase.sh`), global options then
 /// `args`, asked to poll a held lock every second (the least `changelogLockPollRate` takes: whole
-/// seconds; its default is 10).
-///
-/// FIXME: the jar's `LbmongoLockService` keeps 5 minutes and 10 seconds unless a setter is called,
-/// and the CLI never calls them (core's `StandardLockService` reads
-/// `GlobalConfiguration.CHANGELOGLOCK_WAIT_TIME` / `CHANGELOGLOCK_POLL_RATE` instead), so
-/// `--changelog-lock-wait-time-in-minutes` and `--changelog-lock-poll-rate` do not reach it yet:
-/// a refusal with a wait of 0 comes after 5 minutes, and waiters poll every 10 seconds.
+/// seconds; its default is 10). The jar reads both settings as core's `StandardLockService` does.
 fn liquibase(p: &Project, args: &[&str]) -> Command {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut command = clean("bash");

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import liquibase.GlobalConfiguration;
 import liquibase.database.Database;
 import liquibase.exception.DatabaseException;
 import liquibase.exception.LockException;
@@ -24,8 +25,9 @@ public class LbmongoLockService implements LockService {
     private Long held;
     /** Under *-sql: the lock commands were printed instead of run. */
     private boolean previewLocked;
-    private long waitMillis = 5 * 60 * 1000L;
-    private long pollMillis = 10 * 1000L;
+    /** Set by a caller of the setters (embedded use); else Liquibase's global settings. */
+    private Long waitMillis;
+    private Long pollMillis;
 
     @Override
     public int getPriority() {
@@ -52,6 +54,25 @@ public class LbmongoLockService implements LockService {
     @Override
     public void setChangeLogLockRecheckTime(long changeLogLockRecheckTime) {
         this.pollMillis = changeLogLockRecheckTime * 1000L;
+    }
+
+    /**
+     * As core's {@code StandardLockService}: without a setter call the wait and poll times are
+     * {@code liquibase.changelogLockWaitTimeInMinutes} and {@code liquibase.changelogLockPollRate}
+     * (command line, {@code LIQUIBASE_*} variables, defaults file), read when the lock is taken.
+     */
+    private long waitMillis() {
+        if (waitMillis != null) {
+            return waitMillis;
+        }
+        return GlobalConfiguration.CHANGELOGLOCK_WAIT_TIME.getCurrentValue() * 60 * 1000L;
+    }
+
+    private long pollMillis() {
+        if (pollMillis != null) {
+            return pollMillis;
+        }
+        return GlobalConfiguration.CHANGELOGLOCK_POLL_RATE.getCurrentValue() * 1000L;
     }
 
     @Override
@@ -81,7 +102,7 @@ public class LbmongoLockService implements LockService {
             previewLocked = true;
             return;
         }
-        Map<String, Object> report = call("acquire", waitMillis, null);
+        Map<String, Object> report = call("acquire", waitMillis(), null);
         if (!report.containsKey("lock")) {
             // As StandardLockService.waitForLock (4.28.0): "Currently locked by <who> since <when>".
             throw new LockException("Could not acquire change log lock.  Currently locked by " + report.get("heldBy")
@@ -187,7 +208,7 @@ public class LbmongoLockService implements LockService {
         request.put("op", op);
         request.put("tracking", database.tracking());
         request.put("waitMillis", wait);
-        request.put("pollMillis", pollMillis);
+        request.put("pollMillis", pollMillis());
         request.put("hostDescription", System.getProperty("liquibase.hostDescription"));
         request.put("lock", lock);
         try {
