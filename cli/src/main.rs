@@ -33,6 +33,12 @@ use crate::args::{Cli, Command, Output};
 use crate::config::Config;
 use crate::render::Render;
 
+/// mimalloc instead of glibc's malloc: reading a large changelog makes millions of small
+/// allocations (BSON documents, strings), and glibc's free lists were a third of the CPU of a
+/// `status` over 10,000 changesets (`make bench`, P2).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let render = Render::new(cli.global.output.unwrap_or(Output::Text));
@@ -110,7 +116,7 @@ async fn dispatch(cli: Cli, ctx: &Session, render: &Render) -> Result<()> {
             let connection = connect(ctx).await?;
             let changelog = changelog(ctx, &connection).await?;
             let ran = engine::read_history(&connection, &ctx.settings).await?;
-            engine::validate(&changelog, &ran, &ctx.settings)?;
+            engine::validate(changelog, &ran, &ctx.settings)?;
             render.validated(&connection);
         }
         Command::Update => update(ctx, render, Goal::All, "update").await?,
@@ -136,17 +142,17 @@ async fn dispatch(cli: Cli, ctx: &Session, render: &Render) -> Result<()> {
             let connection = connect(ctx).await?;
             let changelog = changelog(ctx, &connection).await?;
             let commands =
-                engine::update_sql(&connection, &changelog, &ctx.settings, &Goal::All).await?;
+                engine::update_sql(&connection, changelog, &ctx.settings, &Goal::All).await?;
             render.commands(&commands);
         }
         Command::UpdateTestingRollback(a) => {
             let connection = connect(ctx).await?;
             let changelog = changelog(ctx, &connection).await?;
             let report = if flag(a.verify_snapshot.as_deref(), false)? {
-                generate::verified_update_testing_rollback(ctx, &connection, &changelog, render)
+                generate::verified_update_testing_rollback(ctx, &connection, changelog, render)
                     .await?
             } else {
-                engine::update_testing_rollback(&connection, &changelog, &ctx.settings, render)
+                engine::update_testing_rollback(&connection, changelog, &ctx.settings, render)
                     .await?
             };
             render.update(&report, "update-testing-rollback");
@@ -155,7 +161,7 @@ async fn dispatch(cli: Cli, ctx: &Session, render: &Render) -> Result<()> {
             let connection = connect(ctx).await?;
             let changelog = changelog(ctx, &connection).await?;
             let ran = engine::read_history(&connection, &ctx.settings).await?;
-            let plan = engine::validate(&changelog, &ran, &ctx.settings)?;
+            let plan = engine::validate(changelog, &ran, &ctx.settings)?;
             let pending: Vec<&ChangeSetId> = plan
                 .pending()
                 .map(|s| &changelog.change_sets[s.index()].id)
@@ -237,7 +243,7 @@ async fn dispatch(cli: Cli, ctx: &Session, render: &Render) -> Result<()> {
             let connection = connect(ctx).await?;
             let changelog = changelog(ctx, &connection).await?;
             let commands =
-                engine::future_rollback_sql(&connection, &changelog, &ctx.settings).await?;
+                engine::future_rollback_sql(&connection, changelog, &ctx.settings).await?;
             render.commands(&commands);
         }
         Command::ChangelogSync => sync(ctx, render, Goal::All).await?,
@@ -291,7 +297,7 @@ async fn dispatch(cli: Cli, ctx: &Session, render: &Render) -> Result<()> {
             let connection = connect(ctx).await?;
             let changelog = changelog(ctx, &connection).await?;
             let ran = engine::read_history(&connection, &ctx.settings).await?;
-            let unexpected = engine::unexpected(&changelog, &ran);
+            let unexpected = engine::unexpected(changelog, &ran);
             render.unexpected(&connection, &unexpected, flag(v.verbose.as_deref(), false)?);
         }
         Command::DropAll(f) => {
@@ -319,7 +325,7 @@ async fn dispatch(cli: Cli, ctx: &Session, render: &Render) -> Result<()> {
 async fn update(ctx: &Session, render: &Render, goal: Goal, name: &str) -> Result<()> {
     let connection = connect(ctx).await?;
     let changelog = changelog(ctx, &connection).await?;
-    let report = engine::update(&connection, &changelog, &ctx.settings, &goal, render).await?;
+    let report = engine::update(&connection, changelog, &ctx.settings, &goal, render).await?;
     render.update(&report, name);
     Ok(())
 }
@@ -328,7 +334,7 @@ async fn sync(ctx: &Session, render: &Render, goal: Goal) -> Result<()> {
     let connection = connect(ctx).await?;
     let changelog = changelog(ctx, &connection).await?;
     let report =
-        engine::changelog_sync(&connection, &changelog, &ctx.settings, &goal, render).await?;
+        engine::changelog_sync(&connection, changelog, &ctx.settings, &goal, render).await?;
     render.synced(&report);
     Ok(())
 }
@@ -337,12 +343,11 @@ async fn rollback(ctx: &Session, render: &Render, target: RollbackTarget, sql: b
     let connection = connect(ctx).await?;
     let changelog = changelog(ctx, &connection).await?;
     if sql {
-        let commands =
-            engine::rollback_sql(&connection, &changelog, &ctx.settings, &target).await?;
+        let commands = engine::rollback_sql(&connection, changelog, &ctx.settings, &target).await?;
         render.commands(&commands);
     } else {
         let report =
-            engine::rollback(&connection, &changelog, &ctx.settings, &target, render).await?;
+            engine::rollback(&connection, changelog, &ctx.settings, &target, render).await?;
         render.rolled_back(&report);
     }
     Ok(())
@@ -449,7 +454,10 @@ fn duration(seconds: f64, key: &str) -> Result<Duration> {
 /// Reads the changelog once connected, so Liquibase's `database.*` built-in properties
 /// (`${database.defaultSchemaName}`, `${database.databaseProductVersion}`, …) have the values
 /// Liquibase gives them.
-async fn changelog(ctx: &Session, connection: &Connection) -> Result<ChangeLog> {
+/// The changelog, read once and kept for the rest of the process: a command reads one changelog
+/// and exits, and freeing 10,000 changesets piece by piece only to exit was a fifth of a no-op
+/// `update`'s CPU (`make bench`, P2).
+async fn changelog(ctx: &Session, connection: &Connection) -> Result<&'static ChangeLog> {
     let file = ctx.config.get("changelog-file").ok_or_else(|| {
         anyhow!("the changelog file is not set\nhint: pass `--changelog-file db/changelog.xml`, set `LIQUIBASE_COMMAND_CHANGELOG_FILE`, or add `changelog-file` to liquibase.properties")
     })?;
@@ -503,7 +511,7 @@ async fn changelog(ctx: &Session, connection: &Connection) -> Result<ChangeLog> 
             .unwrap_or(defaults.allow_duplicate_identifiers),
         ..defaults
     };
-    Ok(read(file, &options)?)
+    Ok(Box::leak(Box::new(read(file, &options)?)))
 }
 
 async fn connect(ctx: &Session) -> Result<Connection> {
