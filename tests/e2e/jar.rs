@@ -823,3 +823,39 @@ fn jar_is_self_contained() {
         assert!(!names.contains(foreign), "{foreign} in the jar");
     }
 }
+
+/// `liquibase.mongodb.*` switches reach the jar from the defaults file, as liquibase-mongodb's
+/// `MongoConfiguration` reads them (not only from system properties): without validators the
+/// tracking collections are created bare.
+#[test]
+fn mongodb_settings_from_the_defaults_file_reach_the_jar() {
+    let p = Project::new("changelog.xml", XML);
+    std::fs::write(
+        p.dir.path().join("liquibase.properties"),
+        "liquibase.mongodb.supportsValidator: false\n",
+    )
+    .expect("write liquibase.properties");
+    let (db, url) = db("jar_settings");
+    p.liquibase("4.33.0", Ext::Jar, &url, &["update", "--contexts=dev"])
+        .ok();
+    let reply = block_on(db.run_command(doc! { "listCollections": 1 })).expect("listCollections");
+    let specs: Vec<Document> = reply
+        .get_document("cursor")
+        .and_then(|c| c.get_array("firstBatch"))
+        .expect("a first batch")
+        .iter()
+        .filter_map(|b| b.as_document().cloned())
+        .collect();
+    for name in ["DATABASECHANGELOG", "DATABASECHANGELOGLOCK"] {
+        let spec = specs
+            .iter()
+            .find(|s| s.get_str("name") == Ok(name))
+            .unwrap_or_else(|| panic!("{name} exists: {specs:?}"));
+        let options = spec.get_document("options").expect("options");
+        assert!(
+            !options.contains_key("validator"),
+            "{name} has a validator although supportsValidator is false: {options:?}"
+        );
+    }
+    assert_eq!(history(&db).len(), 5);
+}

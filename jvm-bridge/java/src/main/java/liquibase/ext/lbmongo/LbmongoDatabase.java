@@ -230,8 +230,13 @@ public class LbmongoDatabase extends AbstractJdbcDatabase {
         return value == null ? null : value.getValue();
     }
 
+    /**
+     * A {@code liquibase.mongodb.*} switch that defaults to true, from the same sources as
+     * liquibase-mongodb's {@code MongoConfiguration} reads it: system property,
+     * {@code LIQUIBASE_MONGODB_*} environment variable or defaults file.
+     */
     private static boolean flag(String name) {
-        String value = System.getProperty(name);
+        String value = setting(name);
         return value == null || Boolean.parseBoolean(value.trim());
     }
 
