@@ -33,12 +33,6 @@ use crate::args::{Cli, Command, Output};
 use crate::config::Config;
 use crate::render::Render;
 
-/// mimalloc instead of glibc's malloc: reading a large changelog makes millions of small
-/// allocations (BSON documents, strings), and glibc's free lists were a third of the CPU of a
-/// `status` over 10,000 changesets (`make bench`, P2).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let render = Render::new(cli.global.output.unwrap_or(Output::Text));
