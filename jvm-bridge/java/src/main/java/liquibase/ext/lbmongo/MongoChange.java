@@ -5,7 +5,6 @@ import java.util.Map;
 import liquibase.change.ChangeMetaData;
 import liquibase.change.DatabaseChange;
 import liquibase.change.DatabaseChangeProperty;
-import liquibase.change.DbmsTargetedChange;
 import liquibase.serializer.LiquibaseSerializable.SerializationType;
 
 /**
@@ -19,12 +18,8 @@ import liquibase.serializer.LiquibaseSerializable.SerializationType;
  * script too, as {@code lbmongo} reads it.
  */
 @DatabaseChange(name = "mongo", description = "Runs a mongosh script", priority = ChangeMetaData.PRIORITY_DATABASE)
-public class MongoChange extends AbstractLbmongoChange implements DbmsTargetedChange {
+public class MongoChange extends AbstractMongoshChange {
     private String mongo;
-    private String dbms;
-    private String endDelimiter;
-    private Boolean splitStatements;
-    private Boolean stripComments;
 
     @DatabaseChangeProperty(serializationType = SerializationType.DIRECT_VALUE)
     public String getMongo() {
@@ -36,51 +31,8 @@ public class MongoChange extends AbstractLbmongoChange implements DbmsTargetedCh
     }
 
     @Override
-    public String getDbms() {
-        return dbms;
-    }
-
-    @Override
-    public void setDbms(String dbms) {
-        this.dbms = dbms;
-    }
-
-    public String getEndDelimiter() {
-        return endDelimiter;
-    }
-
-    public void setEndDelimiter(String endDelimiter) {
-        this.endDelimiter = endDelimiter;
-    }
-
-    public Boolean getSplitStatements() {
-        return splitStatements;
-    }
-
-    public void setSplitStatements(Boolean splitStatements) {
-        this.splitStatements = splitStatements;
-    }
-
-    public Boolean getStripComments() {
-        return stripComments;
-    }
-
-    public void setStripComments(Boolean stripComments) {
-        this.stripComments = stripComments;
-    }
-
-    @Override
     protected Map<String, String> texts() {
-        return texts("mongo", mongo, "dbms", dbms, "endDelimiter", endDelimiter,
-                "splitStatements", text(splitStatements), "stripComments", text(stripComments));
-    }
-
-    static String text(Boolean b) {
-        return b == null ? null : b.toString();
-    }
-
-    @Override
-    public String getConfirmationMessage() {
-        return "Mongosh commands executed";
+        return texts("mongo", mongo, "dbms", getDbms(), "endDelimiter", getEndDelimiter(),
+                "splitStatements", text(getSplitStatements()), "stripComments", text(getStripComments()));
     }
 }

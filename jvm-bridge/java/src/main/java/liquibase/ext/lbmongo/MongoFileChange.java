@@ -8,7 +8,6 @@ import java.util.Map;
 import liquibase.Scope;
 import liquibase.change.ChangeMetaData;
 import liquibase.change.DatabaseChange;
-import liquibase.change.DbmsTargetedChange;
 import liquibase.changelog.ChangeLogParameters;
 import liquibase.changelog.DatabaseChangeLog;
 import liquibase.exception.UnexpectedLiquibaseException;
@@ -28,14 +27,10 @@ import liquibase.util.StreamUtil;
  * checksums (over the raw text), describes and runs the change.
  */
 @DatabaseChange(name = "mongoFile", description = "Runs a mongosh script file", priority = ChangeMetaData.PRIORITY_DATABASE)
-public class MongoFileChange extends AbstractLbmongoChange implements DbmsTargetedChange {
+public class MongoFileChange extends AbstractMongoshChange {
     private String path;
     private Boolean relativeToChangelogFile;
     private String encoding;
-    private String dbms;
-    private String endDelimiter;
-    private Boolean splitStatements;
-    private Boolean stripComments;
     private Map<String, Object> file;
 
     public String getPath() {
@@ -66,44 +61,10 @@ public class MongoFileChange extends AbstractLbmongoChange implements DbmsTarget
     }
 
     @Override
-    public String getDbms() {
-        return dbms;
-    }
-
-    @Override
-    public void setDbms(String dbms) {
-        this.dbms = dbms;
-    }
-
-    public String getEndDelimiter() {
-        return endDelimiter;
-    }
-
-    public void setEndDelimiter(String endDelimiter) {
-        this.endDelimiter = endDelimiter;
-    }
-
-    public Boolean getSplitStatements() {
-        return splitStatements;
-    }
-
-    public void setSplitStatements(Boolean splitStatements) {
-        this.splitStatements = splitStatements;
-    }
-
-    public Boolean getStripComments() {
-        return stripComments;
-    }
-
-    public void setStripComments(Boolean stripComments) {
-        this.stripComments = stripComments;
-    }
-
-    @Override
     protected Map<String, String> texts() {
-        return texts("path", path, "relativeToChangelogFile", MongoChange.text(relativeToChangelogFile),
-                "encoding", encoding, "dbms", dbms, "endDelimiter", endDelimiter,
-                "splitStatements", MongoChange.text(splitStatements), "stripComments", MongoChange.text(stripComments));
+        return texts("path", path, "relativeToChangelogFile", text(relativeToChangelogFile),
+                "encoding", encoding, "dbms", getDbms(), "endDelimiter", getEndDelimiter(),
+                "splitStatements", text(getSplitStatements()), "stripComments", text(getStripComments()));
     }
 
     @Override
