@@ -132,12 +132,12 @@ const JSON: &str = r#"{"databaseChangeLog": [
 /// History fields that belong to one run rather than to the changelog: compared by type.
 const RUN_FIELDS: [&str; 3] = ["_id", "dateExecuted", "deploymentId"];
 
-fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 /// Runs a setup script once per test binary; panics with its output when it fails.
-fn setup(script: &str, cache: &'static LazyLock<Result<(), String>>) {
+pub(crate) fn setup(script: &str, cache: &'static LazyLock<Result<(), String>>) {
     if let Err(why) = &**cache {
         panic!("`{script}` failed: {why}");
     }
@@ -162,7 +162,7 @@ fn run_script(path: &Path) -> Result<(), String> {
     }
 }
 
-static LIQUIBASE: LazyLock<Result<(), String>> =
+pub(crate) static LIQUIBASE: LazyLock<Result<(), String>> =
     LazyLock::new(|| run_script(&repo_root().join("scripts/install-liquibase.sh")));
 
 /// `target/release/lbmongo-liquibase.jar`, brought up to date once per test run with
@@ -260,7 +260,7 @@ impl Project {
     }
 }
 
-fn run_of(output: std::process::Output) -> Run {
+pub(crate) fn run_of(output: std::process::Output) -> Run {
     Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -268,12 +268,12 @@ fn run_of(output: std::process::Output) -> Run {
     }
 }
 
-fn db(test: &str) -> (Database, String) {
+pub(crate) fn db(test: &str) -> (Database, String) {
     let (_, db, url) = block_on(server().fresh_db(test));
     (db, url)
 }
 
-async fn find(db: &Database, collection: &str, sort: Document) -> Vec<Document> {
+pub(crate) async fn find(db: &Database, collection: &str, sort: Document) -> Vec<Document> {
     use futures_util::TryStreamExt;
     db.collection::<Document>(collection)
         .find(doc! {})
@@ -285,7 +285,7 @@ async fn find(db: &Database, collection: &str, sort: Document) -> Vec<Document> 
         .expect("read documents")
 }
 
-fn history(db: &Database) -> Vec<Document> {
+pub(crate) fn history(db: &Database) -> Vec<Document> {
     block_on(find(db, "DATABASECHANGELOG", doc! { "orderExecuted": 1 }))
 }
 
@@ -304,7 +304,8 @@ fn comparable(row: &Document) -> Vec<String> {
 
 /// The rows of `ours` equal `theirs` field by field, except the run fields and `liquibase`,
 /// which is `version` in `ours`.
-fn assert_same_history(ours: &[Document], theirs: &[Document], version: &str) {
+#[track_caller]
+pub(crate) fn assert_same_history(ours: &[Document], theirs: &[Document], version: &str) {
     let strip = |rows: &[Document]| -> Vec<Vec<String>> {
         rows.iter()
             .map(|r| {
@@ -341,7 +342,7 @@ fn user_data(db: &Database) -> Vec<(String, Vec<Document>)> {
 }
 
 #[track_caller]
-fn up_to_date(run: Run) {
+pub(crate) fn up_to_date(run: Run) {
     let run = run.ok();
     assert!(
         run.stdout.contains("is up to date"),

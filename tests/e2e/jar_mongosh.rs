@@ -7,81 +7,19 @@
 //! each tool reads the other's database as up to date. A JVM start costs seconds, so each test
 //! runs few Liquibase commands and the lbmongo side runs beside it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::LazyLock;
 
 use mongodb::Database;
 use mongodb::bson::{Document, doc};
 
+use crate::commands::xml;
+use crate::jar::{
+    LIQUIBASE, assert_same_history, db, find, history, repo_root, run_of, setup, up_to_date,
+};
+use crate::mongosh::mongosh_bin;
+use crate::support::block_on;
 use crate::support::cli::{Project, Run};
-use crate::support::{block_on, server};
-
-const HEADER: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
-<databaseChangeLog
-    xmlns="http://www.liquibase.org/xml/ns/dbchangelog"
-    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
-    xmlns:mongodb="http://www.liquibase.org/xml/ns/mongodb"
-    xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-latest.xsd
-        http://www.liquibase.org/xml/ns/mongodb http://www.liquibase.org/xml/ns/mongodb/liquibase-mongodb-latest.xsd">
-"#;
-
-fn xml(body: &str) -> String {
-    format!("{HEADER}{body}</databaseChangeLog>\n")
-}
-
-/// History fields that belong to one run: compared by type only.
-const RUN_FIELDS: [&str; 3] = ["_id", "dateExecuted", "deploymentId"];
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// `scripts/install-liquibase.sh`, once per test binary (idempotent and silent when done).
-fn install_liquibase() {
-    static DONE: LazyLock<Result<(), String>> = LazyLock::new(|| {
-        let output = Command::new("bash")
-            .arg(repo_root().join("scripts/install-liquibase.sh"))
-            .current_dir(repo_root())
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| format!("cannot start bash: {e}"))?;
-        if output.status.success() {
-            Ok(())
-        } else {
-            Err(String::from_utf8_lossy(&output.stderr).into_owned())
-        }
-    });
-    if let Err(why) = &*DONE {
-        panic!("scripts/install-liquibase.sh failed: {why}");
-    }
-}
-
-/// The pinned mongosh (npm `mongosh@2.12.0`), installed on first use.
-fn mongosh_bin() -> &'static Path {
-    static BIN: LazyLock<PathBuf> = LazyLock::new(|| {
-        let bin = repo_root().join(".cache/npm/mongosh/node_modules/.bin/mongosh");
-        if !bin.is_file() {
-            let status = Command::new("bash")
-                .arg(repo_root().join("scripts/install-node-tools.sh"))
-                .arg("mongosh")
-                .status()
-                .expect("bash can run scripts/install-node-tools.sh");
-            assert!(status.success(), "installing mongosh with npm failed");
-        }
-        assert!(bin.is_file(), "no mongosh at `{}`", bin.display());
-        bin
-    });
-    &BIN
-}
-
-fn run_of(output: std::process::Output) -> Run {
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
 
 /// `scripts/liquibase.sh --core <core> --ext <our jar> --changelog-file=… --url=… <args>` in
 /// `dir`, with `env` (the `LIQUIBASE_MONGODB_MONGOSH_*` settings).
@@ -93,7 +31,7 @@ fn liquibase(
     args: &[&str],
     env: &[(&str, &str)],
 ) -> Run {
-    install_liquibase();
+    setup("scripts/install-liquibase.sh", &LIQUIBASE);
     let mut command = Command::new("bash");
     command
         .arg(repo_root().join("scripts/liquibase.sh"))
@@ -114,32 +52,9 @@ fn liquibase(
     run_of(command.output().expect("bash can be started"))
 }
 
-fn db(test: &str) -> (Database, String) {
-    let (_, db, url) = block_on(server().fresh_db(test));
-    (db, url)
-}
-
-fn history(db: &Database) -> Vec<Document> {
-    find(db, "DATABASECHANGELOG", doc! { "orderExecuted": 1 })
-}
-
-fn find(db: &Database, collection: &str, sort: Document) -> Vec<Document> {
-    use futures_util::TryStreamExt;
-    block_on(async {
-        db.collection::<Document>(collection)
-            .find(doc! {})
-            .sort(sort)
-            .await
-            .expect("find")
-            .try_collect()
-            .await
-            .expect("read documents")
-    })
-}
-
 /// The documents of `collection` without server-generated `_id`s.
 fn data(db: &Database, collection: &str, sort: Document) -> Vec<Document> {
-    find(db, collection, sort)
+    block_on(find(db, collection, sort))
         .into_iter()
         .map(|mut d| {
             if matches!(d.get("_id"), Some(mongodb::bson::Bson::ObjectId(_))) {
@@ -150,32 +65,6 @@ fn data(db: &Database, collection: &str, sort: Document) -> Vec<Document> {
         .collect()
 }
 
-/// `ours` equals `theirs` field by field and in field order, except the run's own fields
-/// (compared by type) and `liquibase`, which is `version` in `ours`.
-#[track_caller]
-fn assert_same_history(ours: &[Document], theirs: &[Document], version: &str) {
-    let strip = |rows: &[Document]| -> Vec<Vec<String>> {
-        rows.iter()
-            .map(|row| {
-                row.iter()
-                    .filter(|(k, _)| k.as_str() != "liquibase")
-                    .map(|(k, v)| {
-                        if RUN_FIELDS.contains(&k.as_str()) {
-                            format!("{k}: <{:?}>", v.element_type())
-                        } else {
-                            format!("{k}: {v:?}")
-                        }
-                    })
-                    .collect()
-            })
-            .collect()
-    };
-    assert_eq!(strip(ours), strip(theirs), "history documents differ");
-    for row in ours {
-        assert_eq!(row.get_str("liquibase"), Ok(version), "{row}");
-    }
-}
-
 /// The same project files in `to`, which runs lbmongo on another database.
 fn copy_files(from: &Project, to: &Project, files: &[&str]) {
     for file in files {
@@ -183,17 +72,6 @@ fn copy_files(from: &Project, to: &Project, files: &[&str]) {
             std::fs::read_to_string(from.dir.path().join(file)).expect("read a project file");
         to.write(file, &text);
     }
-}
-
-#[track_caller]
-fn up_to_date(run: Run) {
-    let run = run.ok();
-    assert!(
-        run.stdout.contains("is up to date"),
-        "not up to date\n{}\n{}",
-        run.stdout,
-        run.stderr
-    );
 }
 
 /// XML `mongo` (attribute and element text with a `${}` property), `mongoFile` (relative, with
@@ -440,7 +318,7 @@ fn scripts_outside_the_subset_run_through_the_pinned_mongosh() {
 /// launcher, with the jar dropped into its `lib/` folder beside nothing else of ours.
 #[test]
 fn formatted_js_through_the_jar_in_the_npm_4_28_lib_folder() {
-    install_liquibase();
+    setup("scripts/install-liquibase.sh", &LIQUIBASE);
     let (lbm_db, lbm_url) = db("jar_msh_npm_l");
     let (jar_db, jar_url) = db("jar_msh_npm_j");
     let p = Project::new(lbm_db.clone(), lbm_url);

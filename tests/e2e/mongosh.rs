@@ -26,7 +26,7 @@ use crate::support::cli::{Project, binary};
 use crate::support::{block_on, db_name, server};
 
 /// The pinned mongosh, installed on first use.
-fn mongosh_bin() -> &'static Path {
+pub(crate) fn mongosh_bin() -> &'static Path {
     static BIN: LazyLock<PathBuf> = LazyLock::new(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let bin = root.join(".cache/npm/mongosh/node_modules/.bin/mongosh");
@@ -310,35 +310,13 @@ fn auto_runs_subset_scripts_natively_and_sends_the_rest_to_mongosh() {
     );
     // Without mongosh the update stops before the first changeset: the loop needs mongosh, and
     // the subset changeset before it does not run either (nothing half-run).
-    let run = p
-        .run(&[
-            "update",
-            "--changelog-file",
-            "changelog.js",
-            "--mongosh-path",
-            "/nonexistent/mongosh",
-        ])
-        .failed();
-    assert!(run.stderr.contains("does not exist"), "{}", run.stderr);
+    let run = update_without_mongosh(&p);
     assert!(
         run.stderr
             .contains("line 1, column 1: `for` is outside the native subset"),
         "{}",
         run.stderr
     );
-    assert!(
-        run.stderr
-            .contains("hint: install mongosh (`npm install -g mongosh`)"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr
-            .contains("nothing ran; 1 needs mongosh:\n  changeset `changelog.js::2::a`"),
-        "{}",
-        run.stderr
-    );
-    assert!(block_on(p.find("c", doc! { "_id": 1 })).is_empty());
 
     // `update-sql` shows the lowered command of the subset changeset and the loop's script.
     let sql = p
@@ -420,6 +398,31 @@ fn update_sql_shows_lowered_commands_on_the_native_path_and_the_script_otherwise
     );
 }
 
+/// `update` of `changelog.js`, whose second changeset needs mongosh, with a mongosh path that
+/// does not exist: refused before the first changeset with the path, the install hint and the
+/// changeset that needs it, and nothing written to `c`.
+#[track_caller]
+fn update_without_mongosh(p: &Project) -> crate::support::cli::Run {
+    let run = p
+        .run(&[
+            "update",
+            "--changelog-file",
+            "changelog.js",
+            "--mongosh-path",
+            "/nonexistent/mongosh",
+        ])
+        .failed();
+    for expected in [
+        "does not exist",
+        "hint: install mongosh (`npm install -g mongosh`)",
+        "nothing ran; 1 needs mongosh:\n  changeset `changelog.js::2::a`",
+    ] {
+        assert!(run.stderr.contains(expected), "{expected}:\n{}", run.stderr);
+    }
+    assert!(block_on(p.find("c", doc! { "_id": 1 })).is_empty());
+    run
+}
+
 /// Two changesets: the first inside the subset, the second not. Before the preflight the first
 /// ran and the update stopped at the second.
 const ONE_IN_ONE_OUT: &str = "// liquibase formatted mongodb\n\
@@ -464,28 +467,7 @@ fn always_refuses_a_script_outside_the_subset_before_any_changeset_runs() {
 fn a_missing_mongosh_fails_the_update_before_any_changeset_runs() {
     let p = project("msh_missing");
     p.write("changelog.js", ONE_IN_ONE_OUT);
-    let run = p
-        .run(&[
-            "update",
-            "--changelog-file",
-            "changelog.js",
-            "--mongosh-path",
-            "/nonexistent/mongosh",
-        ])
-        .failed();
-    assert!(run.stderr.contains("does not exist"), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("npm install -g mongosh"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr
-            .contains("nothing ran; 1 needs mongosh:\n  changeset `changelog.js::2::a`"),
-        "{}",
-        run.stderr
-    );
-    assert!(block_on(p.find("c", doc! {})).is_empty());
+    update_without_mongosh(&p);
     assert!(block_on(p.history()).is_empty());
     // With mongosh found, the same changelog runs: the first natively, the second through it.
     p.run(&[
