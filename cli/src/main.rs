@@ -36,22 +36,34 @@ use crate::render::Render;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let render = Render::new(cli.global.output.unwrap_or(Output::Text));
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            render.error(&anyhow!(e).context("cannot start the async runtime"));
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(run(cli, &render)) {
+    let outcome = Session::load(&cli).and_then(|ctx| {
+        runtime(&ctx)
+            .context("cannot start the async runtime")?
+            .block_on(run(cli, &ctx, &render))
+    });
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             render.error(&e);
             ExitCode::FAILURE
         }
+    }
+}
+
+/// One thread, unless a lock lease must be renewed. A command is one sequence of server round
+/// trips, and worker threads only added wake-ups between them (P3 generate-changelog spent more
+/// system time in futex and eventfd writes than in the driver). The lease heartbeat, though,
+/// must beat while the command's own thread is busy or blocked (say, on a stalled stdout pipe):
+/// it gets worker threads. mongosh's output drain runs on the blocking pool either way.
+fn runtime(ctx: &Session) -> std::io::Result<tokio::runtime::Runtime> {
+    if ctx.settings.lock.lease.is_some() {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
     }
 }
 
@@ -65,6 +77,19 @@ struct Session {
 }
 
 impl Session {
+    /// The configuration (flags, environment, defaults file) and the settings it gives.
+    fn load(cli: &Cli) -> Result<Self> {
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        let config = Config::load(&cli.global, &env)?;
+        let settings = settings(&config)?;
+        Ok(Self {
+            config,
+            settings,
+            env,
+            opened: std::sync::Mutex::new(Vec::new()),
+        })
+    }
+
     /// Opens a connection that is closed when the command ends, whatever its outcome.
     pub(crate) async fn open(&self, options: &ConnectionOptions) -> Result<Connection> {
         let connection = Connection::open(options).await?;
@@ -88,17 +113,8 @@ impl Session {
     }
 }
 
-async fn run(cli: Cli, render: &Render) -> Result<()> {
-    let env: Vec<(String, String)> = std::env::vars().collect();
-    let config = Config::load(&cli.global, &env)?;
-    let settings = settings(&config)?;
-    let ctx = Session {
-        config,
-        settings,
-        env,
-        opened: std::sync::Mutex::new(Vec::new()),
-    };
-    let outcome = dispatch(cli, &ctx, render).await;
+async fn run(cli: Cli, ctx: &Session, render: &Render) -> Result<()> {
+    let outcome = dispatch(cli, ctx, render).await;
     ctx.close().await;
     outcome
 }

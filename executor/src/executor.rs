@@ -268,7 +268,7 @@ pub async fn update(
             }
             Step::Skip { .. } => None,
         });
-        crate::mongosh::preflight(pending, &settings.mongosh)?;
+        crate::mongosh::preflight(pending, &connection.database, &settings.mongosh)?;
         upgrade_checksums(&history, &plan, listener).await?;
         let mut recorder = Recorder {
             next_order: history.max_order_executed().await? + 1,

@@ -11,7 +11,7 @@ pub mod node;
 pub mod xml;
 pub mod yaml;
 
-pub use load::{ReadOptions, normalize_path, read, read_str};
+pub use load::{ReadOptions, decode, normalize_path, read, read_str};
 
 use crate::error::Problem;
 

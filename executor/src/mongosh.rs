@@ -142,20 +142,27 @@ pub fn script_of(change: &Change) -> Option<&str> {
 /// Decides how `script` runs. `always` with a script outside the subset is an error, so
 /// nothing of it runs.
 pub fn route(script: &str, url_db: &str, native: NativeMode) -> Result<Route> {
+    decide(script, url_db, native).map_err(|why| {
+        Error::Mongosh(format!(
+            "the script is outside the native subset ({why}) and `--mongosh-native` is `always`; nothing of it ran\n\
+             hint: rewrite the statement with the `db` helpers of the subset, or allow mongosh with `--mongosh-native auto`"
+        ))
+    })
+}
+
+/// The one rule behind [`route`] and [`preflight`]: the route, or why `always` cannot run it.
+fn decide(
+    script: &str,
+    url_db: &str,
+    native: NativeMode,
+) -> std::result::Result<Route, Unsupported> {
     match native {
         NativeMode::Never => Ok(Route::Mongosh(None)),
         NativeMode::Auto => Ok(match shell::lower_script(script, url_db) {
             Ok(steps) => Route::Native(steps),
             Err(why) => Route::Mongosh(Some(why)),
         }),
-        NativeMode::Always => shell::lower_script(script, url_db)
-            .map(Route::Native)
-            .map_err(|why| {
-                Error::Mongosh(format!(
-                    "the script is outside the native subset ({why}) and `--mongosh-native` is `always`; nothing of it ran\n\
-                     hint: rewrite the statement with the `db` helpers of the subset, or allow mongosh with `--mongosh-native auto`"
-                ))
-            }),
+        NativeMode::Always => shell::lower_script(script, url_db).map(Route::Native),
     }
 }
 
@@ -170,28 +177,26 @@ pub fn route(script: &str, url_db: &str, native: NativeMode) -> Result<Route> {
 /// "nothing half-run" rule.
 pub fn preflight<'c>(
     change_sets: impl IntoIterator<Item = &'c ChangeSet>,
+    url_db: &str,
     options: &MongoshOptions,
 ) -> Result<()> {
-    let scripts: Vec<(&ChangeSetId, &str)> = change_sets
-        .into_iter()
-        .flat_map(|cs| {
-            cs.changes
-                .iter()
-                .filter_map(move |change| script_of(change).map(|s| (&cs.id, s)))
-        })
-        .collect();
-    if options.native == NativeMode::Always {
-        let refusals: Vec<String> = scripts
-            .iter()
-            .filter_map(|(id, script)| {
-                shell::parse(script)
-                    .err()
-                    .map(|why| format!("changeset `{id}`: {why}"))
-            })
-            .collect();
-        if refusals.is_empty() {
-            return Ok(());
+    let mut refusals = Vec::new();
+    let mut needing = Vec::new();
+    // The first script that needs mongosh decides the message's reason; the list names them all.
+    let mut first_reason = None;
+    for cs in change_sets {
+        for script in cs.changes.iter().filter_map(script_of) {
+            match decide(script, url_db, options.native) {
+                Ok(Route::Native(_)) => {}
+                Ok(Route::Mongosh(why)) => {
+                    first_reason.get_or_insert(why);
+                    needing.push(format!("changeset `{}`", cs.id));
+                }
+                Err(why) => refusals.push(format!("changeset `{}`: {why}", cs.id)),
+            }
         }
+    }
+    if !refusals.is_empty() {
         return Err(Error::Mongosh(format!(
             "`--mongosh-native` is `always` but {} script{} outside the native subset; nothing ran\n{}\n\
              hint: rewrite them with the `db` helpers of the subset, or allow mongosh with `--mongosh-native auto`",
@@ -200,25 +205,10 @@ pub fn preflight<'c>(
             indented(&refusals)
         )));
     }
-    // The first script that needs mongosh decides the message's reason; the list names them all.
-    let mut first_refusal = None;
-    let needing: Vec<String> = scripts
-        .iter()
-        .filter_map(|(id, script)| {
-            let refusal = match options.native {
-                NativeMode::Never => None,
-                _ => Some(shell::parse(script).err()?),
-            };
-            if first_refusal.is_none() {
-                first_refusal = Some(refusal);
-            }
-            Some(format!("changeset `{id}`"))
-        })
-        .collect();
-    let Some(refusal) = first_refusal else {
+    let Some(reason) = first_reason else {
         return Ok(());
     };
-    match locate(options, refusal.as_ref()) {
+    match locate(options, reason.as_ref()) {
         Ok(_) => Ok(()),
         Err(Error::Mongosh(why)) => Err(Error::Mongosh(format!(
             "{why}\nnothing ran; {} need{} mongosh:\n{}",
@@ -798,14 +788,14 @@ mod tests {
             ..MongoshOptions::default()
         };
         let sh = Some("/bin/sh");
-        assert!(preflight(&sets, &with(NativeMode::Auto, sh)).is_ok());
-        assert!(preflight(&sets, &with(NativeMode::Never, sh)).is_ok());
-        assert!(preflight(&sets[..1], &with(NativeMode::Always, None)).is_ok());
+        assert!(preflight(&sets, "app", &with(NativeMode::Auto, sh)).is_ok());
+        assert!(preflight(&sets, "app", &with(NativeMode::Never, sh)).is_ok());
+        assert!(preflight(&sets[..1], "app", &with(NativeMode::Always, None)).is_ok());
         // Without mongosh: `auto` needs it for the two scripts outside the subset, `never` for
         // all three; the first changeset alone is inside the subset and needs nothing.
         let gone = Some("/nonexistent/mongosh");
-        assert!(preflight(&sets[..1], &with(NativeMode::Auto, gone)).is_ok());
-        let err = preflight(&sets, &with(NativeMode::Auto, gone))
+        assert!(preflight(&sets[..1], "app", &with(NativeMode::Auto, gone)).is_ok());
+        let err = preflight(&sets, "app", &with(NativeMode::Auto, gone))
             .expect_err("mongosh is missing")
             .to_string();
         assert!(err.contains("does not exist"), "{err}");
@@ -816,11 +806,11 @@ mod tests {
             ),
             "{err}"
         );
-        let err = preflight(&sets, &with(NativeMode::Never, gone))
+        let err = preflight(&sets, "app", &with(NativeMode::Never, gone))
             .expect_err("mongosh is missing")
             .to_string();
         assert!(err.contains("nothing ran; 3 need mongosh:"), "{err}");
-        let err = preflight(&sets, &with(NativeMode::Always, None))
+        let err = preflight(&sets, "app", &with(NativeMode::Always, None))
             .expect_err("two scripts are outside")
             .to_string();
         assert!(

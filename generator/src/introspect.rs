@@ -9,21 +9,20 @@
 //! indexes are turned back into the `{field: "text"}` form users write. Key order is the
 //! server's everywhere.
 //!
-//! Collections are read one at a time behind a small window of concurrent `listIndexes`
-//! calls, so a database with thousands of collections streams through [`collections`] without
-//! waiting for each round trip in turn.
+//! Collections stream through [`collections`] one at a time, their `listIndexes` calls behind
+//! a window sized from the server's answers ([`crate::window`]): overlapped for a distant
+//! server, one after the other for a server that overlap only slows down.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
 
-use futures_util::stream::{self, Stream, StreamExt, TryStreamExt};
+use futures_util::stream::{self, FuturesOrdered, Stream, StreamExt, TryStreamExt};
 use mongodb::Database;
 use mongodb::bson::{Bson, Document, doc};
 
 use crate::error::{Error, Result};
 use crate::snapshot::{Collection, Index, OWN_DATABASE, Role, ShardKey, Snapshot, User, View};
-
-/// How many `listIndexes` (and data `find`) calls run at once.
-const CONCURRENCY: usize = 8;
+use crate::window::Window;
 
 /// What to read besides collections, views and indexes.
 #[derive(Debug, Clone, Default)]
@@ -550,24 +549,39 @@ pub async fn indexes(db: &Database, name: &str, filter: &ObjectFilter) -> Result
     Ok(out)
 }
 
-/// The collections among `entries` with their indexes, in order, `CONCURRENCY` at a time.
+/// The collections among `entries` with their indexes, in order, as many read at once as the
+/// [`Window`] allows.
 pub fn collections<'a>(
     db: &'a Database,
     entries: &'a [Entry],
     filter: &'a ObjectFilter,
 ) -> impl Stream<Item = Result<Collection>> + 'a {
-    stream::iter(entries.iter().filter_map(|e| match e {
+    let pending = entries.iter().filter_map(|e| match e {
         Entry::Collection { name, options } => Some((name, options)),
         Entry::View(_) => None,
-    }))
-    .map(move |(name, options)| async move {
+    });
+    let read = move |(name, options): (&'a String, &'a Document)| async move {
         Ok(Collection {
             name: name.clone(),
             options: options.clone(),
             indexes: indexes(db, name, filter).await?,
         })
-    })
-    .buffered(CONCURRENCY)
+    };
+    let state = (pending, FuturesOrdered::new(), Window::new());
+    stream::unfold(
+        state,
+        move |(mut pending, mut running, mut window)| async move {
+            while running.len() < window.size() {
+                match pending.next() {
+                    Some(entry) => running.push_back(read(entry)),
+                    None => break,
+                }
+            }
+            let collection = running.next().await?;
+            window.completed(Instant::now());
+            Some((collection, (pending, running, window)))
+        },
+    )
 }
 
 /// The views among `entries`, each after what it reads from.

@@ -13,6 +13,7 @@ pub mod ejson;
 pub mod error;
 pub mod introspect;
 pub mod snapshot;
+mod window;
 pub mod write;
 
 pub use error::{Error, Result};
