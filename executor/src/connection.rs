@@ -92,8 +92,18 @@ impl Connection {
             .run_command(doc! { "hello": 1 })
             .await
             .map_err(|e| {
+                // The driver waits serverSelectionTimeoutMS (30 s by default, as the Java driver
+                // Liquibase uses) before giving up: say how to shorten that wait.
+                let hint = match e.kind.as_ref() {
+                    mongodb::error::ErrorKind::ServerSelection { .. } => {
+                        "\nhint: check that a server listens at the URL's hosts and ports (and \
+                         whether it expects TLS); `--server-selection-timeout-seconds` or the \
+                         URL's `serverSelectionTimeoutMS` sets how long to wait for one"
+                    }
+                    _ => "",
+                };
                 Error::Driver(format!(
-                    "cannot connect to {display_url}: {}",
+                    "cannot connect to {display_url}: {}{hint}",
                     crate::command::describe(&e)
                 ))
             })?;
