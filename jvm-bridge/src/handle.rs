@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LazyLock, Mutex, Once};
 use std::time::Duration;
 
+use base64::Engine as _;
 use executor::change::{Mongo, MongoFile};
 use executor::connection::{Connection, ConnectionOptions};
 use executor::executor::{Quiet, Settings};
@@ -34,9 +35,9 @@ use tokio::sync::oneshot;
 
 use crate::error::BridgeError;
 use crate::protocol::{
-    ChangeOp, ChangeQuery, Connect, Connected, DropAll, Execute, Handle, HistoryOp, HistoryRequest,
-    Id, LockOp, LockRequest, Mongosh, Node, ParseFormatted, ParseJson, PreconditionRequest, Ran,
-    Tracking,
+    ChangeOp, ChangeQuery, Connect, Connected, DecodeScript, DropAll, Execute, Handle, HistoryOp,
+    HistoryRequest, Id, LockOp, LockRequest, Mongosh, Node, ParseFormatted, ParseJson,
+    PreconditionRequest, Ran, Tracking,
 };
 
 /// The bridge's outcome type.
@@ -379,6 +380,51 @@ pub fn precondition(request: PreconditionRequest) -> Result<Value> {
             Verdict::Errored(message) => json!({ "passed": false, "error": message }),
         },
     )
+}
+
+/// A `mongoFile` script's bytes into its text with the loader's checks, in the loader's order
+/// and with its messages (load.rs `mongo_file`): the `encoding` attribute, the file's presence,
+/// then [`executor::format::decode`] (BOM dropped, anything but UTF-8 refused with the line and
+/// byte). Liquibase would decode with any Java charset and turn bad bytes into U+FFFD; the jar
+/// asks here instead, so one file is one text, checksum and error in both tools.
+pub fn decode_script(request: DecodeScript) -> Result<Value> {
+    let script_error = |message: String, hint: &str| -> BridgeError {
+        executor::Error::Config {
+            message,
+            hint: Some(hint.to_owned()),
+        }
+        .into()
+    };
+    if let Some(e) = request.encoding.as_deref().filter(|e| !e.trim().is_empty())
+        && !matches!(e.trim().to_ascii_lowercase().as_str(), "utf-8" | "utf8")
+    {
+        return Err(script_error(
+            format!("mongoFile: encoding `{e}` is not supported"),
+            "lbmongo reads scripts as UTF-8",
+        ));
+    }
+    let path = executor::format::normalize_path(&request.path);
+    let Some(encoded) = request.bytes else {
+        return Err(script_error(
+            format!("mongoFile: file `{path}` was not found"),
+            if request.relative_to_changelog_file == Some(true) {
+                "the path is resolved next to the changelog"
+            } else {
+                "the path is relative to the search path; add relativeToChangelogFile=\"true\" to \
+                 resolve it next to the changelog"
+            },
+        ));
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .map_err(|e| BridgeError::request(format!("`bytes` is not base64: {e}")))?;
+    let text = executor::format::decode(&bytes).map_err(|(line, message)| {
+        script_error(
+            format!("mongoFile `{path}`: line {line}: {message}"),
+            "save the script as UTF-8",
+        )
+    })?;
+    Ok(json!({ "text": text }))
 }
 
 /// A JSON changelog into the format-neutral tree (`$rawJson` already turned into text).
@@ -880,6 +926,97 @@ mod tests {
         assert_eq!(options.timeout, None);
         assert_eq!(options.extra_args, ["--quiet", "--norc", "--tls"]);
         assert_eq!(options.log_file, None);
+    }
+
+    #[test]
+    fn scripts_are_decoded_by_the_loader_rule() {
+        const UTF8: &str = "save the script as UTF-8";
+        /// bytes (none: not found), encoding, relativeToChangelogFile, then the text or the
+        /// error's message and hint.
+        type Case = (
+            Option<&'static [u8]>,
+            Option<&'static str>,
+            bool,
+            std::result::Result<&'static str, (&'static str, &'static str)>,
+        );
+        let cases: [Case; 7] = [
+            (Some(b"db.a.drop()"), None, true, Ok("db.a.drop()")),
+            (
+                Some("\u{feff}db.a.insertOne({s: 'é'})".as_bytes()),
+                Some(" UTF8 "),
+                true,
+                Ok("db.a.insertOne({s: 'é'})"),
+            ),
+            (
+                Some(b"// ok\ndb.a.insertOne({s: '\xE9'})"),
+                Some("utf-8"),
+                true,
+                Err((
+                    "mongoFile `db/scripts/a.js`: line 2: not valid UTF-8 at byte 26",
+                    UTF8,
+                )),
+            ),
+            (
+                Some(b"\xEF\xBB\xBF\xFF"),
+                None,
+                true,
+                Err((
+                    "mongoFile `db/scripts/a.js`: line 1: not valid UTF-8 at byte 3",
+                    UTF8,
+                )),
+            ),
+            // The encoding is refused before the file is looked at, as the loader does.
+            (
+                None,
+                Some("ISO-8859-1"),
+                true,
+                Err((
+                    "mongoFile: encoding `ISO-8859-1` is not supported",
+                    "lbmongo reads scripts as UTF-8",
+                )),
+            ),
+            (
+                None,
+                None,
+                true,
+                Err((
+                    "mongoFile: file `db/scripts/a.js` was not found",
+                    "the path is resolved next to the changelog",
+                )),
+            ),
+            (
+                None,
+                Some(""),
+                false,
+                Err((
+                    "mongoFile: file `db/scripts/a.js` was not found",
+                    "the path is relative to the search path; add relativeToChangelogFile=\"true\" \
+                     to resolve it next to the changelog",
+                )),
+            ),
+        ];
+        let base64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+        for (bytes, encoding, relative, expected) in cases {
+            let request = json!({ "path": "db/./scripts/a.js", "encoding": encoding,
+                "relativeToChangelogFile": relative, "bytes": bytes.map(base64) });
+            let r = reply(&dispatch(
+                &serde_json::to_vec(&request).expect("json"),
+                decode_script,
+            ));
+            match expected {
+                Ok(text) => assert_eq!(r["ok"]["text"], text, "{request}: {r}"),
+                Err((message, hint)) => {
+                    assert_eq!(r["error"]["kind"], "Config", "{request}: {r}");
+                    assert_eq!(r["error"]["message"], message, "{request}: {r}");
+                    assert_eq!(r["error"]["hint"], hint, "{request}: {r}");
+                }
+            }
+        }
+        let r = reply(&dispatch(
+            br#"{"path": "a.js", "bytes": "not base64!"}"#,
+            decode_script,
+        ));
+        assert_eq!(r["error"]["kind"], "Request", "{r}");
     }
 
     #[test]

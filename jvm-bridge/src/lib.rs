@@ -125,3 +125,15 @@ pub fn parse_formatted<'l>(
     env.with_env(|env| handle::call(env, &request, handle::parse_formatted))
         .resolve::<ThrowRuntimeExAndDefault>()
 }
+
+/// `byte[] Native.decodeScript(byte[])`: a `mongoFile` script's bytes into its text
+/// ([`handle::decode_script`]).
+#[jni_mangle("liquibase.ext.lbmongo.Native")]
+pub fn decode_script<'l>(
+    mut env: EnvUnowned<'l>,
+    _: JClass<'l>,
+    request: JByteArray<'l>,
+) -> JByteArray<'l> {
+    env.with_env(|env| handle::call(env, &request, handle::decode_script))
+        .resolve::<ThrowRuntimeExAndDefault>()
+}

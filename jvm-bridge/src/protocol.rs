@@ -68,10 +68,30 @@ pub struct Change {
     pub file: Option<ScriptFile>,
 }
 
+/// `Native.decodeScript`: a `mongoFile` script's bytes, as Liquibase's resource accessor found
+/// them, into its text by lbmongo's rule, so both tools read one file as the same text.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DecodeScript {
+    /// The script's path as resolved (next to the changelog or on the search path), for
+    /// messages.
+    pub path: String,
+    /// The change's `relativeToChangelogFile`, for the hint when the file is missing.
+    #[serde(default)]
+    pub relative_to_changelog_file: Option<bool>,
+    /// The change's `encoding` attribute.
+    #[serde(default)]
+    pub encoding: Option<String>,
+    /// The file's bytes in standard base64 (JSON has no byte strings, and the bytes must reach
+    /// the engine undecoded); absent when the resource accessor did not find the file.
+    #[serde(default)]
+    pub bytes: Option<String>,
+}
+
 /// The text of a `mongoFile` script, read on the Java side.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ScriptFile {
-    /// The content as read: the checksum covers it.
+    /// The content as decoded by `Native.decodeScript`: the checksum covers it.
     pub raw: String,
     /// The content with Liquibase's `${}` parameters expanded: what runs.
     pub expanded: String,

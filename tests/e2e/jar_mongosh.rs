@@ -230,6 +230,166 @@ fn mongo_mongo_file_and_formatted_js_run_natively_as_lbmongo_runs_them() {
     ));
 }
 
+/// What makes both tools run `mongo`/`mongoFile` natively: mongosh is a path that does not
+/// exist, and `always` forbids it anyway.
+const NATIVE_ENV: [(&str, &str); 2] = [
+    ("LIQUIBASE_MONGODB_MONGOSH_NATIVE", "always"),
+    ("LIQUIBASE_MONGODB_MONGOSH_PATH", "/nonexistent/mongosh"),
+];
+const NATIVE_ARGS: [&str; 4] = [
+    "--mongosh-native",
+    "always",
+    "--mongosh-path",
+    "/nonexistent/mongosh",
+];
+
+/// `update` of `p`'s `changelog.xml` by lbmongo on `p`'s database and by Liquibase 4.33 + jar
+/// on `jar_url`, side by side: (Liquibase's run, lbmongo's run).
+fn update_both(p: &Project, jar_url: &str) -> (Run, Run) {
+    std::thread::scope(|s| {
+        let lbmongo = s.spawn(|| {
+            let mut args = vec!["update", "--changelog-file", "changelog.xml"];
+            args.extend(NATIVE_ARGS);
+            p.run(&args)
+        });
+        let applied = liquibase(
+            p.dir.path(),
+            "4.33.0",
+            "changelog.xml",
+            jar_url,
+            &["update"],
+            &NATIVE_ENV,
+        );
+        (applied, lbmongo.join().expect("the lbmongo thread"))
+    })
+}
+
+/// A `mongoFile` script saved with a UTF-8 BOM and holding non-ASCII text (and a `${}`
+/// property) is the same text in both tools: equal rows, MD5SUM included, equal data, and the
+/// same checksum as a copy of the script without the BOM (the BOM is not part of the text).
+#[test]
+fn mongo_file_with_a_bom_and_non_ascii_text_is_one_text_in_both_tools() {
+    let (lbm_db, lbm_url) = db("jar_msh_bom_l");
+    let (jar_db, jar_url) = db("jar_msh_bom_j");
+    let p = Project::new(lbm_db.clone(), lbm_url);
+    let script = "// Tromsø: ünïcødé, 😀\n\
+                  db.towns.insertOne({name: 'Tromsø', by: '${who}', note: 'ünï 😀'});\n";
+    p.write(
+        "changelog.xml",
+        &xml(r#"  <property name="who" value="åsa"/>
+  <changeSet id="bom" author="alice" runWith="mongosh">
+    <mongodb:mongoFile path="scripts/bom.js" relativeToChangelogFile="true"/>
+  </changeSet>
+  <changeSet id="plain" author="alice" runWith="mongosh">
+    <mongodb:mongoFile path="scripts/plain.js" relativeToChangelogFile="true" encoding="utf8"/>
+  </changeSet>
+"#),
+    )
+    .write("scripts/bom.js", &format!("\u{feff}{script}"))
+    .write("scripts/plain.js", script);
+    let (applied, lbmongo) = update_both(&p, &jar_url);
+    applied.ok();
+    lbmongo.ok();
+
+    let ours = history(&jar_db);
+    let ids: Vec<&str> = ours.iter().filter_map(|r| r.get_str("id").ok()).collect();
+    assert_eq!(ids, ["bom", "plain"]);
+    assert_same_history(&ours, &history(&lbm_db), "4.33.0");
+    let md5sum = |row: &Document| row.get_str("md5sum").map(str::to_owned);
+    assert!(
+        md5sum(&ours[0]).is_ok_and(|m| m.starts_with("9:")),
+        "{ours:?}"
+    );
+    assert_eq!(
+        md5sum(&ours[0]),
+        md5sum(&ours[1]),
+        "the BOM changed the checksum"
+    );
+    let town = doc! { "name": "Tromsø", "by": "åsa", "note": "ünï 😀" };
+    assert_eq!(data(&jar_db, "towns", doc! {}), [town.clone(), town]);
+    assert_eq!(
+        data(&jar_db, "towns", doc! {}),
+        data(&lbm_db, "towns", doc! {})
+    );
+}
+
+/// A `mongoFile` script that is not UTF-8, or whose `encoding` names another charset, is refused
+/// by Liquibase + jar with lbmongo's message (file, line and byte; the encoding) and hint, before
+/// anything runs: neither tool records a row or runs the valid changeset before it.
+#[test]
+fn mongo_files_that_are_not_utf8_are_refused_alike_and_nothing_is_recorded() {
+    // A Latin-1 `ø` (0xF8) on line 2, at byte 42 of the file.
+    let latin1: &[u8] = b"// a town\ndb.towns.insertOne({name: 'Troms\xF8'});\n";
+    // (case, encoding attribute, file bytes, lbmongo's message, its hint)
+    let cases: [(&str, &str, &[u8], &str, &str); 3] = [
+        (
+            "byte",
+            "",
+            latin1,
+            "mongoFile `scripts/bad.js`: line 2: not valid UTF-8 at byte 42",
+            "save the script as UTF-8",
+        ),
+        // The offset counts the BOM: it is a byte of the file.
+        (
+            "bom",
+            r#" encoding="UTF-8""#,
+            b"\xEF\xBB\xBFdb.towns.drop();\n// \xC3\n",
+            "mongoFile `scripts/bad.js`: line 2: not valid UTF-8 at byte 23",
+            "save the script as UTF-8",
+        ),
+        // Liquibase would decode this file as ISO-8859-1 and run it; lbmongo refuses the
+        // attribute, and so does the jar.
+        (
+            "charset",
+            r#" encoding="ISO-8859-1""#,
+            latin1,
+            "mongoFile: encoding `ISO-8859-1` is not supported",
+            "lbmongo reads scripts as UTF-8",
+        ),
+    ];
+    for (case, encoding, bytes, message, hint) in cases {
+        let (lbm_db, lbm_url) = db(&format!("jar_msh_notutf8_{case}_l"));
+        let (jar_db, jar_url) = db(&format!("jar_msh_notutf8_{case}_j"));
+        let p = Project::new(lbm_db.clone(), lbm_url);
+        p.write(
+            "changelog.xml",
+            &xml(&format!(
+                r#"  <changeSet id="1" author="alice" runWith="mongosh">
+    <mongodb:mongo mongo='db.before.insertOne({{n: 1}});'/>
+  </changeSet>
+  <changeSet id="2" author="alice" runWith="mongosh">
+    <mongodb:mongoFile path="scripts/bad.js" relativeToChangelogFile="true"{encoding}/>
+  </changeSet>
+"#
+            )),
+        );
+        let scripts = p.dir.path().join("scripts");
+        std::fs::create_dir_all(&scripts).expect("create scripts/");
+        std::fs::write(scripts.join("bad.js"), bytes).expect("write the script");
+        let (refused, lbmongo) = update_both(&p, &jar_url);
+        let lbmongo = lbmongo.failed();
+        assert!(
+            lbmongo
+                .stderr
+                .contains(&format!("changeset `2::alice`: {message}\n  hint: {hint}")),
+            "{case}: {}",
+            lbmongo.stderr
+        );
+        let refused = refused.failed();
+        let output = format!("{}{}", refused.stdout, refused.stderr);
+        assert!(
+            output.contains(&format!(
+                "Unexpected error running Liquibase: {message}\nhint: {hint}"
+            )),
+            "{case}: {output}"
+        );
+        for db in [&jar_db, &lbm_db] {
+            assert_eq!(history(db), [] as [Document; 0], "{case}");
+            assert_eq!(data(db, "before", doc! {}), [] as [Document; 0], "{case}");
+        }
+    }
+}
+
 /// A formatted root changelog whose scripts lie outside lbmongo's subset (a loop, `print`) runs
 /// through the pinned mongosh under Liquibase + jar (`liquibase.mongodb.mongoshPath`, the output
 /// appended to `liquibase.mongodb.mongoshLogFile`), with the same history as lbmongo's.

@@ -2,6 +2,7 @@ package liquibase.ext.lbmongo;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -13,7 +14,6 @@ import liquibase.changelog.DatabaseChangeLog;
 import liquibase.exception.UnexpectedLiquibaseException;
 import liquibase.resource.Resource;
 import liquibase.resource.ResourceAccessor;
-import liquibase.util.StreamUtil;
 
 /**
  * {@code mongoFile}: a mongosh script in a file, with the property names of the Harness
@@ -21,10 +21,13 @@ import liquibase.util.StreamUtil;
  *
  * <p>Only the reading is Java's, because only Liquibase's resource accessor knows the search
  * path: as core's {@code SQLFileChange.openSqlStream} (4.24–4.33), the path is resolved as a
- * sibling of the changelog with {@code relativeToChangelogFile}, else through the accessor; the
- * text is decoded with {@code encoding} (UTF-8 by default, BOM dropped) and {@code ${}}-expanded
- * with the changelog's parameters, as Harness does. The engine gets both texts and builds,
- * checksums (over the raw text), describes and runs the change.
+ * sibling of the changelog with {@code relativeToChangelogFile}, else through the accessor. The
+ * bytes are decoded by the engine ({@code Native.decodeScript}) rather than by
+ * {@code StreamUtil.readStreamAsString}, which takes any Java charset and turns bad bytes into
+ * U+FFFD: lbmongo reads scripts as UTF-8 only (BOM dropped, anything else refused with the line
+ * and byte), and one rule in one place gives both tools the same text, checksum and error. The
+ * text is then {@code ${}}-expanded with the changelog's parameters, as Harness does. The engine
+ * gets both texts and builds, checksums (over the raw text), describes and runs the change.
  */
 @DatabaseChange(name = "mongoFile", description = "Runs a mongosh script file", priority = ChangeMetaData.PRIORITY_DATABASE)
 public class MongoFileChange extends AbstractMongoshChange {
@@ -79,19 +82,27 @@ public class MongoFileChange extends AbstractMongoshChange {
         if (file != null) {
             return file;
         }
-        String raw;
+        // The engine checks the encoding attribute first and reports a missing file itself, so
+        // both come in lbmongo's order and words.
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("relativeToChangelogFile", relativeToChangelogFile);
+        request.put("encoding", encoding);
         try {
             Resource resource = resource();
-            if (resource == null || !resource.exists()) {
-                throw new UnexpectedLiquibaseException("mongoFile: file `" + path + "` was not found"
-                        + (Boolean.TRUE.equals(relativeToChangelogFile) ? " next to the changelog"
-                                : " on the search path; add relativeToChangelogFile=\"true\" to resolve it next to the changelog"));
-            }
-            try (InputStream in = resource.openInputStream()) {
-                raw = StreamUtil.readStreamAsString(in, encoding);
+            request.put("path", resource == null ? path : resource.getPath());
+            if (resource != null && resource.exists()) {
+                try (InputStream in = resource.openInputStream()) {
+                    request.put("bytes", Base64.getEncoder().encodeToString(Native.readAll(in)));
+                }
             }
         } catch (IOException e) {
             throw new UnexpectedLiquibaseException("mongoFile: cannot read `" + path + "`: " + e.getMessage(), e);
+        }
+        String raw;
+        try {
+            raw = (String) Native.call("decodeScript", request).get("text");
+        } catch (NativeException e) {
+            throw new UnexpectedLiquibaseException(e.getMessage(), e);
         }
         String expanded = raw;
         DatabaseChangeLog changeLog = getChangeSet() == null ? null : getChangeSet().getChangeLog();

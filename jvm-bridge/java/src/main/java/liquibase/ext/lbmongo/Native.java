@@ -58,6 +58,8 @@ public final class Native {
 
     private static native byte[] parseFormatted(byte[] request);
 
+    private static native byte[] decodeScript(byte[] request);
+
     /** Calls one export; returns the report or throws the executor's error. */
     @SuppressWarnings("unchecked")
     static Map<String, Object> call(String export, Map<String, Object> request) {
@@ -98,6 +100,7 @@ public final class Native {
             case "parseJson": return parseJson(request);
             case "dropAll": return dropAll(request);
             case "parseFormatted": return parseFormatted(request);
+            case "decodeScript": return decodeScript(request);
             default: throw new IllegalArgumentException("no native export " + export);
         }
     }
@@ -190,7 +193,8 @@ public final class Native {
         }
     }
 
-    private static byte[] readAll(InputStream in) throws IOException {
+    /** Every byte of {@code in}. */
+    static byte[] readAll(InputStream in) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] buffer = new byte[1 << 16];
         int n;
