@@ -99,11 +99,11 @@ impl CheckSum {
             JavaShape::Bean {
                 properties,
                 texts_v9: true,
-            } if v9 => compute_bytes(&mongo_texts(&properties), version),
+            } if v9 => mongo_texts(&properties, version),
             JavaShape::Bean { properties, .. } => {
                 compute_string(&serialize(change.name(), &properties), version)
             }
-            JavaShape::Sql(script) if v9 => compute_bytes(&sql_v9(script), version),
+            JavaShape::Sql(script) if v9 => stripped_md5(&[script.as_bytes()], version),
             JavaShape::Sql(script) => compute_bytes(&sql_v8(SQL_V8_HEADER, script), version),
         }
     }
@@ -246,14 +246,29 @@ fn java_shape(change: &Change) -> JavaShape<'_> {
 /// `splitStatements` is false, which the defaults exclude.
 const SQL_V8_HEADER: &str = "null:true:false:";
 
-/// The bytes `AbstractSQLChange.NormalizingStream` yields: the input without any space, `\n`,
-/// `\r` or `\t` byte. Used for the v9 Mongo text rule and the v9 SQL rule.
-fn strip_whitespace(bytes: &[u8]) -> Vec<u8> {
-    bytes
-        .iter()
-        .copied()
-        .filter(|b| !is_stream_whitespace(*b))
-        .collect()
+/// The MD5 of the bytes `AbstractSQLChange.NormalizingStream` yields for `parts` read one after
+/// the other: everything but the space, `\n`, `\r` and `\t` bytes. Used for the v9 Mongo text
+/// rule and the v9 SQL rule.
+///
+/// The kept bytes go to the digest through a small buffer rather than a stripped copy of the
+/// text: an `insertMany` body can be megabytes, and every changeset is hashed on every run.
+fn stripped_md5(parts: &[&[u8]], version: u32) -> CheckSum {
+    let mut md5 = Md5::new();
+    let mut buffer = [0u8; 4096];
+    let mut filled = 0;
+    for byte in parts.iter().flat_map(|part| part.iter().copied()) {
+        if is_stream_whitespace(byte) {
+            continue;
+        }
+        buffer[filled] = byte;
+        filled += 1;
+        if filled == buffer.len() {
+            md5.update(buffer);
+            filled = 0;
+        }
+    }
+    md5.update(&buffer[..filled]);
+    CheckSum::new(version, hex::encode(md5.finalize()))
 }
 
 /// The whitespace both normalising streams know: exactly these four bytes.
@@ -263,19 +278,13 @@ fn is_stream_whitespace(byte: u8) -> bool {
 
 /// As `AbstractMongoChange.generateCheckSum(String...)` (liquibase-mongodb 4.33, v9 branch):
 /// `StringUtil.join(texts, "")` (a null text appends the literal `null`), encoded in UTF-8
-/// (`liquibase.fileEncoding`), through `NormalizingStream`.
-fn mongo_texts(properties: &[Property<'_>]) -> Vec<u8> {
-    let joined: String = properties
+/// (`liquibase.fileEncoding`), through `NormalizingStream`, MD5'd.
+fn mongo_texts(properties: &[Property<'_>], version: u32) -> CheckSum {
+    let texts: Vec<&[u8]> = properties
         .iter()
-        .map(|(_, text)| text.unwrap_or("null"))
+        .map(|(_, text)| text.unwrap_or("null").as_bytes())
         .collect();
-    strip_whitespace(joined.as_bytes())
-}
-
-/// As `AbstractSQLChange.generateCheckSum` under v9: the script's UTF-8 bytes through
-/// `NormalizingStream`. No NFC, no comment stripping; other whitespace (form feed, NBSP) stays.
-fn sql_v9(script: &str) -> Vec<u8> {
-    strip_whitespace(script.as_bytes())
+    stripped_md5(&texts, version)
 }
 
 /// As `AbstractSQLChange.generateCheckSum` under v8, through `NormalizingStreamV8`: the header,
@@ -331,6 +340,11 @@ fn standardize_line_endings(text: &str) -> String {
 
 /// `CheckSum.compute(String)` inside a scope holding checksum `version`.
 fn compute_string(text: &str, version: u32) -> CheckSum {
+    // ASCII without `\r` is its own NFC form and holds no U+FFFD: the bytes are hashed as they
+    // are (the changeset checksum's `9:<hex>:` text always is).
+    if text.is_ascii() && !text.contains('\r') {
+        return compute_bytes(text.as_bytes(), version);
+    }
     let normalized: String = standardize_line_endings(text)
         .chars()
         .filter(|c| *c != '\u{FFFD}')
@@ -1050,6 +1064,29 @@ mod tests {
             v8(&run_command("{ping: 1}")),
             v8(&admin_command("{ping: 1}"))
         );
+    }
+
+    #[test]
+    fn stripped_digest_equals_the_digest_of_the_stripped_copy() {
+        // Around the 4 KiB buffer: empty, one short of it, exactly it, one over, many times it;
+        // with whitespace runs that straddle a flush and a part boundary.
+        let sizes = [0, 1, 4095, 4096, 4097, 8192, 20_000];
+        for size in sizes {
+            let text: String = (0..size)
+                .map(|i| match i % 7 {
+                    0 => ' ',
+                    3 => '\n',
+                    _ => char::from(b'a' + u8::try_from(i % 26).expect("below 26")),
+                })
+                .collect();
+            let (head, tail) = text.split_at(size / 3);
+            let stripped: Vec<u8> = text.bytes().filter(|b| !is_stream_whitespace(*b)).collect();
+            assert_eq!(
+                stripped_md5(&[head.as_bytes(), tail.as_bytes()], 9),
+                compute_bytes(&stripped, 9),
+                "{size} bytes"
+            );
+        }
     }
 
     #[test]
