@@ -5,7 +5,7 @@
 use std::fmt;
 
 use futures_util::TryStreamExt;
-use mongodb::bson::{Bson, DateTime, Document, doc};
+use mongodb::bson::{Bson, DateTime, Document, RawBsonRef, RawDocument, RawDocumentBuf, doc};
 use mongodb::options::FindOptions;
 
 use crate::changelog::ChangeSetId;
@@ -262,6 +262,10 @@ impl<'c> History<'c> {
     }
 
     /// Every row, ordered by `orderExecuted` as `MongoHistoryService.getRanChangeSets`.
+    ///
+    /// Rows are read as raw BSON and each field taken straight from the bytes: a no-op `update`
+    /// over 10,000 rows spent more time building `Document`s it dropped at once than reading
+    /// the fields it keeps.
     pub async fn ran_change_sets(&self) -> Result<Vec<RanChangeSet>> {
         if !self.exists().await? {
             return Ok(Vec::new());
@@ -270,31 +274,41 @@ impl<'c> History<'c> {
             .sort(doc! { "orderExecuted": 1 })
             .selection_criteria(self.connection.tracking_selection())
             .build();
-        let docs: Vec<Document> = self
+        let mut cursor = self
             .collection()
+            .clone_with_type::<RawDocumentBuf>()
             .find(doc! {})
             .with_options(options)
             .await
-            .map_err(|e| self.failure("cannot read", &e))?
-            .try_collect()
-            .await
             .map_err(|e| self.failure("cannot read", &e))?;
-        docs.iter().map(|d| self.parse_row(d)).collect()
+        let mut rows = Vec::new();
+        while let Some(raw) = cursor
+            .try_next()
+            .await
+            .map_err(|e| self.failure("cannot read", &e))?
+        {
+            rows.push(self.parse_row(&raw)?);
+        }
+        Ok(rows)
     }
 
-    fn parse_row(&self, d: &Document) -> Result<RanChangeSet> {
+    fn parse_row(&self, d: &RawDocument) -> Result<RanChangeSet> {
         let bad = |field: &str| Error::Command {
             context: format!("cannot read `{}`", self.options.changelog_collection),
             message: format!(
                 "row {} has an invalid `{field}`",
-                crate::json::to_relaxed_json(d)
+                Document::try_from(d).map_or_else(
+                    |e| format!("that is not valid BSON ({e})"),
+                    |d| crate::json::to_relaxed_json(&d)
+                )
             ),
         };
-        let string = |field: &str| -> Result<Option<String>> {
-            match d.get(field) {
-                None | Some(Bson::Null) => Ok(None),
-                Some(Bson::String(s)) => Ok(Some(s.clone())),
-                Some(_) => Err(bad(field)),
+        let field = |field: &str| d.get(field).map_err(|_| bad(field));
+        let string = |name: &str| -> Result<Option<String>> {
+            match field(name)? {
+                None | Some(RawBsonRef::Null) => Ok(None),
+                Some(RawBsonRef::String(s)) => Ok(Some(s.to_owned())),
+                Some(_) => Err(bad(name)),
             }
         };
         let required = |field: &str| string(field)?.ok_or_else(|| bad(field));
@@ -306,17 +320,17 @@ impl<'c> History<'c> {
                 author: required("author")?,
             },
             checksum: string("md5sum")?.as_deref().and_then(CheckSum::parse),
-            date_executed: match d.get("dateExecuted") {
-                Some(Bson::DateTime(t)) => Some(*t),
-                None | Some(Bson::Null) => None,
+            date_executed: match field("dateExecuted")? {
+                Some(RawBsonRef::DateTime(t)) => Some(t),
+                None | Some(RawBsonRef::Null) => None,
                 Some(_) => return Err(bad("dateExecuted")),
             },
-            order_executed: match d.get("orderExecuted") {
+            order_executed: match field("orderExecuted")? {
                 // The Java reader casts to Integer; we also accept what it would not (Int64,
                 // Double) rather than fail, since the value only orders rows.
-                Some(Bson::Int32(v)) => *v,
-                Some(Bson::Int64(v)) => i32::try_from(*v).map_err(|_| bad("orderExecuted"))?,
-                None | Some(Bson::Null) => 0,
+                Some(RawBsonRef::Int32(v)) => v,
+                Some(RawBsonRef::Int64(v)) => i32::try_from(v).map_err(|_| bad("orderExecuted"))?,
+                None | Some(RawBsonRef::Null) => 0,
                 Some(_) => return Err(bad("orderExecuted")),
             },
             exec_type: ExecType::parse(&required("execType")?).ok_or_else(|| bad("execType"))?,
