@@ -141,23 +141,57 @@ pub struct UpdateReport {
 struct Recorder<'c> {
     history: History<'c>,
     deployment_id: String,
-    next_order: i32,
+    /// The next `orderExecuted`; `None` until the first row is written. As liquibase-mongodb's
+    /// `MongoHistoryService.getNextSequenceValue`, the highest stored value is asked for once,
+    /// just before the run's first history write, so a run that writes nothing never sorts the
+    /// whole history on the server for it.
+    next_order: Option<i32>,
     liquibase: String,
 }
 
-impl Recorder<'_> {
+impl<'c> Recorder<'c> {
+    fn new(history: History<'c>, settings: &Settings) -> Self {
+        Self {
+            history,
+            deployment_id: deployment_id(DateTime::now()),
+            next_order: None,
+            liquibase: settings.liquibase_version.clone(),
+        }
+    }
+
+    /// Takes the next `orderExecuted`, reading the highest stored one the first time.
+    async fn take_order(&mut self) -> Result<i32> {
+        let order = match self.next_order {
+            Some(order) => order,
+            None => self.history.max_order_executed().await? + 1,
+        };
+        self.next_order = Some(order + 1);
+        Ok(order)
+    }
+
+    /// Gives back the `orderExecuted` just taken (its row was never written).
+    fn untake_order(&mut self) {
+        if let Some(order) = &mut self.next_order {
+            *order -= 1;
+        }
+    }
+
     /// The history row for `cs`, taking the next `orderExecuted`.
-    fn next_row(&mut self, cs: &ChangeSet, checksum: &CheckSum, exec_type: ExecType) -> NewRow {
-        let row = new_row(
+    async fn next_row(
+        &mut self,
+        cs: &ChangeSet,
+        checksum: &CheckSum,
+        exec_type: ExecType,
+    ) -> Result<NewRow> {
+        let order = self.take_order().await?;
+        Ok(new_row(
             cs,
             checksum,
             exec_type,
             &self.deployment_id,
-            self.next_order,
+            order,
             &self.liquibase,
-        );
-        self.next_order += 1;
-        row
+        ))
     }
 
     async fn record(
@@ -166,21 +200,12 @@ impl Recorder<'_> {
         checksum: &CheckSum,
         exec_type: ExecType,
     ) -> Result<()> {
-        let row = new_row(
-            cs,
-            checksum,
-            exec_type,
-            &self.deployment_id,
-            self.next_order,
-            &self.liquibase,
-        );
+        let row = self.next_row(cs, checksum, exec_type).await?;
         if exec_type == ExecType::Reran {
-            self.history.update_reran(&row).await?;
+            self.history.update_reran(&row).await
         } else {
-            self.history.insert(&row).await?;
+            self.history.insert(&row).await
         }
-        self.next_order += 1;
-        Ok(())
     }
 }
 
@@ -270,12 +295,7 @@ pub async fn update(
         });
         crate::mongosh::preflight(pending, &connection.database, &settings.mongosh)?;
         upgrade_checksums(&history, &plan, listener).await?;
-        let mut recorder = Recorder {
-            next_order: history.max_order_executed().await? + 1,
-            history,
-            deployment_id: deployment_id(DateTime::now()),
-            liquibase: settings.liquibase_version.clone(),
-        };
+        let mut recorder = Recorder::new(history, settings);
         let mut report = report_of(changelog, &plan, &recorder.deployment_id);
         listener.on(&Event::Planned(plan.pending().count()));
         for step in plan.pending() {
@@ -290,7 +310,7 @@ pub async fn update(
             let verdict = check_change_set_preconditions(connection, cs, &ran, listener).await?;
             if matches!(verdict, Verdict::Run) && transactional(connection, settings, cs) {
                 // The changes and their history row commit together or not at all.
-                let row = recorder.next_row(cs, checksum, exec_type);
+                let row = recorder.next_row(cs, checksum, exec_type).await?;
                 match apply_in_transaction(connection, cs, &recorder.history, &row, listener).await
                 {
                     Ok(rows) => {
@@ -305,7 +325,7 @@ pub async fn update(
                         continue;
                     }
                     Err(e) if !cs.fail_on_error => {
-                        recorder.next_order -= 1;
+                        recorder.untake_order();
                         listener.on(&Event::Warning(format!(
                             "changeset `{}` failed and failOnError is false: {e}",
                             cs.id
@@ -897,12 +917,7 @@ pub async fn changelog_sync(
         history.ensure().await?;
         let ran = history.ran_change_sets().await?;
         let plan = plan(changelog, &ran, &settings.filter, goal)?;
-        let mut recorder = Recorder {
-            next_order: history.max_order_executed().await? + 1,
-            history,
-            deployment_id: deployment_id(DateTime::now()),
-            liquibase: settings.liquibase_version.clone(),
-        };
+        let mut recorder = Recorder::new(history, settings);
         let mut report = report_of(changelog, &plan, &recorder.deployment_id);
         for step in plan.pending() {
             // Only first runs are synced; a re-run changeset already has its row.
