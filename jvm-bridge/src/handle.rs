@@ -177,10 +177,18 @@ pub fn connect(request: Connect) -> Result<Connected> {
     })
 }
 
-/// Forgets a connection; the client shuts down when its last clone is dropped.
+/// Shuts a connection's client down (`Connection::close`, as lbmongo's CLI does before it
+/// exits) and forgets its id. Only dropping it would leave the session clean-up and the pool's
+/// shutdown to a background task, and the server keeps the connection of the client's pending
+/// `hello` for up to its await time after that; Liquibase may then open the next connection
+/// (or the JVM exit) while these are still open. Closing an id that is already closed is no
+/// error: Liquibase may close twice.
 pub fn close(request: Handle) -> Result<Value> {
-    registry(&CONNECTIONS).remove(&request.handle);
+    let connection = registry(&CONNECTIONS).remove(&request.handle);
     registry(&URLS).remove(&request.handle);
+    if let Some(connection) = connection {
+        RUNTIME.block_on(connection.close());
+    }
     Ok(json!({}))
 }
 

@@ -30,7 +30,7 @@ pub fn connect<'l>(
         .resolve::<ThrowRuntimeExAndDefault>()
 }
 
-/// `byte[] Native.close(byte[])`: forget a connection ([`handle::close`]).
+/// `byte[] Native.close(byte[])`: shut a connection's client down ([`handle::close`]).
 #[jni_mangle("liquibase.ext.lbmongo.Native")]
 pub fn close<'l>(
     mut env: EnvUnowned<'l>,
