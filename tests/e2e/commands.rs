@@ -76,18 +76,9 @@ fn field_types(d: &Document) -> Vec<(String, &'static str)> {
 #[test]
 fn update_applies_changesets_and_records_liquibase_mongodb_history_documents() {
     let p = project("update_history");
-    let run = p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
-    assert!(
-        run.stderr
-            .contains("Running Changeset: changelog.xml::1::alice"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("Update has been successful"),
-        "{}",
-        run.stderr
-    );
+    let run = p.run_changelog(&["update"]).ok();
+    run.assert_stderr_contains("Running Changeset: changelog.xml::1::alice");
+    run.assert_stderr_contains("Update has been successful");
 
     block_on(async {
         assert_eq!(
@@ -158,7 +149,7 @@ fn update_applies_changesets_and_records_liquibase_mongodb_history_documents() {
     });
 
     // A second update does nothing.
-    let again = p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
+    let again = p.run_changelog(&["update"]).ok();
     assert!(
         !again.stderr.contains("Running Changeset"),
         "{}",
@@ -170,45 +161,16 @@ fn update_applies_changesets_and_records_liquibase_mongodb_history_documents() {
 #[test]
 fn status_lists_pending_changesets_and_then_says_up_to_date() {
     let p = project("status");
-    let run = p
-        .run(&["status", "--verbose", "--changelog-file", "changelog.xml"])
-        .ok();
-    assert!(
-        run.stdout.contains("4 changesets have not been applied to"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("     changelog.xml::3::bob"),
-        "{}",
-        run.stdout
-    );
-    p.run(&[
-        "update-count",
-        "--count",
-        "2",
-        "--changelog-file",
-        "changelog.xml",
-    ])
-    .ok();
-    let run = p.run(&["status", "--changelog-file", "changelog.xml"]).ok();
-    assert!(
-        run.stdout.contains("2 changesets have not been applied to"),
-        "{}",
-        run.stdout
-    );
-    p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
-    let run = p.run(&["status", "--changelog-file", "changelog.xml"]).ok();
-    assert!(run.stdout.contains("is up to date"), "{}", run.stdout);
-    let json = p
-        .run(&[
-            "status",
-            "--output",
-            "json",
-            "--changelog-file",
-            "changelog.xml",
-        ])
-        .ok();
+    let run = p.run_changelog(&["status", "--verbose"]).ok();
+    run.assert_stdout_contains("4 changesets have not been applied to");
+    run.assert_stdout_contains("     changelog.xml::3::bob");
+    p.run_changelog(&["update-count", "--count", "2"]).ok();
+    let run = p.run_changelog(&["status"]).ok();
+    run.assert_stdout_contains("2 changesets have not been applied to");
+    p.run_changelog(&["update"]).ok();
+    let run = p.run_changelog(&["status"]).ok();
+    run.assert_stdout_contains("is up to date");
+    let json = p.run_changelog(&["status", "--output", "json"]).ok();
     let v: serde_json::Value = serde_json::from_str(json.stdout.trim()).expect("one JSON document");
     assert_eq!(v["upToDate"], true);
 }
@@ -216,43 +178,18 @@ fn status_lists_pending_changesets_and_then_says_up_to_date() {
 #[test]
 fn contexts_and_labels_filter_what_runs() {
     let p = project("contexts");
-    p.run(&[
-        "update",
-        "--contexts",
-        "prod",
-        "--changelog-file",
-        "changelog.xml",
-    ])
-    .ok();
-    let ids: Vec<String> = block_on(p.history())
-        .iter()
-        .map(|r| r.get_str("id").expect("id").to_owned())
-        .collect();
-    assert_eq!(ids, ["1", "3", "4"]);
-    p.run(&[
-        "update",
-        "--labels",
-        "!catalog",
-        "--changelog-file",
-        "changelog.xml",
-    ])
-    .ok();
+    p.run_changelog(&["update", "--contexts", "prod"]).ok();
+    assert_eq!(block_on(p.history_ids()), ["1", "3", "4"]);
+    p.run_changelog(&["update", "--labels", "!catalog"]).ok();
     assert_eq!(block_on(p.history()).len(), 3);
-    p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
+    p.run_changelog(&["update"]).ok();
     assert_eq!(block_on(p.history()).len(), 4);
 }
 
 #[test]
 fn edited_changeset_fails_validation_with_checksum_mismatch_before_anything_runs() {
     let p = project("checksum_mismatch");
-    p.run(&[
-        "update-count",
-        "--count",
-        "3",
-        "--changelog-file",
-        "changelog.xml",
-    ])
-    .ok();
+    p.run_changelog(&["update-count", "--count", "3"]).ok();
     let stored = block_on(p.history())[2]
         .get_str("md5sum")
         .expect("md5sum")
@@ -261,20 +198,12 @@ fn edited_changeset_fails_validation_with_checksum_mismatch_before_anything_runs
         "changelog.xml",
         &xml(&SHOP.replace("sku: \"b\"", "sku: \"c\"")),
     );
-    let run = p
-        .run(&["validate", "--changelog-file", "changelog.xml"])
-        .failed();
-    assert!(
-        run.stderr.contains(&format!(
-            "changelog.xml::3::bob was: {stored} but is now: 9:"
-        )),
-        "{}",
-        run.stderr
-    );
-    let run = p
-        .run(&["update", "--changelog-file", "changelog.xml"])
-        .failed();
-    assert!(run.stderr.contains("was: "), "{}", run.stderr);
+    let run = p.run_changelog(&["validate"]).failed();
+    run.assert_stderr_contains(&format!(
+        "changelog.xml::3::bob was: {stored} but is now: 9:"
+    ));
+    let run = p.run_changelog(&["update"]).failed();
+    run.assert_stderr_contains("was: ");
     // Nothing ran: changeset 4 is still pending and the lock is free.
     assert_eq!(block_on(p.history()).len(), 3);
     let lock = block_on(p.find("DATABASECHANGELOGLOCK", doc! {}));
@@ -284,80 +213,33 @@ fn edited_changeset_fails_validation_with_checksum_mismatch_before_anything_runs
 #[test]
 fn tag_and_rollback_to_tag_undo_later_changesets() {
     let p = project("rollback_tag");
-    p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
+    p.run_changelog(&["update"]).ok();
     let exists = p.run(&["tag-exists", "--tag", "v1"]).ok();
-    assert!(
-        exists.stderr.contains("The tag 'v1' already exists"),
-        "{}",
-        exists.stderr
-    );
+    exists.assert_stderr_contains("The tag 'v1' already exists");
     let missing = p.run(&["tag-exists", "--tag", "nope"]).ok();
-    assert!(
-        missing.stderr.contains("The tag 'nope' does NOT exist"),
-        "{}",
-        missing.stderr
-    );
+    missing.assert_stderr_contains("The tag 'nope' does NOT exist");
     // The tagDatabase changeset's own row carries v1, so rolling back to v1 undoes it too.
-    let run = p
-        .run(&[
-            "rollback",
-            "--tag",
-            "v1",
-            "--changelog-file",
-            "changelog.xml",
-        ])
-        .ok();
-    assert!(
-        run.stderr
-            .contains("Rolling Back Changeset: changelog.xml::4::bob"),
-        "{}",
-        run.stderr
-    );
+    let run = p.run_changelog(&["rollback", "--tag", "v1"]).ok();
+    run.assert_stderr_contains("Rolling Back Changeset: changelog.xml::4::bob");
     assert_eq!(block_on(p.history()).len(), 3);
     // A tag from the `tag` command keeps its row.
     p.run(&["tag", "--tag", "after-insert"]).ok();
     let rows = block_on(p.history());
     assert_eq!(rows[2].get_str("tag"), Ok("after-insert"));
-    p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
-    p.run(&[
-        "rollback",
-        "--tag",
-        "after-insert",
-        "--changelog-file",
-        "changelog.xml",
-    ])
-    .ok();
+    p.run_changelog(&["update"]).ok();
+    p.run_changelog(&["rollback", "--tag", "after-insert"]).ok();
     assert_eq!(block_on(p.history()).len(), 3);
     let unknown = p
-        .run(&[
-            "rollback",
-            "--tag",
-            "notExisting",
-            "--changelog-file",
-            "changelog.xml",
-        ])
+        .run_changelog(&["rollback", "--tag", "notExisting"])
         .failed();
-    assert!(
-        unknown
-            .stderr
-            .contains("could not find tag 'notExisting' in the database"),
-        "{}",
-        unknown.stderr
-    );
+    unknown.assert_stderr_contains("could not find tag 'notExisting' in the database");
 }
 
 #[test]
 fn rollback_count_runs_explicit_and_automatic_inverses() {
     let p = project("rollback_count");
-    p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
-    p.run(&[
-        "rollback-count",
-        "--count",
-        "2",
-        "--changelog-file",
-        "changelog.xml",
-    ])
-    .ok();
+    p.run_changelog(&["update"]).ok();
+    p.run_changelog(&["rollback-count", "--count", "2"]).ok();
     block_on(async {
         assert_eq!(p.history().await.len(), 2);
         assert!(
@@ -365,14 +247,7 @@ fn rollback_count_runs_explicit_and_automatic_inverses() {
             "explicit rollback deleted the documents"
         );
     });
-    p.run(&[
-        "rollback-count",
-        "--count",
-        "2",
-        "--changelog-file",
-        "changelog.xml",
-    ])
-    .ok();
+    p.run_changelog(&["rollback-count", "--count", "2"]).ok();
     block_on(async {
         assert!(p.history().await.is_empty());
         assert_eq!(
@@ -381,7 +256,7 @@ fn rollback_count_runs_explicit_and_automatic_inverses() {
         );
     });
     // Re-applying restarts orderExecuted from the new maximum.
-    p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
+    p.run_changelog(&["update"]).ok();
     let orders: Vec<i32> = block_on(p.history())
         .iter()
         .map(|r| r.get_i32("orderExecuted").expect("int"))
@@ -392,25 +267,13 @@ fn rollback_count_runs_explicit_and_automatic_inverses() {
 #[test]
 fn rollback_to_date_undoes_what_ran_after_the_date() {
     let p = project("rollback_date");
-    p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
-    p.run(&[
-        "rollback-to-date",
-        "--date",
-        "2000-01-01",
-        "--changelog-file",
-        "changelog.xml",
-    ])
-    .ok();
+    p.run_changelog(&["update"]).ok();
+    p.run_changelog(&["rollback-to-date", "--date", "2000-01-01"])
+        .ok();
     assert!(block_on(p.history()).is_empty());
-    p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
-    p.run(&[
-        "rollback-to-date",
-        "--date",
-        "2999-01-01T00:00:00",
-        "--changelog-file",
-        "changelog.xml",
-    ])
-    .ok();
+    p.run_changelog(&["update"]).ok();
+    p.run_changelog(&["rollback-to-date", "--date", "2999-01-01T00:00:00"])
+        .ok();
     assert_eq!(block_on(p.history()).len(), 4);
 }
 
@@ -420,22 +283,11 @@ fn changeset_without_rollback_fails_rollback_before_touching_anything() {
     p.write("changelog.xml", &xml(r#"
   <changeSet id="1" author="a"><mongodb:createCollection collectionName="c"/></changeSet>
   <changeSet id="2" author="a"><mongodb:insertOne collectionName="c"><mongodb:document>{a: 1}</mongodb:document></mongodb:insertOne></changeSet>"#));
-    p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
+    p.run_changelog(&["update"]).ok();
     let run = p
-        .run(&[
-            "rollback-count",
-            "--count",
-            "2",
-            "--changelog-file",
-            "changelog.xml",
-        ])
+        .run_changelog(&["rollback-count", "--count", "2"])
         .failed();
-    assert!(
-        run.stderr
-            .contains("changeset `changelog.xml::2::a` has no rollback"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_contains("changeset `changelog.xml::2::a` has no rollback");
     assert_eq!(block_on(p.history()).len(), 2);
     assert_eq!(block_on(p.find("c", doc! {})).len(), 1);
 }
@@ -444,16 +296,9 @@ fn changeset_without_rollback_fails_rollback_before_touching_anything() {
 fn update_to_tag_stops_after_the_tagging_changeset() {
     let p = project("update_to_tag");
     p.write("changelog.xml", &xml(&format!("{SHOP}<changeSet id=\"5\" author=\"bob\"><mongodb:createCollection collectionName=\"later\"/></changeSet>")));
-    p.run(&[
-        "update-to-tag",
-        "--tag",
-        "v1",
-        "--changelog-file",
-        "changelog.xml",
-    ])
-    .ok();
+    p.run_changelog(&["update-to-tag", "--tag", "v1"]).ok();
     assert_eq!(block_on(p.history()).len(), 4);
-    p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
+    p.run_changelog(&["update"]).ok();
     assert_eq!(block_on(p.history()).len(), 5);
 }
 
@@ -461,92 +306,47 @@ fn update_to_tag_stops_after_the_tagging_changeset() {
 fn update_sql_prints_every_command_and_writes_nothing() {
     let p = project("update_sql");
     let before = block_on(p.collections());
-    let run = p
-        .run(&["update-sql", "--changelog-file", "changelog.xml"])
-        .ok();
+    let run = p.run_changelog(&["update-sql"]).ok();
     assert_eq!(
         block_on(p.collections()),
         before,
         "update-sql wrote something"
     );
-    let lines: Vec<&str> = run.stdout.lines().collect();
+    for command in [
+        "db.runCommand({\"create\": \"DATABASECHANGELOGLOCK\"",
+        "db.runCommand({\"create\": \"products\"",
+        "db.runCommand({\"insert\": \"DATABASECHANGELOG\"",
+    ] {
+        run.assert_stdout_has_line_starting(command);
+    }
     assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("db.runCommand({\"create\": \"DATABASECHANGELOGLOCK\"")),
-        "{}",
         run.stdout
-    );
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("db.runCommand({\"create\": \"products\"")),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("db.runCommand({\"insert\": \"DATABASECHANGELOG\"")),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        lines
-            .last()
+            .lines()
+            .next_back()
             .is_some_and(|l| l.contains("\"locked\": false")),
         "{}",
         run.stdout
     );
-    let rb = p
-        .run(&["future-rollback-sql", "--changelog-file", "changelog.xml"])
-        .ok();
-    assert!(
-        rb.stdout
-            .contains("\"dropIndexes\": \"products\", \"index\": \"ui_sku\""),
-        "{}",
-        rb.stdout
-    );
-    p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
+    let rb = p.run_changelog(&["future-rollback-sql"]).ok();
+    rb.assert_stdout_contains("\"dropIndexes\": \"products\", \"index\": \"ui_sku\"");
+    p.run_changelog(&["update"]).ok();
     let before = block_on(p.history());
     let rb = p
-        .run(&[
-            "rollback-count-sql",
-            "--count",
-            "1",
-            "--changelog-file",
-            "changelog.xml",
-        ])
+        .run_changelog(&["rollback-count-sql", "--count", "1"])
         .ok();
-    assert!(
-        rb.stdout.contains("\"delete\": \"DATABASECHANGELOG\""),
-        "{}",
-        rb.stdout
-    );
+    rb.assert_stdout_contains("\"delete\": \"DATABASECHANGELOG\"");
     assert_eq!(block_on(p.history()), before);
 }
 
 #[test]
 fn changelog_sync_records_without_running() {
     let p = project("changelog_sync");
-    p.run(&[
-        "mark-next-changeset-ran",
-        "--changelog-file",
-        "changelog.xml",
-    ])
-    .ok();
+    p.run_changelog(&["mark-next-changeset-ran"]).ok();
     assert_eq!(block_on(p.history()).len(), 1);
     assert!(!block_on(p.collections()).contains(&"products".to_owned()));
-    p.run(&[
-        "changelog-sync-to-tag",
-        "--tag",
-        "v1",
-        "--changelog-file",
-        "changelog.xml",
-    ])
-    .ok();
-    p.run(&["changelog-sync", "--changelog-file", "changelog.xml"])
+    p.run_changelog(&["changelog-sync-to-tag", "--tag", "v1"])
         .ok();
+    p.run_changelog(&["changelog-sync"]).ok();
     let rows = block_on(p.history());
     assert_eq!(rows.len(), 4);
     assert!(rows.iter().all(|r| r.get_str("execType") == Ok("EXECUTED")));
@@ -556,7 +356,7 @@ fn changelog_sync_records_without_running() {
 #[test]
 fn clear_checksums_nulls_every_md5sum_and_update_refills_them_unchanged() {
     let p = project("clear_checksums");
-    p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
+    p.run_changelog(&["update"]).ok();
     let before = block_on(p.history());
     p.run(&["clear-checksums"]).ok();
     assert!(
@@ -564,7 +364,7 @@ fn clear_checksums_nulls_every_md5sum_and_update_refills_them_unchanged() {
             .iter()
             .all(|r| r.get("md5sum") == Some(&Bson::Null))
     );
-    p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
+    p.run_changelog(&["update"]).ok();
     let after = block_on(p.history());
     for (b, a) in before.iter().zip(&after) {
         assert_eq!(b.get("md5sum"), a.get("md5sum"));
@@ -576,19 +376,17 @@ fn clear_checksums_nulls_every_md5sum_and_update_refills_them_unchanged() {
 #[test]
 fn v8_checksums_are_validated_and_upgraded_by_update() {
     let p = project("v8_upgrade");
-    p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
+    p.run_changelog(&["update"]).ok();
     let v9 = block_on(p.history())[2]
         .get_str("md5sum")
         .expect("md5sum")
         .to_owned();
     // What Liquibase <= 4.21 wrote for changeset 3: its v8 checksum.
     let v8 = p
-        .run(&[
+        .run_changelog(&[
             "calculate-checksum",
             "--changeset-identifier",
             "changelog.xml::3::bob",
-            "--changelog-file",
-            "changelog.xml",
         ])
         .ok();
     assert_eq!(v8.stdout.trim(), v9);
@@ -601,15 +399,8 @@ fn v8_checksums_are_validated_and_upgraded_by_update() {
         .await
         .expect("update");
     });
-    let run = p
-        .run(&["validate", "--changelog-file", "changelog.xml"])
-        .failed();
-    assert!(
-        run.stderr
-            .contains("was: 8:00000000000000000000000000000000 but is now: 8:"),
-        "{}",
-        run.stderr
-    );
+    let run = p.run_changelog(&["validate"]).failed();
+    run.assert_stderr_contains("was: 8:00000000000000000000000000000000 but is now: 8:");
     let v8_value = run
         .stderr
         .split("but is now: ")
@@ -625,16 +416,11 @@ fn v8_checksums_are_validated_and_upgraded_by_update() {
             .await
             .expect("update");
     });
-    p.run(&["validate", "--changelog-file", "changelog.xml"])
-        .ok();
-    let run = p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
-    assert!(
-        run.stderr.contains(&format!(
-            "Upgrading checksum for Changeset changelog.xml::3::bob from {v8_value} to {v9}"
-        )),
-        "{}",
-        run.stderr
-    );
+    p.run_changelog(&["validate"]).ok();
+    let run = p.run_changelog(&["update"]).ok();
+    run.assert_stderr_contains(&format!(
+        "Upgrading checksum for Changeset changelog.xml::3::bob from {v8_value} to {v9}"
+    ));
     assert_eq!(block_on(p.history())[2].get_str("md5sum"), Ok(v9.as_str()));
 }
 
@@ -642,38 +428,30 @@ fn v8_checksums_are_validated_and_upgraded_by_update() {
 fn calculate_checksum_prints_the_changeset_checksum() {
     let p = project("calculate_checksum");
     let run = p
-        .run(&[
+        .run_changelog(&[
             "calculate-checksum",
             "--changeset-identifier",
             "changelog.xml::4::bob",
-            "--changelog-file",
-            "changelog.xml",
         ])
         .ok();
     // tagDatabase v1, as Liquibase 4.28.0 computes it (spec core §1.6).
     assert_eq!(run.stdout.trim(), "9:635ff1e577e13420abaf0552fb77ab20");
     let run = p
-        .run(&[
+        .run_changelog(&[
             "calculate-checksum",
             "--changeset-identifier",
             "changelog.xml::99::a",
-            "--changelog-file",
-            "changelog.xml",
         ])
         .failed();
-    assert!(
-        run.stderr.contains(
-            "No such changeSet identified by changeSet id: 99, author: a, path: changelog.xml"
-        ),
-        "{}",
-        run.stderr
+    run.assert_stderr_contains(
+        "No such changeSet identified by changeSet id: 99, author: a, path: changelog.xml",
     );
 }
 
 #[test]
 fn stale_lock_is_listed_and_released() {
     let p = project("stale_lock");
-    p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
+    p.run_changelog(&["update"]).ok();
     block_on(async {
         // What a killed update on another machine leaves behind.
         p.db.collection::<Document>("DATABASECHANGELOGLOCK")
@@ -685,28 +463,19 @@ fn stale_lock_is_listed_and_released() {
             .expect("update");
     });
     let list = p.run(&["list-locks"]).ok();
-    assert!(
-        list.stdout.contains(" - ci-runner-7 (10.0.0.7) at "),
-        "{}",
-        list.stdout
-    );
+    list.assert_stdout_contains(" - ci-runner-7 (10.0.0.7) at ");
     let run = p
-        .run_env(
-            &["update", "--changelog-file", "changelog.xml"],
+        .run_changelog_env(
+            &["update"],
             &[("LIQUIBASE_CHANGELOG_LOCK_WAIT_TIME_IN_MINUTES", "0")],
         )
         .failed();
-    assert!(
-        run.stderr
-            .contains("Currently locked by ci-runner-7 (10.0.0.7) since"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("release-locks"), "{}", run.stderr);
+    run.assert_stderr_contains("Currently locked by ci-runner-7 (10.0.0.7) since");
+    run.assert_stderr_contains("release-locks");
     p.run(&["release-locks"]).ok();
     let list = p.run(&["list-locks"]).ok();
-    assert!(list.stdout.contains(" - No locks"), "{}", list.stdout);
-    p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
+    list.assert_stdout_contains(" - No locks");
+    p.run_changelog(&["update"]).ok();
 }
 
 #[test]
@@ -715,16 +484,9 @@ fn lock_is_released_after_a_failing_changeset() {
     p.write("changelog.xml", &xml(r#"
   <changeSet id="1" author="a"><mongodb:insertOne collectionName="c"><mongodb:document>{_id: 1}</mongodb:document></mongodb:insertOne></changeSet>
   <changeSet id="2" author="a"><mongodb:insertOne collectionName="c"><mongodb:document>{_id: 1}</mongodb:document></mongodb:insertOne></changeSet>"#));
-    let run = p
-        .run(&["update", "--changelog-file", "changelog.xml"])
-        .failed();
-    assert!(
-        run.stderr
-            .contains("changeset `changelog.xml::2::a` failed"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("E11000"), "{}", run.stderr);
+    let run = p.run_changelog(&["update"]).failed();
+    run.assert_stderr_contains("changeset `changelog.xml::2::a` failed");
+    run.assert_stderr_contains("E11000");
     block_on(async {
         assert_eq!(p.history().await.len(), 1);
         let lock = p.find("DATABASECHANGELOGLOCK", doc! {}).await;
@@ -735,15 +497,9 @@ fn lock_is_released_after_a_failing_changeset() {
 #[test]
 fn unexpected_changesets_lists_history_rows_missing_from_the_changelog() {
     let p = project("unexpected");
-    p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
-    let run = p
-        .run(&["unexpected-changesets", "--changelog-file", "changelog.xml"])
-        .ok();
-    assert!(
-        run.stdout.contains("contains no unexpected changes!"),
-        "{}",
-        run.stdout
-    );
+    p.run_changelog(&["update"]).ok();
+    let run = p.run_changelog(&["unexpected-changesets"]).ok();
+    run.assert_stdout_contains("contains no unexpected changes!");
     p.write("other.xml", &xml(r#"<changeSet id="9" author="z"><mongodb:createCollection collectionName="z"/></changeSet>"#));
     let run = p
         .run(&[
@@ -753,16 +509,8 @@ fn unexpected_changesets_lists_history_rows_missing_from_the_changelog() {
             "other.xml",
         ])
         .ok();
-    assert!(
-        run.stdout.contains("4 unexpected changes were found in"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("changelog.xml::1::alice"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_contains("4 unexpected changes were found in");
+    run.assert_stdout_contains("changelog.xml::1::alice");
 }
 
 #[test]
@@ -776,9 +524,9 @@ fn drop_all_needs_force_without_a_terminal_and_never_touches_other_databases() {
             .await
             .expect("insert")
     });
-    p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
+    p.run_changelog(&["update"]).ok();
     let run = p.run(&["drop-all"]).failed();
-    assert!(run.stderr.contains("--force"), "{}", run.stderr);
+    run.assert_stderr_contains("--force");
     assert_eq!(block_on(p.collections()).len(), 3);
     p.run(&["drop-all", "--force"]).ok();
     assert!(block_on(p.collections()).is_empty());
@@ -793,15 +541,11 @@ fn drop_all_needs_force_without_a_terminal_and_never_touches_other_databases() {
 fn history_prints_applied_changesets_per_deployment() {
     let p = project("history");
     let run = p.run(&["history"]).ok();
-    assert!(
-        run.stdout.contains("No changesets deployed"),
-        "{}",
-        run.stdout
-    );
-    p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
+    run.assert_stdout_contains("No changesets deployed");
+    p.run_changelog(&["update"]).ok();
     let run = p.run(&["history"]).ok();
-    assert!(run.stdout.contains("| changelog.xml "), "{}", run.stdout);
-    assert!(run.stdout.contains("| v1 "), "{}", run.stdout);
+    run.assert_stdout_contains("| changelog.xml ");
+    run.assert_stdout_contains("| v1 ");
     let json = p.run(&["history", "--output", "json"]).ok();
     let v: serde_json::Value = serde_json::from_str(json.stdout.trim()).expect("JSON");
     assert_eq!(v["history"].as_array().map(Vec::len), Some(4));
@@ -810,19 +554,8 @@ fn history_prints_applied_changesets_per_deployment() {
 #[test]
 fn update_testing_rollback_applies_rolls_back_and_applies_again() {
     let p = project("testing_rollback");
-    let run = p
-        .run(&[
-            "update-testing-rollback",
-            "--changelog-file",
-            "changelog.xml",
-        ])
-        .ok();
-    assert!(
-        run.stderr
-            .contains("Rolling Back Changeset: changelog.xml::1::alice"),
-        "{}",
-        run.stderr
-    );
+    let run = p.run_changelog(&["update-testing-rollback"]).ok();
+    run.assert_stderr_contains("Rolling Back Changeset: changelog.xml::1::alice");
     let rows = block_on(p.history());
     assert_eq!(rows.len(), 4);
     assert_eq!(block_on(p.find("products", doc! {})).len(), 2);
@@ -849,16 +582,8 @@ fn settings_come_from_the_defaults_file_and_environment_with_liquibase_precedenc
 #[test]
 fn passwords_never_appear_in_output() {
     let p = project("password_mask");
-    let run = p.run_env(
-        &[
-            "status",
-            "--changelog-file",
-            "changelog.xml",
-            "--username",
-            "someone",
-            "--password",
-            "s3cr3t-pw",
-        ],
+    let run = p.run_changelog_env(
+        &["status", "--username", "someone", "--password", "s3cr3t-pw"],
         &[("LIQUIBASE_COMMAND_SERVER_SELECTION_TIMEOUT_SECONDS", "2")],
     );
     assert!(
@@ -878,10 +603,8 @@ fn document_writes_commit_with_their_history_row_in_one_transaction() {
     <mongodb:insertOne collectionName="c"><mongodb:document>{_id: 1, v: "first"}</mongodb:document></mongodb:insertOne>
     <mongodb:insertOne collectionName="c"><mongodb:document>{_id: 1, v: "duplicate"}</mongodb:document></mongodb:insertOne>
   </changeSet>"#));
-    let run = p
-        .run(&["update", "--changelog-file", "changelog.xml"])
-        .failed();
-    assert!(run.stderr.contains("E11000"), "{}", run.stderr);
+    let run = p.run_changelog(&["update"]).failed();
+    run.assert_stderr_contains("E11000");
     block_on(async {
         assert!(
             p.find("c", doc! {}).await.is_empty(),
@@ -891,80 +614,35 @@ fn document_writes_commit_with_their_history_row_in_one_transaction() {
     });
     // Without transactions (as liquibase-mongodb runs it) the first insert stays applied.
     let run = p
-        .run(&[
-            "update",
-            "--mongodb-transactions",
-            "false",
-            "--changelog-file",
-            "changelog.xml",
-        ])
+        .run_changelog(&["update", "--mongodb-transactions", "false"])
         .failed();
-    assert!(run.stderr.contains("E11000"), "{}", run.stderr);
+    run.assert_stderr_contains("E11000");
     assert_eq!(block_on(p.find("c", doc! {})).len(), 1);
     // A clean changeset reports that it ran in a transaction.
     p.write("changelog.xml", &xml(r#"
   <changeSet id="1" author="a"><mongodb:createCollection collectionName="c"/></changeSet>
   <changeSet id="3" author="a"><mongodb:insertOne collectionName="c"><mongodb:document>{_id: 3}</mongodb:document></mongodb:insertOne></changeSet>"#));
-    let run = p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
-    assert!(
-        run.stderr.contains(
-            "Committed Changeset: changelog.xml::3::a and its history row in one transaction"
-        ),
-        "{}",
-        run.stderr
+    let run = p.run_changelog(&["update"]).ok();
+    run.assert_stderr_contains(
+        "Committed Changeset: changelog.xml::3::a and its history row in one transaction",
     );
 }
 
 #[test]
 fn rollback_sql_commands_print_what_a_rollback_would_send_and_change_nothing() {
     let p = project("rollback_sql");
-    p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
+    p.run_changelog(&["update"]).ok();
     let before = block_on(p.history());
-    let to_tag = p
-        .run(&[
-            "rollback-sql",
-            "--tag",
-            "v1",
-            "--changelog-file",
-            "changelog.xml",
-        ])
-        .ok();
-    assert!(
-        to_tag.stdout.contains(r#""delete": "DATABASECHANGELOG""#),
-        "{}",
-        to_tag.stdout
-    );
+    let to_tag = p.run_changelog(&["rollback-sql", "--tag", "v1"]).ok();
+    to_tag.assert_stdout_contains(r#""delete": "DATABASECHANGELOG""#);
     let to_date = p
-        .run(&[
-            "rollback-to-date-sql",
-            "--date",
-            "2000-01-01",
-            "--changelog-file",
-            "changelog.xml",
-        ])
+        .run_changelog(&["rollback-to-date-sql", "--date", "2000-01-01"])
         .ok();
     // Everything ran after 2000: the explicit delete, the index drop by name, the collection drop.
-    assert!(
-        to_date
-            .stdout
-            .contains(r#"db.runCommand({"delete": "products""#),
-        "{}",
-        to_date.stdout
-    );
-    assert!(
-        to_date
-            .stdout
-            .contains(r#"db.runCommand({"dropIndexes": "products", "index": "ui_sku"})"#),
-        "{}",
-        to_date.stdout
-    );
-    assert!(
-        to_date
-            .stdout
-            .contains(r#"db.runCommand({"drop": "products"})"#),
-        "{}",
-        to_date.stdout
-    );
+    to_date.assert_stdout_contains(r#"db.runCommand({"delete": "products""#);
+    to_date
+        .assert_stdout_contains(r#"db.runCommand({"dropIndexes": "products", "index": "ui_sku"})"#);
+    to_date.assert_stdout_contains(r#"db.runCommand({"drop": "products"})"#);
     assert_eq!(block_on(p.history()), before);
     assert_eq!(block_on(p.find("products", doc! {})).len(), 2);
 }
@@ -972,28 +650,12 @@ fn rollback_sql_commands_print_what_a_rollback_would_send_and_change_nothing() {
 #[test]
 fn json_output_is_one_document_on_stdout_for_reports() {
     let p = project("json_output");
-    let update = p
-        .run(&[
-            "update",
-            "--output",
-            "json",
-            "--changelog-file",
-            "changelog.xml",
-        ])
-        .ok();
+    let update = p.run_changelog(&["update", "--output", "json"]).ok();
     let v: serde_json::Value =
         serde_json::from_str(update.stdout.trim()).expect("one JSON document");
     assert_eq!(v["recorded"].as_array().map(Vec::len), Some(4));
     assert_eq!(v["recorded"][0]["execType"], "EXECUTED");
-    let validate = p
-        .run(&[
-            "validate",
-            "--output",
-            "json",
-            "--changelog-file",
-            "changelog.xml",
-        ])
-        .ok();
+    let validate = p.run_changelog(&["validate", "--output", "json"]).ok();
     let v: serde_json::Value = serde_json::from_str(validate.stdout.trim()).expect("JSON");
     assert_eq!(v["valid"], true);
     let locks = p.run(&["list-locks", "--output", "json"]).ok();
@@ -1003,15 +665,7 @@ fn json_output_is_one_document_on_stdout_for_reports() {
         "changelog.xml",
         &xml(&SHOP.replace("sku: \"b\"", "sku: \"c\"")),
     );
-    let failed = p
-        .run(&[
-            "validate",
-            "--output",
-            "json",
-            "--changelog-file",
-            "changelog.xml",
-        ])
-        .failed();
+    let failed = p.run_changelog(&["validate", "--output", "json"]).failed();
     let v: serde_json::Value = serde_json::from_str(failed.stdout.trim()).expect("JSON");
     assert_eq!(v["success"], false);
     assert!(

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use mongodb::bson::doc;
 
 use crate::commands::xml;
-use crate::support::cli::{Project, binary};
+use crate::support::cli::{Project, Run, binary};
 use crate::support::{block_on, server};
 
 const CHANGELOG: &str = r#"
@@ -28,12 +28,13 @@ fn project(test: &str) -> Project {
     p
 }
 
-/// Starts `lbmongo <args>` paused at `point`, and returns once it says it is there.
+/// Starts `lbmongo <args> --changelog-file changelog.xml` paused at `point`, and returns once it
+/// says it is there.
 fn start_paused(p: &Project, args: &[&str], point: &str) -> Child {
     let mut child = std::process::Command::new(binary())
         .current_dir(p.dir.path())
         .args(args)
-        .args(["--url", &p.url])
+        .args(["--changelog-file", "changelog.xml", "--url", &p.url])
         .env("LBMONGO_TEST_PAUSE", point)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -66,118 +67,92 @@ fn kill(mut child: Child) {
     child.wait().expect("reaped");
 }
 
-fn ids(p: &Project) -> Vec<String> {
-    block_on(p.history())
-        .iter()
-        .map(|r| r.get_str("id").expect("id").to_owned())
-        .collect()
+/// [`start_paused`], then SIGKILL where it stopped.
+fn kill_when_paused_at(p: &Project, args: &[&str], point: &str) {
+    kill(start_paused(p, args, point));
+}
+
+/// `update <extra>` that gives up at once on a held lock instead of waiting for it.
+fn update_without_lock_wait(p: &Project, extra: &[&str]) -> Run {
+    p.run_changelog_env(
+        &[&["update"], extra].concat(),
+        &[("LIQUIBASE_CHANGELOG_LOCK_WAIT_TIME_IN_MINUTES", "0")],
+    )
+}
+
+/// Panics unless `update <extra>` fails at once because someone holds the lock.
+#[track_caller]
+fn assert_update_refused_by_the_lock(p: &Project, extra: &[&str]) {
+    update_without_lock_wait(p, extra)
+        .failed()
+        .assert_stderr_contains("Currently locked by");
+}
+
+/// What the killed updater's user does next: free its lock, then run the update again.
+fn release_locks_and_update(p: &Project) {
+    p.run(&["release-locks"]).ok();
+    p.run_changelog(&["update"]).ok();
+}
+
+/// All three changesets are recorded, in order, and each insert landed exactly once.
+#[track_caller]
+fn assert_all_applied_once(p: &Project) {
+    assert_eq!(block_on(p.history_ids()), ["1", "2", "3"]);
+    assert_eq!(block_on(p.find("c", doc! { "_id": 1 })).len(), 2);
 }
 
 #[test]
 fn killed_while_holding_the_lock_leaves_a_visible_lock_that_release_locks_frees() {
     let p = project("crash_lock");
-    let child = start_paused(&p, &["update", "--changelog-file", "changelog.xml"], "lock");
-    kill(child);
+    kill_when_paused_at(&p, &["update"], "lock");
     let list = p.run(&["list-locks"]).ok();
     assert!(
         list.stdout.contains(" at "),
         "the dead holder is listed:\n{}",
         list.stdout
     );
-    let blocked = p
-        .run_env(
-            &["update", "--changelog-file", "changelog.xml"],
-            &[("LIQUIBASE_CHANGELOG_LOCK_WAIT_TIME_IN_MINUTES", "0")],
-        )
-        .failed();
-    assert!(
-        blocked.stderr.contains("Currently locked by"),
-        "{}",
-        blocked.stderr
-    );
-    p.run(&["release-locks"]).ok();
-    p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
-    assert_eq!(ids(&p), ["1", "2", "3"]);
+    assert_update_refused_by_the_lock(&p, &[]);
+    release_locks_and_update(&p);
+    assert_eq!(block_on(p.history_ids()), ["1", "2", "3"]);
 }
 
 #[test]
 fn killed_between_a_change_and_its_history_row_is_reported_clearly_on_rerun() {
     let p = project("crash_between");
     // Without a transaction (as liquibase-mongodb runs changesets) the insert lands first.
-    let child = start_paused(
+    kill_when_paused_at(
         &p,
-        &[
-            "update",
-            "--mongodb-transactions",
-            "false",
-            "--changelog-file",
-            "changelog.xml",
-        ],
+        &["update", "--mongodb-transactions", "false"],
         "applied:changelog.xml::2::a",
     );
-    kill(child);
     p.run(&["release-locks"]).ok();
-    assert_eq!(ids(&p), ["1"]);
-    let rerun = p
-        .run(&["update", "--changelog-file", "changelog.xml"])
-        .failed();
-    assert!(
-        rerun
-            .stderr
-            .contains("changeset `changelog.xml::2::a` failed"),
-        "{}",
-        rerun.stderr
-    );
-    assert!(
-        rerun
-            .stderr
-            .contains("hint: the change may have run without being recorded"),
-        "{}",
-        rerun.stderr
-    );
+    assert_eq!(block_on(p.history_ids()), ["1"]);
+    let rerun = p.run_changelog(&["update"]).failed();
+    rerun.assert_stderr_contains("changeset `changelog.xml::2::a` failed");
+    rerun.assert_stderr_contains("hint: the change may have run without being recorded");
     // The documented way out: record it, then carry on.
-    p.run(&[
-        "mark-next-changeset-ran",
-        "--changelog-file",
-        "changelog.xml",
-    ])
-    .ok();
-    p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
-    assert_eq!(ids(&p), ["1", "2", "3"]);
-    assert_eq!(block_on(p.find("c", doc! { "_id": 1 })).len(), 2);
+    p.run_changelog(&["mark-next-changeset-ran"]).ok();
+    p.run_changelog(&["update"]).ok();
+    assert_all_applied_once(&p);
 }
 
 #[test]
 fn killed_inside_a_transactional_changeset_leaves_nothing_half_applied() {
     let p = project("crash_transaction");
-    let child = start_paused(
-        &p,
-        &["update", "--changelog-file", "changelog.xml"],
-        "applied:changelog.xml::2::a",
-    );
-    kill(child);
+    kill_when_paused_at(&p, &["update"], "applied:changelog.xml::2::a");
     // The transaction never committed: neither the document nor the row exists.
     assert!(block_on(p.find("c", doc! {})).is_empty());
-    assert_eq!(ids(&p), ["1"]);
-    p.run(&["release-locks"]).ok();
-    p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
-    assert_eq!(ids(&p), ["1", "2", "3"]);
-    assert_eq!(block_on(p.find("c", doc! { "_id": 1 })).len(), 2);
+    assert_eq!(block_on(p.history_ids()), ["1"]);
+    release_locks_and_update(&p);
+    assert_all_applied_once(&p);
 }
 
 #[test]
 fn killed_after_the_history_row_reruns_nothing_twice() {
     let p = project("crash_after_row");
-    let child = start_paused(
-        &p,
-        &["update", "--changelog-file", "changelog.xml"],
-        "recorded:changelog.xml::2::a",
-    );
-    kill(child);
-    p.run(&["release-locks"]).ok();
-    p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
-    assert_eq!(ids(&p), ["1", "2", "3"]);
-    assert_eq!(block_on(p.find("c", doc! { "_id": 1 })).len(), 2);
+    kill_when_paused_at(&p, &["update"], "recorded:changelog.xml::2::a");
+    release_locks_and_update(&p);
+    assert_all_applied_once(&p);
 }
 
 #[test]
@@ -187,33 +162,11 @@ fn expired_lease_of_a_killed_updater_is_taken_over_and_a_live_one_is_not() {
     // A live holder keeps renewing its lease: nobody takes it over.
     let live = start_paused(
         &p,
-        &[
-            "update",
-            "--lock-lease-seconds",
-            "1",
-            "--changelog-file",
-            "changelog.xml",
-        ],
+        &["update", "--lock-lease-seconds", "1"],
         "recorded:changelog.xml::1::a",
     );
     std::thread::sleep(Duration::from_secs(3));
-    let blocked = p
-        .run_env(
-            &[
-                "update",
-                lease[0],
-                lease[1],
-                "--changelog-file",
-                "changelog.xml",
-            ],
-            &[("LIQUIBASE_CHANGELOG_LOCK_WAIT_TIME_IN_MINUTES", "0")],
-        )
-        .failed();
-    assert!(
-        blocked.stderr.contains("Currently locked by"),
-        "{}",
-        blocked.stderr
-    );
+    assert_update_refused_by_the_lock(&p, &lease);
     let lock = block_on(p.find("DATABASECHANGELOGLOCK", doc! {}));
     let keys: Vec<&str> = lock[0].keys().map(String::as_str).collect();
     assert_eq!(
@@ -230,30 +183,10 @@ fn expired_lease_of_a_killed_updater_is_taken_over_and_a_live_one_is_not() {
     // Killed, it stops renewing; without a lease of our own we still wait as Liquibase does...
     kill(live);
     std::thread::sleep(Duration::from_secs(2));
-    let no_lease = p
-        .run_env(
-            &["update", "--changelog-file", "changelog.xml"],
-            &[("LIQUIBASE_CHANGELOG_LOCK_WAIT_TIME_IN_MINUTES", "0")],
-        )
-        .failed();
-    assert!(
-        no_lease.stderr.contains("Currently locked by"),
-        "{}",
-        no_lease.stderr
-    );
+    assert_update_refused_by_the_lock(&p, &[]);
     // ...and with one we take the expired lease over and finish the work exactly once.
-    p.run_env(
-        &[
-            "update",
-            lease[0],
-            lease[1],
-            "--changelog-file",
-            "changelog.xml",
-        ],
-        &[("LIQUIBASE_CHANGELOG_LOCK_WAIT_TIME_IN_MINUTES", "0")],
-    )
-    .ok();
-    assert_eq!(ids(&p), ["1", "2", "3"]);
+    update_without_lock_wait(&p, &lease).ok();
+    assert_eq!(block_on(p.history_ids()), ["1", "2", "3"]);
     let lock = block_on(p.find("DATABASECHANGELOGLOCK", doc! {}));
     assert_eq!(lock[0].get_bool("locked"), Ok(false));
 }

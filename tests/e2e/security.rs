@@ -14,11 +14,11 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use mongodb::Client;
-use mongodb::bson::{Document, doc};
+use mongodb::bson::doc;
 
 use crate::commands::xml;
 use crate::reliability::run_bounded;
-use crate::support::cli::Run;
+use crate::support::cli::{self, Run, find};
 use crate::support::own_server::{OwnServer, self_signed_certificates};
 use crate::support::{block_on, db_name};
 
@@ -63,20 +63,7 @@ struct AuthServer {
 fn auth_server() -> &'static AuthServer {
     static AUTH: OnceLock<AuthServer> = OnceLock::new();
     AUTH.get_or_init(|| {
-        let mut own = OwnServer::start(&[]);
-        block_on(async {
-            let client = Client::with_uri_str(own.uri("admin", TIMEOUTS))
-                .await
-                .expect("a client of the auth server");
-            client
-                .database("admin")
-                .run_command(doc! { "createUser": "root", "pwd": ROOT_PASSWORD, "roles": ["root"] })
-                .await
-                .expect("create the root user");
-            client.shutdown().await;
-        });
-        own.stop();
-        own.start_again(&["--auth"]);
+        let own = OwnServer::start_with_root_user(ROOT_PASSWORD, TIMEOUTS);
         let root = block_on(Client::with_uri_str(
             own.uri("admin", &format!("{TIMEOUTS}&authSource=admin"))
                 .replacen("mongodb://", &format!("mongodb://root:{ROOT_PASSWORD}@"), 1),
@@ -97,9 +84,14 @@ fn app_database(test: &str) -> (String, tempfile::TempDir) {
         "roles": [{ "role": "readWrite", "db": &db }],
     }))
     .expect("create the test's user");
+    (db, project_dir())
+}
+
+/// A project folder holding the changelog.
+fn project_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a project folder");
     std::fs::write(dir.path().join("changelog.xml"), xml(CHANGELOG)).expect("write the changelog");
-    (db, dir)
+    dir
 }
 
 /// Runs `lbmongo <args>` in `dir` and fails the test if it outlives [`LIMIT`].
@@ -132,7 +124,6 @@ fn assert_no_password_in(runs: &[&Run]) {
 
 /// Every document of every collection of `db`, as text.
 fn stored_text(db: &str) -> String {
-    use futures_util::TryStreamExt;
     block_on(async {
         let database = auth_server().root.database(db);
         let mut text = String::new();
@@ -141,15 +132,7 @@ fn stored_text(db: &str) -> String {
             .await
             .expect("list collections")
         {
-            let docs: Vec<Document> = database
-                .collection::<Document>(&name)
-                .find(doc! {})
-                .await
-                .expect("find")
-                .try_collect()
-                .await
-                .expect("read the cursor");
-            for d in docs {
+            for d in find(&database, &name, doc! {}).await {
                 text.push_str(&format!("{name}: {d}\n"));
             }
         }
@@ -159,23 +142,7 @@ fn stored_text(db: &str) -> String {
 
 /// The changeset ids of `db`'s history, in order.
 fn history_ids(db: &str) -> Vec<String> {
-    use futures_util::TryStreamExt;
-    block_on(async {
-        let rows: Vec<Document> = auth_server()
-            .root
-            .database(db)
-            .collection::<Document>("DATABASECHANGELOG")
-            .find(doc! {})
-            .sort(doc! { "orderExecuted": 1 })
-            .await
-            .expect("find")
-            .try_collect()
-            .await
-            .expect("read the cursor");
-        rows.iter()
-            .map(|r| r.get_str("id").expect("id").to_owned())
-            .collect()
-    })
+    block_on(cli::history_ids(&auth_server().root.database(db)))
 }
 
 /// `url` with `user:password@` after the scheme.
@@ -368,18 +335,13 @@ fn missing_credentials_on_an_auth_server_fail_with_exit_1_saying_authentication_
         &[],
     );
     assert_eq!(run.code, 1, "{run:?}");
-    assert!(
-        run.stderr.contains("requires authentication"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_contains("requires authentication");
     assert_eq!(stored_text(&db), "");
 }
 
 #[test]
 fn passwords_are_masked_in_connection_and_url_errors() {
-    let dir = tempfile::tempdir().expect("a project folder");
-    std::fs::write(dir.path().join("changelog.xml"), xml(CHANGELOG)).expect("write the changelog");
+    let dir = project_dir();
     // A port nobody listens on: bound, then released.
     let closed = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .and_then(|l| l.local_addr())
@@ -456,8 +418,7 @@ fn tls_url_options_connect_to_a_tls_server_with_the_generated_ca() {
     let db = db_name("tls_ok");
     let options = format!("tls=true&tlsCAFile={}&{TIMEOUTS}", tls.ca.display());
     let url = tls.own.uri(&db, &options);
-    let dir = tempfile::tempdir().expect("a project folder");
-    std::fs::write(dir.path().join("changelog.xml"), xml(CHANGELOG)).expect("write the changelog");
+    let dir = project_dir();
     lbmongo(
         dir.path(),
         &["update", "--changelog-file", "changelog.xml", "--url", &url],
@@ -465,21 +426,8 @@ fn tls_url_options_connect_to_a_tls_server_with_the_generated_ca() {
     )
     .ok();
     let ids = block_on(async {
-        use futures_util::TryStreamExt;
         let client = Client::with_uri_str(&url).await.expect("a TLS client");
-        let rows: Vec<Document> = client
-            .database(&db)
-            .collection::<Document>("DATABASECHANGELOG")
-            .find(doc! {})
-            .sort(doc! { "orderExecuted": 1 })
-            .await
-            .expect("find over TLS")
-            .try_collect()
-            .await
-            .expect("read the cursor");
-        rows.iter()
-            .map(|r| r.get_str("id").expect("id").to_owned())
-            .collect::<Vec<_>>()
+        cli::history_ids(&client.database(&db)).await
     });
     assert_eq!(ids, ["1", "2", "3"]);
 }
@@ -503,8 +451,7 @@ fn tls_server_is_refused_without_its_ca_or_without_tls_within_the_timeouts() {
             "no-such-ca.pem",
         ),
     ];
-    let dir = tempfile::tempdir().expect("a project folder");
-    std::fs::write(dir.path().join("changelog.xml"), xml(CHANGELOG)).expect("write the changelog");
+    let dir = project_dir();
     for (options, expected) in &cases {
         let url = tls.own.uri(&db, options);
         let run = lbmongo(

@@ -1,8 +1,8 @@
 //! The test-server harness itself: the kinds of server it starts, one database per test, and the
 //! switch to an external server through `MONGODB_URI`.
 
-use mongodb::Client;
 use mongodb::bson::{Document, doc};
+use mongodb::{Client, ClientSession, Collection};
 
 use crate::support::{ServerOptions, Topology, block_on, db_name, fresh_db, server, server_with};
 
@@ -12,6 +12,23 @@ async fn hello(client: &Client) -> Document {
         .run_command(doc! { "hello": 1 })
         .await
         .unwrap_or_else(|e| panic!("`hello` failed: {e}\n{}", server().log_tail()))
+}
+
+/// Starts a transaction on `session` and inserts `{ n }` into `items` inside it.
+async fn insert_in_a_new_transaction(
+    items: &Collection<Document>,
+    session: &mut ClientSession,
+    n: i32,
+) {
+    session
+        .start_transaction()
+        .await
+        .expect("start a transaction");
+    items
+        .insert_one(doc! { "n": n })
+        .session(session)
+        .await
+        .expect("insert in transaction");
 }
 
 #[tokio::test]
@@ -29,27 +46,11 @@ async fn replica_set_reports_set_name_and_commits_a_transaction() {
 
     let items = db.collection::<Document>("items");
     let mut session = client.start_session().await.expect("start a session");
-    session
-        .start_transaction()
-        .await
-        .expect("start a transaction");
-    items
-        .insert_one(doc! { "n": 1 })
-        .session(&mut session)
-        .await
-        .expect("insert in transaction");
+    insert_in_a_new_transaction(&items, &mut session, 1).await;
     session.commit_transaction().await.expect("commit");
 
     // An aborted transaction leaves nothing behind: the commit above was a real transaction.
-    session
-        .start_transaction()
-        .await
-        .expect("start a second transaction");
-    items
-        .insert_one(doc! { "n": 2 })
-        .session(&mut session)
-        .await
-        .expect("insert in transaction");
+    insert_in_a_new_transaction(&items, &mut session, 2).await;
     session.abort_transaction().await.expect("abort");
 
     let found: Vec<i32> = {

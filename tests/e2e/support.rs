@@ -9,5 +9,5 @@ pub(crate) mod own_server;
 pub(crate) mod server;
 
 pub(crate) use server::{
-    ServerOptions, Topology, block_on, db_name, fresh_db, server, server_with,
+    ServerOptions, Topology, block_on, db_name, fresh_db, repo_root, server, server_with,
 };

@@ -4,13 +4,16 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::LazyLock;
 
+use futures_util::TryStreamExt as _;
 use mongodb::Database;
 use mongodb::bson::{Document, doc};
+
+use crate::support::repo_root;
 
 /// The `lbmongo` binary, built once per test run so the tests never run a stale one.
 pub(crate) fn binary() -> &'static Path {
     static BINARY: LazyLock<PathBuf> = LazyLock::new(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let root = repo_root();
         let status = std::process::Command::new(env!("CARGO"))
             .args(["build", "--quiet", "-p", "lbmongo"])
             .current_dir(&root)
@@ -40,7 +43,8 @@ pub(crate) struct Run {
 }
 
 impl Run {
-    fn of(output: Output) -> Run {
+    /// What a finished process printed, and its exit code (-1 when a signal ended it).
+    pub(crate) fn of(output: Output) -> Run {
         Run {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -66,6 +70,31 @@ impl Run {
             self.code, 1,
             "expected failure\n--- stdout\n{}\n--- stderr\n{}",
             self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// Panics with stdout unless it contains `text`.
+    #[track_caller]
+    pub(crate) fn assert_stdout_contains(&self, text: &str) -> &Run {
+        assert_contains("stdout", &self.stdout, text);
+        self
+    }
+
+    /// Panics with stderr unless it contains `text`.
+    #[track_caller]
+    pub(crate) fn assert_stderr_contains(&self, text: &str) -> &Run {
+        assert_contains("stderr", &self.stderr, text);
+        self
+    }
+
+    /// Panics with stdout unless one of its lines starts with `prefix`.
+    #[track_caller]
+    pub(crate) fn assert_stdout_has_line_starting(&self, prefix: &str) -> &Run {
+        assert!(
+            self.stdout.lines().any(|l| l.starts_with(prefix)),
+            "no line starting with `{prefix}` in stdout:\n{}",
+            self.stdout
         );
         self
     }
@@ -96,6 +125,20 @@ impl Project {
         self.run_env(args, &[])
     }
 
+    /// Runs `lbmongo <args> --changelog-file changelog.xml --url <url>`: the changelog each
+    /// module's `project()` writes.
+    pub(crate) fn run_changelog(&self, args: &[&str]) -> Run {
+        self.run_changelog_env(args, &[])
+    }
+
+    /// Like [`Project::run_changelog`] with extra environment variables.
+    pub(crate) fn run_changelog_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        self.run_env(
+            &[args, &["--changelog-file", "changelog.xml"]].concat(),
+            env,
+        )
+    }
+
     /// Like [`Project::run`] with extra environment variables.
     pub(crate) fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut command = std::process::Command::new(binary());
@@ -113,24 +156,26 @@ impl Project {
         Run::of(command.output().expect("lbmongo can be started"))
     }
 
+    /// A file of the project, as text.
+    pub(crate) fn read(&self, path: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(path))
+            .unwrap_or_else(|e| panic!("read the project file `{path}`: {e}"))
+    }
+
     /// The history rows, ordered by `orderExecuted`, as raw documents.
     pub(crate) async fn history(&self) -> Vec<Document> {
         self.find("DATABASECHANGELOG", doc! { "orderExecuted": 1 })
             .await
     }
 
+    /// The changeset ids of the history, by `orderExecuted`.
+    pub(crate) async fn history_ids(&self) -> Vec<String> {
+        history_ids(&self.db).await
+    }
+
     /// All documents of a collection in a given order.
     pub(crate) async fn find(&self, collection: &str, sort: Document) -> Vec<Document> {
-        use futures_util::TryStreamExt;
-        self.db
-            .collection::<Document>(collection)
-            .find(doc! {})
-            .sort(sort)
-            .await
-            .expect("find")
-            .try_collect()
-            .await
-            .expect("read the cursor")
+        find(&self.db, collection, sort).await
     }
 
     /// The names of the database's collections, sorted.
@@ -143,4 +188,31 @@ impl Project {
         names.sort();
         names
     }
+}
+
+/// Panics with the whole `output` unless it contains `text`; `stream` names it.
+#[track_caller]
+fn assert_contains(stream: &str, output: &str, text: &str) {
+    assert!(output.contains(text), "no `{text}` in {stream}:\n{output}");
+}
+
+/// All documents of a collection of `db` in a given order (`doc! {}`: the server's).
+pub(crate) async fn find(db: &Database, collection: &str, sort: Document) -> Vec<Document> {
+    db.collection::<Document>(collection)
+        .find(doc! {})
+        .sort(sort)
+        .await
+        .expect("find")
+        .try_collect()
+        .await
+        .expect("read the cursor")
+}
+
+/// The changeset ids of `db`'s history (`DATABASECHANGELOG`), by `orderExecuted`.
+pub(crate) async fn history_ids(db: &Database) -> Vec<String> {
+    find(db, "DATABASECHANGELOG", doc! { "orderExecuted": 1 })
+        .await
+        .iter()
+        .map(|r| r.get_str("id").expect("a history row has an id").to_owned())
+        .collect()
 }

@@ -10,33 +10,29 @@
 //! directory for [`OwnServer::start_again`].
 
 use std::io::ErrorKind;
-use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use mongodb::Client;
+use mongodb::bson::doc;
+
+use crate::support::server::{HALT, block_on, free_port, repo_root};
 
 /// How long a server may take to print that it listens (WiredTiger recovery included).
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 /// How often a first start retries with another port that another process took meanwhile.
 const PORT_ATTEMPTS: usize = 5;
 
-/// Arguments: the directory, the log file, then the server command. SIGTERM stops the server and
-/// keeps the directory (a restart follows); SIGUSR1 kills it (SIGKILL) and keeps the directory;
-/// end-of-file on stdin stops it and removes the directory (the test binary is gone).
+/// Run after [`HALT`] (which defines `halt`). Arguments: the directory, the log file, then the
+/// server command. SIGTERM stops the server and keeps the directory (a restart follows); SIGUSR1
+/// kills it (SIGKILL) and keeps the directory; end-of-file on stdin stops it and removes the
+/// directory (the test binary is gone).
 const WRAPPER: &str = r#"
 set -u
 dir=$1; log=$2; shift 2
 "$@" </dev/null >"$log" 2>&1 &
 server=$!
-halt() {
-    kill -TERM "$server" 2>/dev/null
-    for _ in $(seq 1 100); do
-        kill -0 "$server" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$server" 2>/dev/null
-    wait "$server" 2>/dev/null
-}
 trap 'halt; exit 0' TERM INT HUP
 trap 'kill -KILL "$server" 2>/dev/null; wait "$server" 2>/dev/null; exit 0' USR1
 while kill -0 "$server" 2>/dev/null; do
@@ -78,6 +74,27 @@ impl OwnServer {
         server
     }
 
+    /// Starts a server without authentication, creates user `root` (role `root`) with `password`
+    /// in `admin`, and restarts it with `--auth`. `options` go into the URL of the client that
+    /// creates the user (connection timeouts).
+    pub(crate) fn start_with_root_user(password: &str, options: &str) -> OwnServer {
+        let mut server = OwnServer::start(&[]);
+        block_on(async {
+            let client = Client::with_uri_str(server.uri("admin", options))
+                .await
+                .expect("a client of the test's own server");
+            client
+                .database("admin")
+                .run_command(doc! { "createUser": "root", "pwd": password, "roles": ["root"] })
+                .await
+                .expect("create the root user");
+            client.shutdown().await;
+        });
+        server.stop();
+        server.start_again(&["--auth"]);
+        server
+    }
+
     /// A server not started yet: its directory exists, so a test can put files there (TLS
     /// certificates) before [`OwnServer::start_first`].
     pub(crate) fn prepare() -> OwnServer {
@@ -106,7 +123,7 @@ impl OwnServer {
         );
         let mut taken = Vec::new();
         for _ in 0..PORT_ATTEMPTS {
-            self.port = free_port();
+            self.port = free_port().unwrap_or_else(|e| panic!("{e}"));
             match self.launch(flags) {
                 Ok(()) => return,
                 Err(Launch::PortTaken) => taken.push(self.port.to_string()),
@@ -178,7 +195,7 @@ impl OwnServer {
     }
 
     fn launch(&mut self, flags: &[&str]) -> Result<(), Launch> {
-        let binary = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.cache/venv/bin/secantusd-py");
+        let binary = repo_root().join(".cache/venv/bin/secantusd-py");
         if !binary.is_file() {
             return Err(Launch::Failed(format!(
                 "the test server SecantusDB is not installed (no `{}`)\n\
@@ -191,7 +208,7 @@ impl OwnServer {
         let port = self.port.to_string();
         let mut wrapper = Command::new("bash")
             .arg("-c")
-            .arg(WRAPPER)
+            .arg(format!("{HALT}{WRAPPER}"))
             .arg("own-secantus-wrapper")
             .arg(&self.dir)
             .arg(&log)
@@ -264,14 +281,6 @@ impl Drop for OwnServer {
 enum Launch {
     PortTaken,
     Failed(String),
-}
-
-/// A loopback port that was free a moment ago (the server binds it a little later).
-fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .and_then(|listener| listener.local_addr())
-        .map(|addr| addr.port())
-        .expect("a free loopback port")
 }
 
 /// Runs `openssl` with `args` in `dir`; panics with its output when it fails.

@@ -258,7 +258,7 @@ fn connect_external(
 }
 
 /// The repository root: the test crate lives in `tests/`.
-fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("the test crate lives in a folder of the repository")
@@ -294,16 +294,11 @@ enum Launch {
     PortTaken(u16),
 }
 
-/// The wrapper that runs the server (see the module comment). Arguments: the server's directory,
-/// then the server command. It stops the server when its stdin reaches end-of-file or it gets
-/// SIGTERM/SIGINT/SIGHUP; when the server dies on its own it keeps `server.log` for the tests to
-/// read and exits.
-const WRAPPER: &str = r#"
-set -u
-dir=$1; shift
-"$@" </dev/null >"$dir/server.log" 2>&1 &
-server=$!
-stop() {
+/// The bash function `halt` that both wrappers (this one and `own_server.rs`'s) stop their server
+/// with: SIGTERM to `$server`, up to ten seconds for it to go, then SIGKILL; it returns once the
+/// server is reaped. A wrapper is run as `format!("{HALT}{WRAPPER}")`.
+pub(crate) const HALT: &str = r#"
+halt() {
     kill -TERM "$server" 2>/dev/null
     for _ in $(seq 1 100); do
         kill -0 "$server" 2>/dev/null || break
@@ -311,6 +306,20 @@ stop() {
     done
     kill -KILL "$server" 2>/dev/null
     wait "$server" 2>/dev/null
+}
+"#;
+
+/// The wrapper that runs the server (see the module comment), after [`HALT`]. Arguments: the
+/// server's directory, then the server command. It stops the server when its stdin reaches
+/// end-of-file or it gets SIGTERM/SIGINT/SIGHUP; when the server dies on its own it keeps
+/// `server.log` for the tests to read and exits.
+const WRAPPER: &str = r#"
+set -u
+dir=$1; shift
+"$@" </dev/null >"$dir/server.log" 2>&1 &
+server=$!
+stop() {
+    halt
     rm -rf "$dir"
     exit 0
 }
@@ -345,7 +354,7 @@ fn launch(binary: &Path, options: &ServerOptions) -> Result<Launch, String> {
     let mut command = Command::new("bash");
     command
         .arg("-c")
-        .arg(WRAPPER)
+        .arg(format!("{HALT}{WRAPPER}"))
         .arg("secantus-wrapper")
         .arg(&dir)
         .arg(binary)
@@ -430,7 +439,7 @@ fn launch(binary: &Path, options: &ServerOptions) -> Result<Launch, String> {
 
 /// A loopback port that was free a moment ago. The server binds it a little later; if another
 /// process took it meanwhile, the server fails with "Address already in use" and we retry.
-fn free_port() -> Result<u16, String> {
+pub(crate) fn free_port() -> Result<u16, String> {
     TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())
