@@ -22,13 +22,13 @@ use executor::mongosh::{self, MongoshOptions, NativeMode, Run};
 use executor::shell;
 
 use crate::commands::xml;
-use crate::support::cli::{Project, binary};
-use crate::support::{block_on, db_name, server};
+use crate::support::cli::{self, Project, binary};
+use crate::support::{block_on, db_name, repo_root, server};
 
 /// The pinned mongosh, installed on first use.
 pub(crate) fn mongosh_bin() -> &'static Path {
     static BIN: LazyLock<PathBuf> = LazyLock::new(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let root = repo_root();
         let bin = root.join(".cache/npm/mongosh/node_modules/.bin/mongosh");
         if !bin.is_file() {
             let status = Command::new("bash")
@@ -52,8 +52,48 @@ fn project(test: &str) -> Project {
     Project::new(db, url)
 }
 
+/// A project whose `changelog.js` is a formatted changelog (`// liquibase formatted mongodb`) of
+/// `changesets`.
+fn js_project(test: &str, changesets: &str) -> Project {
+    let p = project(test);
+    p.write(
+        "changelog.js",
+        &format!("// liquibase formatted mongodb\n{changesets}"),
+    );
+    p
+}
+
 fn path_arg() -> String {
     mongosh_bin().display().to_string()
+}
+
+/// Runs `lbmongo <args> --changelog-file changelog.js`.
+fn run_js(p: &Project, args: &[&str]) -> cli::Run {
+    p.run(&[args, &["--changelog-file", "changelog.js"]].concat())
+}
+
+/// Runs `lbmongo <args>` on `changelog.xml` twice, both to succeed: on `through_mongosh` with every
+/// script sent to the pinned mongosh, and on `native` with every script run natively and no
+/// mongosh anywhere (a path that does not exist), so nothing can fall back to it. Returns the
+/// mongosh run.
+fn run_through_mongosh_and_natively(
+    through_mongosh: &Project,
+    native: &Project,
+    args: &[&str],
+) -> cli::Run {
+    let mongosh_path = path_arg();
+    let only_mongosh = ["--mongosh-native", "never", "--mongosh-path", &mongosh_path];
+    let only_native = [
+        "--mongosh-native",
+        "always",
+        "--mongosh-path",
+        "/nonexistent/mongosh",
+    ];
+    let run = through_mongosh
+        .run_changelog(&[args, &only_mongosh].concat())
+        .ok();
+    native.run_changelog(&[args, &only_native].concat()).ok();
+    run
 }
 
 /// A changelog holding every form: XML `mongo` and `mongoFile` (relative), YAML and JSON
@@ -174,35 +214,8 @@ fn every_form_runs_through_mongosh_and_natively_with_the_same_result() {
     for p in [&through_mongosh, &native] {
         write_all_forms(p);
     }
-    let mongosh_path = path_arg();
-    let run = through_mongosh
-        .run(&[
-            "update",
-            "--changelog-file",
-            "changelog.xml",
-            "--mongosh-native",
-            "never",
-            "--mongosh-path",
-            &mongosh_path,
-        ])
-        .ok();
-    assert!(
-        run.stderr.contains("Running Changeset: shop.js::6::carol"),
-        "{}",
-        run.stderr
-    );
-    // Native: no mongosh anywhere (a path that does not exist), so nothing can fall back to it.
-    native
-        .run(&[
-            "update",
-            "--changelog-file",
-            "changelog.xml",
-            "--mongosh-native",
-            "always",
-            "--mongosh-path",
-            "/nonexistent/mongosh",
-        ])
-        .ok();
+    run_through_mongosh_and_natively(&through_mongosh, &native, &["update"])
+        .assert_stderr_contains("Running Changeset: shop.js::6::carol");
 
     let (a, b) = block_on(async {
         (
@@ -258,32 +271,11 @@ fn every_form_runs_through_mongosh_and_natively_with_the_same_result() {
     );
 
     // Rolling everything back runs the rollback scripts, through mongosh and natively.
-    through_mongosh
-        .run(&[
-            "rollback-count",
-            "--count",
-            "6",
-            "--changelog-file",
-            "changelog.xml",
-            "--mongosh-native",
-            "never",
-            "--mongosh-path",
-            &mongosh_path,
-        ])
-        .ok();
-    native
-        .run(&[
-            "rollback-count",
-            "--count",
-            "6",
-            "--changelog-file",
-            "changelog.xml",
-            "--mongosh-native",
-            "always",
-            "--mongosh-path",
-            "/nonexistent/mongosh",
-        ])
-        .ok();
+    run_through_mongosh_and_natively(
+        &through_mongosh,
+        &native,
+        &["rollback-count", "--count", "6"],
+    );
     for p in [&through_mongosh, &native] {
         block_on(async {
             assert_eq!(
@@ -298,11 +290,9 @@ fn every_form_runs_through_mongosh_and_natively_with_the_same_result() {
 
 #[test]
 fn auto_runs_subset_scripts_natively_and_sends_the_rest_to_mongosh() {
-    let p = project("msh_auto");
-    p.write(
-        "changelog.js",
-        "// liquibase formatted mongodb\n\
-         // changeset a:1 runWith:mongosh\n\
+    let p = js_project(
+        "msh_auto",
+        "// changeset a:1 runWith:mongosh\n\
          db.c.insertOne({_id: 1})\n\
          // changeset a:2 runWith:mongosh\n\
          for (const i of [2, 3]) { db.c.insertOne({_id: i}); }\n\
@@ -311,35 +301,25 @@ fn auto_runs_subset_scripts_natively_and_sends_the_rest_to_mongosh() {
     // Without mongosh the update stops before the first changeset: the loop needs mongosh, and
     // the subset changeset before it does not run either (nothing half-run).
     let run = update_without_mongosh(&p);
-    assert!(
-        run.stderr
-            .contains("line 1, column 1: `for` is outside the native subset"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_contains("line 1, column 1: `for` is outside the native subset");
 
     // `update-sql` shows the lowered command of the subset changeset and the loop's script.
-    let sql = p
-        .run(&["update-sql", "--changelog-file", "changelog.js"])
-        .ok();
-    assert!(
-        sql.stdout.contains("for (const i of [2, 3])"),
-        "{}",
-        sql.stdout
-    );
+    let sql = run_js(&p, &["update-sql"]).ok();
+    sql.assert_stdout_contains("for (const i of [2, 3])");
 
     // With mongosh and a log file, the loop runs through it.
     let log = p.dir.path().join("mongosh.log");
     let log_arg = log.display().to_string();
-    p.run(&[
-        "update",
-        "--changelog-file",
-        "changelog.js",
-        "--mongosh-path",
-        &path_arg(),
-        "--mongosh-log-file",
-        &log_arg,
-    ])
+    run_js(
+        &p,
+        &[
+            "update",
+            "--mongosh-path",
+            &path_arg(),
+            "--mongosh-log-file",
+            &log_arg,
+        ],
+    )
     .ok();
     assert_eq!(block_on(p.find("c", doc! { "_id": 1 })).len(), 3);
     let log = std::fs::read_to_string(&log).expect("the log file");
@@ -351,45 +331,17 @@ fn auto_runs_subset_scripts_natively_and_sends_the_rest_to_mongosh() {
 
 #[test]
 fn update_sql_shows_lowered_commands_on_the_native_path_and_the_script_otherwise() {
-    let p = project("msh_update_sql");
-    p.write(
-        "changelog.js",
-        "// liquibase formatted mongodb\n\
-         // changeset a:1 runWith:mongosh\n\
+    let p = js_project(
+        "msh_update_sql",
+        "// changeset a:1 runWith:mongosh\n\
          db.towns.createIndex({name: 1}, {unique: true}); db.getSiblingDB('elsewhere').x.drop()\n",
     );
-    let native = p
-        .run(&["update-sql", "--changelog-file", "changelog.js"])
-        .ok();
-    assert!(
-        native.stdout.contains(
-            "db.runCommand({\"createIndexes\": \"towns\", \"indexes\": [{\"unique\": true, \"name\": \"name_1\", \"key\": {\"name\": 1}}]});"
-        ),
-        "{}",
-        native.stdout
-    );
-    assert!(
-        native
-            .stdout
-            .contains("db.getSiblingDB(\"elsewhere\").runCommand({\"drop\": \"x\"});"),
-        "{}",
-        native.stdout
-    );
-    let scripted = p
-        .run(&[
-            "update-sql",
-            "--changelog-file",
-            "changelog.js",
-            "--mongosh-native",
-            "never",
-        ])
-        .ok();
-    assert!(
-        scripted.stdout.contains(
-            "db.towns.createIndex({name: 1}, {unique: true}); db.getSiblingDB('elsewhere').x.drop()"
-        ),
-        "{}",
-        scripted.stdout
+    let native = run_js(&p, &["update-sql"]).ok();
+    native.assert_stdout_contains("db.runCommand({\"createIndexes\": \"towns\", \"indexes\": [{\"unique\": true, \"name\": \"name_1\", \"key\": {\"name\": 1}}]});");
+    native.assert_stdout_contains("db.getSiblingDB(\"elsewhere\").runCommand({\"drop\": \"x\"});");
+    let scripted = run_js(&p, &["update-sql", "--mongosh-native", "never"]).ok();
+    scripted.assert_stdout_contains(
+        "db.towns.createIndex({name: 1}, {unique: true}); db.getSiblingDB('elsewhere').x.drop()",
     );
     assert!(
         !scripted.stdout.contains("\"createIndexes\": \"towns\""),
@@ -402,16 +354,8 @@ fn update_sql_shows_lowered_commands_on_the_native_path_and_the_script_otherwise
 /// does not exist: refused before the first changeset with the path, the install hint and the
 /// changeset that needs it, and nothing written to `c`.
 #[track_caller]
-fn update_without_mongosh(p: &Project) -> crate::support::cli::Run {
-    let run = p
-        .run(&[
-            "update",
-            "--changelog-file",
-            "changelog.js",
-            "--mongosh-path",
-            "/nonexistent/mongosh",
-        ])
-        .failed();
+fn update_without_mongosh(p: &Project) -> cli::Run {
+    let run = run_js(p, &["update", "--mongosh-path", "/nonexistent/mongosh"]).failed();
     for expected in [
         "does not exist",
         "hint: install mongosh (`npm install -g mongosh`)",
@@ -425,8 +369,7 @@ fn update_without_mongosh(p: &Project) -> crate::support::cli::Run {
 
 /// Two changesets: the first inside the subset, the second not. Before the preflight the first
 /// ran and the update stopped at the second.
-const ONE_IN_ONE_OUT: &str = "// liquibase formatted mongodb\n\
-     // changeset a:1 runWith:mongosh\n\
+const ONE_IN_ONE_OUT: &str = "// changeset a:1 runWith:mongosh\n\
      db.c.insertOne({_id: 1});\n\
      // changeset a:2 runWith:mongosh\n\
      db.c.insertOne({_id: 2});\n\
@@ -434,108 +377,72 @@ const ONE_IN_ONE_OUT: &str = "// liquibase formatted mongodb\n\
 
 #[test]
 fn always_refuses_a_script_outside_the_subset_before_any_changeset_runs() {
-    let p = project("msh_always");
-    p.write("changelog.js", ONE_IN_ONE_OUT);
-    let run = p
-        .run(&[
+    let p = js_project("msh_always", ONE_IN_ONE_OUT);
+    let run = run_js(
+        &p,
+        &[
             "update",
-            "--changelog-file",
-            "changelog.js",
             "--mongosh-native",
             "always",
             "--mongosh-path",
             &path_arg(),
-        ])
-        .failed();
-    assert!(
-        run.stderr
-            .contains("1 script is outside the native subset; nothing ran"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr
-            .contains("changeset `changelog.js::2::a`: line 2, column 1"),
-        "{}",
-        run.stderr
-    );
+        ],
+    )
+    .failed();
+    run.assert_stderr_contains("1 script is outside the native subset; nothing ran");
+    run.assert_stderr_contains("changeset `changelog.js::2::a`: line 2, column 1");
     assert!(block_on(p.find("c", doc! {})).is_empty());
     assert!(block_on(p.history()).is_empty());
 }
 
 #[test]
 fn a_missing_mongosh_fails_the_update_before_any_changeset_runs() {
-    let p = project("msh_missing");
-    p.write("changelog.js", ONE_IN_ONE_OUT);
+    let p = js_project("msh_missing", ONE_IN_ONE_OUT);
     update_without_mongosh(&p);
     assert!(block_on(p.history()).is_empty());
     // With mongosh found, the same changelog runs: the first natively, the second through it.
-    p.run(&[
-        "update",
-        "--changelog-file",
-        "changelog.js",
-        "--mongosh-path",
-        &path_arg(),
-    ])
-    .ok();
+    run_js(&p, &["update", "--mongosh-path", &path_arg()]).ok();
     assert_eq!(block_on(p.find("c", doc! { "_id": 1 })).len(), 2);
     assert_eq!(block_on(p.history()).len(), 2);
 }
 
 #[test]
 fn a_failing_mongosh_script_names_the_changeset_and_quotes_mongosh() {
-    let p = project("msh_failure");
-    p.write(
-        "changelog.js",
-        "// liquibase formatted mongodb\n\
-         // changeset a:1 runWith:mongosh\n\
+    let p = js_project(
+        "msh_failure",
+        "// changeset a:1 runWith:mongosh\n\
          db.c.insertOne({_id: 1}); db.c.insertOne({_id: 1});\n",
     );
-    let run = p
-        .run(&[
+    let run = run_js(
+        &p,
+        &[
             "update",
-            "--changelog-file",
-            "changelog.js",
             "--mongosh-native",
             "never",
             "--mongosh-path",
             &path_arg(),
-        ])
-        .failed();
-    assert!(
-        run.stderr.contains("changeset `changelog.js::1::a` failed: mongosh exited with code 1; last lines of its output:"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("E11000"), "{}", run.stderr);
+        ],
+    )
+    .failed();
+    run.assert_stderr_contains("changeset `changelog.js::1::a` failed: mongosh exited with code 1; last lines of its output:");
+    run.assert_stderr_contains("E11000");
     // The natively run equivalent fails the same way, naming the statement's line.
-    let native = project("msh_failure_native");
-    native.write(
-        "changelog.js",
-        "// liquibase formatted mongodb\n\
-         // changeset a:1 runWith:mongosh\n\
+    let native = js_project(
+        "msh_failure_native",
+        "// changeset a:1 runWith:mongosh\n\
          db.c.insertOne({_id: 1});\n\
          db.c.insertOne({_id: 1});\n",
     );
-    let run = native
-        .run(&["update", "--changelog-file", "changelog.js"])
-        .failed();
-    assert!(
-        run.stderr
-            .contains("line 2: `insert` failed: Command failed."),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("11000"), "{}", run.stderr);
+    let run = run_js(&native, &["update"]).failed();
+    run.assert_stderr_contains("line 2: `insert` failed: Command failed.");
+    run.assert_stderr_contains("11000");
 }
 
 #[test]
 fn a_script_over_its_timeout_is_stopped_and_leaves_no_files() {
-    let p = project("msh_timeout");
-    p.write(
-        "changelog.js",
-        "// liquibase formatted mongodb\n\
-         // changeset a:1 runWith:mongosh\n\
+    let p = js_project(
+        "msh_timeout",
+        "// changeset a:1 runWith:mongosh\n\
          const end = Date.now() + 20000; while (Date.now() < end) {}\n",
     );
     let tmp = tempfile::tempdir().expect("a temp dir");
@@ -558,17 +465,8 @@ fn a_script_over_its_timeout_is_stopped_and_leaves_no_files() {
         .failed();
     // The timeout's effect is asserted by the message below, not by wall time: a loaded CI
     // machine must not fail this test.
-    assert!(
-        run.stderr
-            .contains("mongosh did not finish within 2 s and was stopped"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("--mongosh-timeout-seconds"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_contains("mongosh did not finish within 2 s and was stopped");
+    run.assert_stderr_contains("--mongosh-timeout-seconds");
     assert_eq!(
         std::fs::read_dir(tmp.path()).map(Iterator::count).ok(),
         Some(0)
@@ -968,20 +866,7 @@ fn files_containing(dir: &Path, needles: &[&str]) -> Vec<PathBuf> {
 #[test]
 fn the_password_never_reaches_argv_or_an_environment_and_no_temp_file_survives() {
     use crate::support::own_server::OwnServer;
-    let mut own = OwnServer::start(&[]);
-    block_on(async {
-        let client = Client::with_uri_str(own.uri("admin", "serverSelectionTimeoutMS=5000"))
-            .await
-            .expect("a client of the own server");
-        client
-            .database("admin")
-            .run_command(doc! { "createUser": "root", "pwd": PASSWORD, "roles": ["root"] })
-            .await
-            .expect("create the user");
-        client.shutdown().await;
-    });
-    own.stop();
-    own.start_again(&["--auth"]);
+    let own = OwnServer::start_with_root_user(PASSWORD, "serverSelectionTimeoutMS=5000");
 
     let project = tempfile::tempdir().expect("a project folder");
     let home = tempfile::tempdir().expect("a HOME for mongosh's own files");
