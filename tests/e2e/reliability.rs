@@ -290,6 +290,24 @@ fn assert_applied_exactly_once(p: &Project, n: usize) {
     );
 }
 
+/// After the restart, every row recorded before the outage is still there and nothing is
+/// half-done: the rows are a prefix, each with its document, and the changeset the error named
+/// (`failed`) is the next one (or, if its commit reached the server before it went away, the last
+/// recorded one).
+#[track_caller]
+fn assert_history_survived_the_restart(p: &Project, failed: usize) {
+    let recorded = recorded_ids(p).len();
+    assert!(
+        recorded >= STOP_AFTER_ROWS,
+        "the server lost acknowledged history rows over the restart ({recorded} left)"
+    );
+    assert_applied_exactly_once(p, recorded);
+    assert!(
+        failed == recorded + 1 || failed == recorded,
+        "the error names changeset {failed}, {recorded} are recorded"
+    );
+}
+
 #[test]
 fn server_stopped_mid_update_fails_within_the_timeouts_naming_the_changeset_and_a_rerun_completes()
 {
@@ -299,19 +317,7 @@ fn server_stopped_mid_update_fails_within_the_timeouts_naming_the_changeset_and_
     let failed = assert_fails_naming_the_changeset_and_the_connection_error(&outage, &own);
 
     own.start_again(&[]);
-    let recorded = recorded_ids(&p).len();
-    assert!(
-        recorded >= STOP_AFTER_ROWS,
-        "the server lost acknowledged history rows over the restart ({recorded} left)"
-    );
-    // Nothing half-done: the rows recorded before the stop are a prefix, each with its
-    // document; the failed changeset is the next one (or, if its commit reached the server
-    // before it went away, the last recorded one).
-    assert_applied_exactly_once(&p, recorded);
-    assert!(
-        failed == recorded + 1 || failed == recorded,
-        "the error names changeset {failed}, {recorded} are recorded"
-    );
+    assert_history_survived_the_restart(&p, failed);
     // As in Liquibase the lock of an update that could not reach its server stays: the failed
     // update says so, it is listed, and `release-locks` frees it.
     assert!(
@@ -331,12 +337,8 @@ fn server_stopped_mid_update_fails_within_the_timeouts_naming_the_changeset_and_
     );
     p.run(&["release-locks"]).ok();
 
-    let rerun = p.run(&["update", "--changelog-file", "changelog.xml"]).ok();
-    assert!(
-        rerun.stderr.contains("Update has been successful"),
-        "{}",
-        rerun.stderr
-    );
+    let rerun = p.run_changelog(&["update"]).ok();
+    rerun.assert_stderr_contains("Update has been successful");
     assert_applied_exactly_once(&p, CHANGESETS);
 }
 
@@ -352,16 +354,7 @@ fn server_killed_mid_update_with_a_lease_lock_fails_and_a_rerun_completes_withou
     let failed = assert_fails_naming_the_changeset_and_the_connection_error(&outage, &own);
 
     own.start_again(&durable);
-    let recorded = recorded_ids(&p).len();
-    assert!(
-        recorded >= STOP_AFTER_ROWS,
-        "the server lost acknowledged history rows over the restart ({recorded} left)"
-    );
-    assert_applied_exactly_once(&p, recorded);
-    assert!(
-        failed == recorded + 1 || failed == recorded,
-        "the error names changeset {failed}, {recorded} are recorded"
-    );
+    assert_history_survived_the_restart(&p, failed);
     // The dead updater's lease has expired by now: the rerun takes the lock over by itself.
     let mut args = vec!["update", "--changelog-file", "changelog.xml"];
     args.extend_from_slice(&lease);
@@ -430,6 +423,31 @@ fn collections_of(client: &Client, db: &str) -> Vec<String> {
     block_on(client.database(db).list_collection_names()).expect("list collections")
 }
 
+/// Runs `update --changelog-file <changelog> <extra>` in `dir` on database `db` of the shared
+/// server (short server selection: nothing should reach it), killing it after `limit`.
+fn update_bounded(
+    dir: &Path,
+    changelog: &str,
+    extra: &[&str],
+    db: &str,
+    limit: Duration,
+) -> Bounded {
+    let url = with_options(&server().uri_for(db), "serverSelectionTimeoutMS=2000");
+    let update = ["update", "--changelog-file", changelog, "--url", &url];
+    run_bounded(dir, &[&update, extra].concat(), &[], limit)
+}
+
+/// Panics unless database `db` of the shared server holds no collection: nothing touched it.
+#[track_caller]
+fn assert_untouched(db: &str) {
+    let (client, _, _) = block_on(server().fresh_db("untouched_check"));
+    assert_eq!(
+        collections_of(&client, db),
+        Vec::<String>::new(),
+        "the database was touched"
+    );
+}
+
 #[test]
 fn every_malformed_changelog_is_rejected_with_its_message_before_touching_the_database() {
     let cases = cases();
@@ -437,10 +455,14 @@ fn every_malformed_changelog_is_rejected_with_its_message_before_touching_the_da
     let mut failures = Vec::new();
     for case in &cases {
         let db = db_name(&format!("invalid_{}", case.changelog));
-        let url = with_options(&server().uri_for(&db), "serverSelectionTimeoutMS=2000");
-        let mut args = vec!["update", "--changelog-file", &case.changelog, "--url", &url];
-        args.extend(case.args.iter().map(String::as_str));
-        let outcome = run_bounded(&corpus(), &args, &[], Duration::from_secs(30));
+        let extra: Vec<&str> = case.args.iter().map(String::as_str).collect();
+        let outcome = update_bounded(
+            &corpus(),
+            &case.changelog,
+            &extra,
+            &db,
+            Duration::from_secs(30),
+        );
         let run = &outcome.run;
         let stderr = run.stderr.trim_end();
         let mut problems = Vec::new();
@@ -583,13 +605,7 @@ fn fifty_megabyte_changelog_is_rejected_at_the_line_of_its_error_within_90_secon
         .len();
     assert!(size >= 50 * 1024 * 1024, "{size} bytes");
     let db = db_name("invalid_fifty_megabytes");
-    let url = with_options(&server().uri_for(&db), "serverSelectionTimeoutMS=2000");
-    let outcome = run_bounded(
-        dir.path(),
-        &["update", "--changelog-file", "big.xml", "--url", &url],
-        &[],
-        Duration::from_secs(90),
-    );
+    let outcome = update_bounded(dir.path(), "big.xml", &[], &db, Duration::from_secs(90));
     assert!(
         !outcome.timed_out,
         "lbmongo needed more than 90 s to reject a 50 MB changelog (killed); stderr:\n{}",
@@ -602,12 +618,7 @@ fn fifty_megabyte_changelog_is_rejected_at_the_line_of_its_error_within_90_secon
             "error: invalid changelog: big.xml:{line}: changeset `last::alice`: unknown change type `insertOen`"
         )
     );
-    let (client, _, _) = block_on(server().fresh_db("invalid_fifty_megabytes_client"));
-    assert_eq!(
-        collections_of(&client, &db),
-        Vec::<String>::new(),
-        "the database was touched"
-    );
+    assert_untouched(&db);
 }
 
 #[test]
@@ -622,13 +633,7 @@ fn document_over_the_16_mib_bson_limit_is_rejected_before_touching_the_database(
     );
     std::fs::write(dir.path().join("huge.json"), changelog).expect("write the changelog");
     let db = db_name("invalid_huge_document");
-    let url = with_options(&server().uri_for(&db), "serverSelectionTimeoutMS=2000");
-    let outcome = run_bounded(
-        dir.path(),
-        &["update", "--changelog-file", "huge.json", "--url", &url],
-        &[],
-        Duration::from_secs(60),
-    );
+    let outcome = update_bounded(dir.path(), "huge.json", &[], &db, Duration::from_secs(60));
     let run = &outcome.run;
     assert!(
         !outcome.timed_out,
@@ -642,10 +647,5 @@ fn document_over_the_16_mib_bson_limit_is_rejected_before_touching_the_database(
         "the changelog is not rejected naming the file, line and changeset:\n{}",
         &run.stderr[..run.stderr.len().min(2000)]
     );
-    let (client, _, _) = block_on(server().fresh_db("invalid_huge_document_client"));
-    assert_eq!(
-        collections_of(&client, &db),
-        Vec::<String>::new(),
-        "the database was touched"
-    );
+    assert_untouched(&db);
 }
