@@ -104,20 +104,62 @@ fn snapshot(p: &Project) -> Value {
     value
 }
 
-/// Runs `update` on the target with the properties a generated changelog needs.
-fn update(target: &Project, target_name: &str, file: &str) -> Run {
+/// Runs `<command> --changelog-file <file>` on the target with the properties a generated
+/// changelog needs (its checksums cover the expanded text, so `status` needs them as `update`).
+fn run_generated(target: &Project, target_name: &str, command: &str, file: &str) -> Run {
     // FIXME(generator): the CLI reads the changelog before it connects, so Liquibase's
     // `database.defaultSchemaName` built-in is still null; a system property (environment)
     // provides it, as `-Ddatabase.defaultSchemaName` does for Liquibase.
     target.run_env(
         &[
-            "update",
+            command,
             "--changelog-file",
             file,
             &format!("-Dpassword.reader={PASSWORD}"),
         ],
         &[("database.defaultSchemaName", target_name)],
     )
+}
+
+/// `generate-changelog --changelog-file <file> --include-users --include-roles <extra>`.
+fn generate_with_users_and_roles(source: &Project, file: &str, extra: &[&str]) -> Run {
+    let args = [
+        "generate-changelog",
+        "--changelog-file",
+        file,
+        "--include-users",
+        "--include-roles",
+    ];
+    source.run(&[&args, extra].concat())
+}
+
+/// `diff --reference-url <reference's URL> <extra>` on `target`.
+fn diff(target: &Project, reference: &Project, extra: &[&str]) -> Run {
+    target.run(&[&["diff", "--reference-url", reference.url.as_str()], extra].concat())
+}
+
+/// `diff-changelog --reference-url <reference's URL> --changelog-file <file> <extra>` on `target`.
+fn diff_changelog(target: &Project, reference: &Project, file: &str, extra: &[&str]) -> Run {
+    let args = [
+        "diff-changelog",
+        "--reference-url",
+        reference.url.as_str(),
+        "--changelog-file",
+        file,
+    ];
+    target.run(&[&args, extra].concat())
+}
+
+/// Panics, naming the changelog `file` that made `target`, unless `diff` with users and roles
+/// finds no difference from `reference`.
+#[track_caller]
+fn assert_no_differences_with_users_and_roles(target: &Project, reference: &Project, file: &str) {
+    let diff = diff(target, reference, &["--include-users", "--include-roles"]).ok();
+    assert!(
+        diff.stdout.contains("No differences"),
+        "{file}: {}",
+        diff.stdout
+    );
 }
 
 #[test]
@@ -136,48 +178,23 @@ fn baseline_in_xml_yaml_and_json_recreates_the_same_snapshot() {
     assert_eq!(expected["users"].as_array().map(Vec::len), Some(1));
 
     for file in ["baseline.xml", "baseline.yaml", "baseline.json"] {
-        let run = source
-            .run(&[
-                "generate-changelog",
-                "--changelog-file",
-                file,
-                "--include-users",
-                "--include-roles",
-                "--include-data",
-                "10",
-            ])
-            .ok();
-        assert!(
-            run.stderr
-                .contains("lbmongo changelog-sync --changelog-file"),
-            "{}",
-            run.stderr
-        );
-        assert!(run.stderr.contains("-Dpassword.reader="), "{}", run.stderr);
-        let text = std::fs::read_to_string(source.dir.path().join(file)).expect("written");
+        let run = generate_with_users_and_roles(&source, file, &["--include-data", "10"]).ok();
+        run.assert_stderr_contains("lbmongo changelog-sync --changelog-file");
+        run.assert_stderr_contains("-Dpassword.reader=");
+        let text = source.read(file);
 
         // Deterministic: a second run writes the same bytes.
-        source
-            .run(&[
-                "generate-changelog",
-                "--changelog-file",
-                file,
-                "--include-users",
-                "--include-roles",
-                "--include-data",
-                "10",
-                "--overwrite-output-file",
-            ])
-            .ok();
-        assert_eq!(
-            std::fs::read_to_string(source.dir.path().join(file)).expect("written"),
-            text,
-            "{file}"
-        );
+        generate_with_users_and_roles(
+            &source,
+            file,
+            &["--include-data", "10", "--overwrite-output-file"],
+        )
+        .ok();
+        assert_eq!(source.read(file), text, "{file}");
 
         let (target, target_name) = project("gen_roundtrip_tgt");
         target.write(file, &text);
-        update(&target, &target_name, file).ok();
+        run_generated(&target, &target_name, "update", file).ok();
         assert_eq!(snapshot(&target), expected, "{file}:\n{text}");
         let documents = block_on(target.find("products", doc! { "_id": 1 }));
         assert_eq!(
@@ -187,20 +204,7 @@ fn baseline_in_xml_yaml_and_json_recreates_the_same_snapshot() {
                 doc! { "_id": 2, "name": "b", "price": 7_i64 }
             ]
         );
-        let diff = target
-            .run(&[
-                "diff",
-                "--reference-url",
-                &source.url,
-                "--include-users",
-                "--include-roles",
-            ])
-            .ok();
-        assert!(
-            diff.stdout.contains("No differences"),
-            "{file}: {}",
-            diff.stdout
-        );
+        assert_no_differences_with_users_and_roles(&target, &source, file);
 
         // Each changeset's rollback undoes it: rolling everything back empties the database.
         let change_sets = block_on(target.history()).len();
@@ -228,17 +232,7 @@ fn baseline_in_formatted_js_recreates_the_same_snapshot_statement_by_statement()
     let (source, _) = project("gen_js_src");
     block_on(seed(&source.db));
     let expected = snapshot(&source);
-    source
-        .run(&[
-            "generate-changelog",
-            "--changelog-file",
-            "baseline.js",
-            "--include-users",
-            "--include-roles",
-            "--changeset-per",
-            "index",
-        ])
-        .ok();
+    generate_with_users_and_roles(&source, "baseline.js", &["--changeset-per", "index"]).ok();
 
     // lbmongo runs formatted changelogs through mongosh, which this machine lacks: read the file
     // with our reader and send each statement's command, as mongosh would.
@@ -346,15 +340,7 @@ fn diff_reports_each_kind_of_difference_and_diff_changelog_closes_the_gap() {
     let (target, _) = project("gen_diff_tgt");
     block_on(seed_pair(&reference.db, &target.db));
 
-    let json = target
-        .run(&[
-            "diff",
-            "--reference-url",
-            &reference.url,
-            "--output",
-            "json",
-        ])
-        .ok();
+    let json = diff(&target, &reference, &["--output", "json"]).ok();
     let report: Value = serde_json::from_str(&json.stdout).expect("a JSON report");
     let mut got: Vec<(String, String, String)> = report["differences"]
         .as_array()
@@ -388,9 +374,7 @@ fn diff_reports_each_kind_of_difference_and_diff_changelog_closes_the_gap() {
     .map(|(a, b, c)| ((*a).to_owned(), (*b).to_owned(), (*c).to_owned()))
     .collect();
     assert_eq!(got, expected, "{}", json.stdout);
-    let text = target
-        .run(&["diff", "--reference-url", &reference.url])
-        .ok();
+    let text = diff(&target, &reference, &[]).ok();
     assert!(
         text.stdout.contains("Missing collection: invoices")
             && text.stdout.contains("9 difference(s)"),
@@ -399,27 +383,9 @@ fn diff_reports_each_kind_of_difference_and_diff_changelog_closes_the_gap() {
     );
 
     // Without --include-drops the unexpected objects stay, with a warning each.
-    let run = target
-        .run(&[
-            "diff-changelog",
-            "--reference-url",
-            &reference.url,
-            "--changelog-file",
-            "diff.yaml",
-        ])
-        .ok();
-    assert!(
-        run.stderr
-            .contains("WARNING: collection `scratch` exists only in the target"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr
-            .contains("WARNING: index `orders.sku` differs in unique"),
-        "{}",
-        run.stderr
-    );
+    let run = diff_changelog(&target, &reference, "diff.yaml", &[]).ok();
+    run.assert_stderr_contains("WARNING: collection `scratch` exists only in the target");
+    run.assert_stderr_contains("WARNING: index `orders.sku` differs in unique");
     std::fs::remove_file(target.dir.path().join("diff.yaml")).expect("remove");
 
     // An existing changelog is appended to, its text untouched.
@@ -433,18 +399,9 @@ fn diff_reports_each_kind_of_difference_and_diff_changelog_closes_the_gap() {
     target
         .run(&["update", "--changelog-file", "master.xml"])
         .ok();
-    let run = target
-        .run(&[
-            "diff-changelog",
-            "--reference-url",
-            &reference.url,
-            "--changelog-file",
-            "master.xml",
-            "--include-drops",
-        ])
-        .ok();
-    assert!(run.stderr.contains("Appended"), "{}", run.stderr);
-    let appended = std::fs::read_to_string(target.dir.path().join("master.xml")).expect("read");
+    let run = diff_changelog(&target, &reference, "master.xml", &["--include-drops"]).ok();
+    run.assert_stderr_contains("Appended");
+    let appended = target.read("master.xml");
     let keep = existing.rfind("</databaseChangeLog>").expect("closing tag");
     assert!(appended.starts_with(&existing[..keep]), "{appended}");
     // The existing id is taken: the new collMod gets a suffix.
@@ -453,22 +410,12 @@ fn diff_reports_each_kind_of_difference_and_diff_changelog_closes_the_gap() {
     target
         .run(&["update", "--changelog-file", "master.xml"])
         .ok();
-    let after = target
-        .run(&["diff", "--reference-url", &reference.url])
-        .ok();
-    assert!(after.stdout.contains("No differences"), "{}", after.stdout);
+    let after = diff(&target, &reference, &[]).ok();
+    after.assert_stdout_contains("No differences");
 
     // Nothing left to do: the file is not touched again.
-    let run = target
-        .run(&[
-            "diff-changelog",
-            "--reference-url",
-            &reference.url,
-            "--changelog-file",
-            "master.xml",
-        ])
-        .ok();
-    assert!(run.stderr.contains("No differences"), "{}", run.stderr);
+    let run = diff_changelog(&target, &reference, "master.xml", &[]).ok();
+    run.assert_stderr_contains("No differences");
 }
 
 #[test]
@@ -479,7 +426,7 @@ fn diff_against_a_snapshot_file_equals_diff_against_the_database() {
     reference
         .run(&["snapshot", "--output-file", "ref.json"])
         .ok();
-    let file = std::fs::read_to_string(reference.dir.path().join("ref.json")).expect("written");
+    let file = reference.read("ref.json");
     target.write("ref.json", &file);
     let from_file = target
         .run(&[
@@ -490,15 +437,7 @@ fn diff_against_a_snapshot_file_equals_diff_against_the_database() {
             "json",
         ])
         .ok();
-    let from_db = target
-        .run(&[
-            "diff",
-            "--reference-url",
-            &reference.url,
-            "--output",
-            "json",
-        ])
-        .ok();
+    let from_db = diff(&target, &reference, &["--output", "json"]).ok();
     let strip = |text: &str| {
         let mut v: Value = serde_json::from_str(text).expect("JSON");
         v["reference"] = Value::Null;
@@ -509,11 +448,7 @@ fn diff_against_a_snapshot_file_equals_diff_against_the_database() {
         .write("bad.json", "{}")
         .run(&["diff", "--reference-snapshot", "bad.json"])
         .failed();
-    assert!(
-        bad.stderr.contains("is not an lbmongo snapshot"),
-        "{}",
-        bad.stderr
-    );
+    bad.assert_stderr_contains("is not an lbmongo snapshot");
 }
 
 #[test]
@@ -530,16 +465,8 @@ fn view_pipeline_hidden_and_collection_ttl_changes_apply_with_collmod_asserted_w
             command(db, doc! { "create": "v", "viewOn": "c", "pipeline": [{ "$match": { "a": pipeline } }] }).await;
         }
     });
-    let run = target
-        .run(&[
-            "diff-changelog",
-            "--reference-url",
-            &reference.url,
-            "--changelog-file",
-            "d.json",
-        ])
-        .ok();
-    let text = std::fs::read_to_string(target.dir.path().join("d.json")).expect("written");
+    let run = diff_changelog(&target, &reference, "d.json", &[]).ok();
+    let text = target.read("d.json");
     for id in ["collMod-c", "collModIndex-c-a", "collModView-v"] {
         assert!(
             text.contains(&format!("\"{id}\"")),
@@ -548,14 +475,12 @@ fn view_pipeline_hidden_and_collection_ttl_changes_apply_with_collmod_asserted_w
         );
     }
     target.run(&["update", "--changelog-file", "d.json"]).ok();
-    let after = target
-        .run(&["diff", "--reference-url", &reference.url])
-        .ok();
+    let after = diff(&target, &reference, &[]).ok();
     if server().is_external() {
-        assert!(after.stdout.contains("No differences"), "{}", after.stdout);
+        after.assert_stdout_contains("No differences");
     } else {
         // FIXME(SecantusDB): these collMod forms are acknowledged but not applied.
-        assert!(after.stdout.contains("3 difference(s)"), "{}", after.stdout);
+        after.assert_stdout_contains("3 difference(s)");
     }
 }
 
@@ -633,19 +558,11 @@ fn generate_changelog_refuses_to_overwrite_and_filters_objects() {
     let run = p
         .run(&["generate-changelog", "--include-objects", "column:x"])
         .failed();
-    assert!(
-        run.stderr.contains("invalid object filter `column:x`"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_contains("invalid object filter `column:x`");
     let run = p
         .run(&["generate-changelog", "--exclude-objects", "a(b"])
         .failed();
-    assert!(
-        run.stderr.contains("invalid object filter `a(b`"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_contains("invalid object filter `a(b`");
     let run = p.run(&[
         "generate-changelog",
         "--include-objects",
@@ -693,23 +610,15 @@ fn generate_changelog_to_an_absolute_path_reads_back_and_syncs() {
             "baseline.yaml",
         ])
         .ok();
-    assert!(status.stdout.contains("up to date"), "{}", status.stdout);
+    status.assert_stdout_contains("up to date");
     // diff-changelog appends to an absolute path too.
     let (reference, _) = project("gen_absolute_ref");
     block_on(command(
         &reference.db,
         doc! { "create": "only_in_reference" },
     ));
-    let run = p
-        .run(&[
-            "diff-changelog",
-            "--reference-url",
-            &reference.url,
-            "--changelog-file",
-            file,
-        ])
-        .ok();
-    assert!(run.stderr.contains("Appended"), "{}", run.stderr);
+    let run = diff_changelog(&p, &reference, file, &[]).ok();
+    run.assert_stderr_contains("Appended");
     let text = std::fs::read_to_string(file).expect("written");
     assert!(
         text.contains("createCollection-only_in_reference"),
@@ -727,7 +636,7 @@ fn generate_changelog_streams_two_thousand_collections_in_order() {
     });
     p.run(&["generate-changelog", "--changelog-file", "big.yaml"])
         .ok();
-    let text = std::fs::read_to_string(p.dir.path().join("big.yaml")).expect("written");
+    let text = p.read("big.yaml");
     assert_eq!(text.matches("- changeSet:").count(), 2000);
     // Every collection in name order with its index, whatever window of listIndexes calls the
     // generator settled on while reading them.
@@ -740,7 +649,7 @@ fn generate_changelog_streams_two_thousand_collections_in_order() {
     assert_eq!(text.matches(r#"options: '{"name": "ab"}'"#).count(), 2000);
     p.run(&["generate-changelog", "--changelog-file", "again.yaml"])
         .ok();
-    let again = std::fs::read_to_string(p.dir.path().join("again.yaml")).expect("written");
+    let again = p.read("again.yaml");
     assert_eq!(
         again, text,
         "the same database gives a byte-identical changelog"
@@ -749,58 +658,15 @@ fn generate_changelog_streams_two_thousand_collections_in_order() {
     // `make bench` (P3), never asserted here.
 }
 
-/// `scripts/liquibase.sh --core 4.33.0 --ext official <args>` in `dir` (installed on first use).
-fn official_liquibase(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    static INSTALLED: std::sync::LazyLock<std::process::Output> = std::sync::LazyLock::new(|| {
-        std::process::Command::new("bash")
-            .arg(repo_root().join("scripts/install-liquibase.sh"))
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("bash can be started")
-    });
-    assert!(
-        INSTALLED.status.success(),
-        "scripts/install-liquibase.sh failed:\n{}",
-        String::from_utf8_lossy(&INSTALLED.stderr)
-    );
-    std::process::Command::new("bash")
-        .arg(repo_root().join("scripts/liquibase.sh"))
-        .args(["--core", "4.33.0", "--ext", "official"])
-        .args(args)
-        .current_dir(dir)
-        .env("LIQUIBASE_ANALYTICS_ENABLED", "false")
-        .env(
-            "LBMONGO_LIQUIBASE_JAVA_OPTS",
-            "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
-        )
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("bash can be started")
-}
-
-fn repo_root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 #[test]
 fn baseline_applies_through_real_liquibase_with_the_official_extension() {
     let (source, _) = project("gen_official_src");
     block_on(seed(&source.db));
     for file in ["baseline.xml", "baseline.yaml", "baseline.json"] {
-        source
-            .run(&[
-                "generate-changelog",
-                "--changelog-file",
-                file,
-                "--include-users",
-                "--include-roles",
-                "--include-data",
-                "5",
-            ])
-            .ok();
+        generate_with_users_and_roles(&source, file, &["--include-data", "5"]).ok();
         let (target, target_name) = project("gen_official_tgt");
         // Liquibase fills `database.defaultSchemaName` with the URL's database itself.
-        let out = official_liquibase(
+        let out = crate::ground_truth::official_liquibase(
             source.dir.path(),
             &[
                 &format!("--url={}", target.url),
@@ -809,43 +675,11 @@ fn baseline_applies_through_real_liquibase_with_the_official_extension() {
                 &format!("-Dpassword.reader={PASSWORD}"),
             ],
         );
-        assert!(
-            out.status.success(),
-            "{file}: Liquibase failed\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let diff = target
-            .run(&[
-                "diff",
-                "--reference-url",
-                &source.url,
-                "--include-users",
-                "--include-roles",
-            ])
-            .ok();
-        assert!(
-            diff.stdout.contains("No differences"),
-            "{file}: {}",
-            diff.stdout
-        );
+        assert!(out.code == 0, "{file}: Liquibase failed\n{}", out.stderr);
+        assert_no_differences_with_users_and_roles(&target, &source, file);
         // lbmongo reads the history Liquibase wrote as up to date.
-        target.write(
-            file,
-            &std::fs::read_to_string(source.dir.path().join(file)).expect("read"),
-        );
-        // The checksums cover the expanded text, so status needs the same properties (FIXME as in
-        // `update`: the database name comes from the environment).
-        let status = target
-            .run_env(
-                &[
-                    "status",
-                    "--changelog-file",
-                    file,
-                    &format!("-Dpassword.reader={PASSWORD}"),
-                ],
-                &[("database.defaultSchemaName", &target_name)],
-            )
-            .ok();
+        target.write(file, &source.read(file));
+        let status = run_generated(&target, &target_name, "status", file).ok();
         assert!(
             status.stdout.contains("is up to date"),
             "{file}: {}",
@@ -888,11 +722,8 @@ fn text_hashed_and_prepare_unique_indexes_round_trip_asserted_with_mongodb_uri_o
         .run(&["generate-changelog", "--changelog-file", "t.yaml"])
         .ok();
     let (target, target_name) = project("gen_text_tgt");
-    target.write(
-        "t.yaml",
-        &std::fs::read_to_string(source.dir.path().join("t.yaml")).expect("read"),
-    );
-    update(&target, &target_name, "t.yaml").ok();
+    target.write("t.yaml", &source.read("t.yaml"));
+    run_generated(&target, &target_name, "update", "t.yaml").ok();
     assert_eq!(snapshot(&target), expected);
 }
 
@@ -964,20 +795,9 @@ fn update_testing_rollback_verify_snapshot_passes_when_rollbacks_restore_the_sch
         ),
     );
     let run = p
-        .run(&[
-            "update-testing-rollback",
-            "--verify-snapshot",
-            "--changelog-file",
-            "changelog.xml",
-        ])
+        .run_changelog(&["update-testing-rollback", "--verify-snapshot"])
         .ok();
-    assert!(
-        run.stderr.contains(
-            "Rollback verified: the schema after rolling back 3 changeset(s) equals the schema before the update"
-        ),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_contains("Rollback verified: the schema after rolling back 3 changeset(s) equals the schema before the update");
     // The second update ran: everything is applied again.
     assert_eq!(block_on(p.history()).len(), 3);
     let indexes = snapshot(&p)["collections"]
@@ -1008,12 +828,7 @@ fn update_testing_rollback_verify_snapshot_fails_naming_what_a_rollback_forgot()
         ),
     );
     let run = p
-        .run(&[
-            "update-testing-rollback",
-            "--verify-snapshot",
-            "--changelog-file",
-            "changelog.xml",
-        ])
+        .run_changelog(&["update-testing-rollback", "--verify-snapshot"])
         .failed();
     let reference = format!("Reference database: {} before the update\n", p.db.name());
     let target = format!("Target database: {} after the rollback\n", p.db.name());
@@ -1032,10 +847,5 @@ fn update_testing_rollback_verify_snapshot_fails_naming_what_a_rollback_forgot()
     assert_eq!(block_on(p.history()).len(), 0);
     assert!(snapshot(&p).to_string().contains("email_unique"));
     // Without the flag the same changelog passes, as Liquibase's update-testing-rollback does.
-    p.run(&[
-        "update-testing-rollback",
-        "--changelog-file",
-        "changelog.xml",
-    ])
-    .ok();
+    p.run_changelog(&["update-testing-rollback"]).ok();
 }

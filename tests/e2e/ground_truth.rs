@@ -18,15 +18,14 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::LazyLock;
 
-use futures_util::TryStreamExt;
 use mongodb::Database;
 use mongodb::bson::{Bson, Document, doc};
 
-use crate::support::cli::{self, Run};
-use crate::support::{block_on, server};
+use crate::support::cli::{self, Run, find};
+use crate::support::{block_on, repo_root, server};
 
 /// The Liquibase core the official extension runs on (`scripts/liquibase.sh --core`).
 const CORE: &str = "4.33.0";
@@ -34,10 +33,6 @@ const CORE: &str = "4.33.0";
 const RUN_FIELDS: [&str; 4] = ["_id", "dateExecuted", "deploymentId", "liquibase"];
 const HISTORY: &str = "DATABASECHANGELOG";
 const LOCK: &str = "DATABASECHANGELOGLOCK";
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 /// Installs the real Liquibase and the official extension once per test binary
 /// (`scripts/install-liquibase.sh` is idempotent and silent when nothing is missing).
@@ -112,17 +107,8 @@ impl Scenario {
 
     /// `scripts/liquibase.sh --core 4.33.0 --ext official <args> --url=<side>` in the project.
     fn liquibase(&self, on: &Side, args: &[&str]) -> Run {
-        let mut command = std::process::Command::new("bash");
-        command
-            .arg(repo_root().join("scripts/liquibase.sh"))
-            .args(["--core", CORE, "--ext", "official"])
-            .args(args)
-            .arg(format!("--url={}", on.url))
-            .current_dir(self.dir.path())
-            .env("LIQUIBASE_ANALYTICS_ENABLED", "false")
-            .env("LBMONGO_LIQUIBASE_JAVA_OPTS", java_opts())
-            .stdin(std::process::Stdio::null());
-        run_of(command.output().expect("bash can be started"))
+        let url = format!("--url={}", on.url);
+        official_liquibase(self.dir.path(), &[args, &[url.as_str()]].concat())
     }
 
     /// `lbmongo <args> --url=<side>` in the project.
@@ -134,7 +120,7 @@ impl Scenario {
             .current_dir(self.dir.path())
             .env_remove("LIQUIBASE_COMMAND_URL")
             .stdin(std::process::Stdio::null());
-        run_of(command.output().expect("lbmongo can be started"))
+        Run::of(command.output().expect("lbmongo can be started"))
     }
 
     /// The same command by each tool on its own database, at the same time.
@@ -158,12 +144,20 @@ fn java_opts() -> String {
     }
 }
 
-fn run_of(output: std::process::Output) -> Run {
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+/// `scripts/liquibase.sh --core 4.33.0 --ext official <args>` in `dir`: the real Liquibase with
+/// the official extension, installed on first use.
+pub(crate) fn official_liquibase(dir: &Path, args: &[&str]) -> Run {
+    install_liquibase();
+    let mut command = std::process::Command::new("bash");
+    command
+        .arg(repo_root().join("scripts/liquibase.sh"))
+        .args(["--core", CORE, "--ext", "official"])
+        .args(args)
+        .current_dir(dir)
+        .env("LIQUIBASE_ANALYTICS_ENABLED", "false")
+        .env("LBMONGO_LIQUIBASE_JAVA_OPTS", java_opts())
+        .stdin(std::process::Stdio::null());
+    Run::of(command.output().expect("bash can be started"))
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -287,17 +281,6 @@ fn typed_fields(d: &Document, by_type: &[&str]) -> Vec<String> {
             }
         })
         .collect()
-}
-
-async fn find(db: &Database, collection: &str, sort: Document) -> Vec<Document> {
-    db.collection::<Document>(collection)
-        .find(doc! {})
-        .sort(sort)
-        .await
-        .expect("find")
-        .try_collect()
-        .await
-        .expect("read the cursor")
 }
 
 /// The history rows in execution order (`orderExecuted`, then insertion).
@@ -503,6 +486,39 @@ fn must_succeed(tool: &str, step: &str, run: &Run) {
     );
 }
 
+/// Checks a second `update` by `tool` (as in "lbmongo's second update") on `history_of` (the
+/// history the other tool wrote): it exits 0 having run nothing, counts every row as previously
+/// run, and leaves the rows of `db` as they were (`before`).
+fn check_second_update_ran_nothing(
+    diffs: &mut Diffs,
+    tool: &str,
+    history_of: &str,
+    again: &Run,
+    before: &[Document],
+    db: &Database,
+) {
+    diffs.check(
+        again.code == 0 && summary_value(&again.stdout, "Run") == Some(0),
+        || format!("{tool} second `update` on {history_of} ran something: {again:?}"),
+    );
+    diffs.same(
+        &format!("{tool} second update: `Previously run`"),
+        u64::try_from(before.len()).ok(),
+        summary_value(&again.stdout, "Previously run"),
+    );
+    diffs.same(
+        &format!("{tool} second update: {history_of} is unchanged"),
+        before
+            .iter()
+            .map(|r| typed_fields(r, &[]))
+            .collect::<Vec<_>>(),
+        block_on(history(db))
+            .iter()
+            .map(|r| typed_fields(r, &[]))
+            .collect(),
+    );
+}
+
 /// Applies one of the `examples/` roots with both tools and compares the results; then each
 /// tool reads the other's history: `status` says up to date, `validate` passes, and a second
 /// `update` runs nothing and writes nothing.
@@ -539,25 +555,13 @@ fn examples_match_and_each_reads_the_others_history(test: &str, changelog: &str)
         format!("lbmongo `validate` on the official history fails: {validate:?}")
     });
     let again = scenario.lbmongo(on, &update);
-    diffs.check(
-        again.code == 0 && summary_value(&again.stdout, "Run") == Some(0),
-        || format!("lbmongo's second `update` on the official history ran something: {again:?}"),
-    );
-    diffs.same(
-        "lbmongo's second update: `Previously run`",
-        u64::try_from(rows_official.len()).ok(),
-        summary_value(&again.stdout, "Previously run"),
-    );
-    diffs.same(
-        "lbmongo's second update: the official history is unchanged",
-        rows_official
-            .iter()
-            .map(|r| typed_fields(r, &[]))
-            .collect::<Vec<_>>(),
-        block_on(history(&on.db))
-            .iter()
-            .map(|r| typed_fields(r, &[]))
-            .collect(),
+    check_second_update_ran_nothing(
+        &mut diffs,
+        "lbmongo's",
+        "the official history",
+        &again,
+        &rows_official,
+        &on.db,
     );
 
     // The official extension on lbmongo's history.
@@ -575,29 +579,13 @@ fn examples_match_and_each_reads_the_others_history(test: &str, changelog: &str)
         status.stdout.as_str(),
     );
     let official_again = scenario.liquibase(on, &update);
-    diffs.check(
-        official_again.code == 0 && summary_value(&official_again.stdout, "Run") == Some(0),
-        || {
-            format!(
-                "official second `update` on lbmongo's history ran something: {official_again:?}"
-            )
-        },
-    );
-    diffs.same(
-        "official second update: `Previously run`",
-        u64::try_from(rows_ours.len()).ok(),
-        summary_value(&official_again.stdout, "Previously run"),
-    );
-    diffs.same(
-        "official second update: lbmongo's history is unchanged",
-        rows_ours
-            .iter()
-            .map(|r| typed_fields(r, &[]))
-            .collect::<Vec<_>>(),
-        block_on(history(&on.db))
-            .iter()
-            .map(|r| typed_fields(r, &[]))
-            .collect(),
+    check_second_update_ran_nothing(
+        &mut diffs,
+        "official",
+        "lbmongo's history",
+        &official_again,
+        &rows_ours,
+        &on.db,
     );
     // Both second updates had nothing to do: their summaries agree too.
     diffs.same(
