@@ -20,7 +20,7 @@ use base64::Engine as _;
 use executor::change::{Mongo, MongoFile};
 use executor::connection::{Connection, ConnectionOptions};
 use executor::executor::{Quiet, Settings};
-use executor::history::{ExecType, History, NewRow};
+use executor::history::{ExecType, History, NewRow, RanChangeSet};
 use executor::lock::{Lock, LockOptions};
 use executor::mongosh::{self, MongoshOptions, NativeMode};
 use executor::service::{self, Verdict};
@@ -600,7 +600,7 @@ pub fn history(request: HistoryRequest) -> Result<Value> {
                     .ran_change_sets()
                     .await?
                     .into_iter()
-                    .map(ran)
+                    .map(Ran::from)
                     .collect();
                 json!({ "rows": rows })
             }
@@ -613,7 +613,7 @@ pub fn history(request: HistoryRequest) -> Result<Value> {
                 service::record(&connection, &tracking, &row).await?;
                 // The row as written, so Java can keep its cache of ran changesets without
                 // reading the history again (for `RERAN` only the fields the update sets count).
-                json!({ "row": written(row) })
+                json!({ "row": Ran::from(written(row)) })
             }
             HistoryOp::PreviewRecord => {
                 let row = request.row.ok_or_else(|| BridgeError::request("`previewRecord` needs `row`"))?;
@@ -692,17 +692,15 @@ fn new_row(row: crate::protocol::Row) -> Result<NewRow> {
     })
 }
 
-fn written(r: NewRow) -> Ran {
-    Ran {
-        id: Id {
-            file_name: r.id.path,
-            id: r.id.id,
-            author: r.id.author,
-        },
-        md5sum: r.checksum.map(|c| c.to_string()),
-        date_executed: Some(r.date_executed.timestamp_millis()),
+/// The row `record` wrote, as the history would read it back, so Java's cache of ran
+/// changesets gets it through the one conversion `read` uses.
+fn written(r: NewRow) -> RanChangeSet {
+    RanChangeSet {
+        id: r.id,
+        checksum: r.checksum,
+        date_executed: Some(r.date_executed),
         order_executed: r.order_executed,
-        exec_type: r.exec_type.as_str().to_owned(),
+        exec_type: r.exec_type,
         description: Some(r.description),
         comments: r.comments,
         tag: r.tag,
@@ -710,27 +708,6 @@ fn written(r: NewRow) -> Ran {
         labels: r.labels,
         deployment_id: Some(r.deployment_id),
         liquibase: Some(r.liquibase),
-    }
-}
-
-fn ran(r: executor::history::RanChangeSet) -> Ran {
-    Ran {
-        id: Id {
-            file_name: r.id.path,
-            id: r.id.id,
-            author: r.id.author,
-        },
-        md5sum: r.checksum.map(|c| c.to_string()),
-        date_executed: r.date_executed.map(DateTime::timestamp_millis),
-        order_executed: r.order_executed,
-        exec_type: r.exec_type.as_str().to_owned(),
-        description: r.description,
-        comments: r.comments,
-        tag: r.tag,
-        contexts: r.contexts,
-        labels: r.labels,
-        deployment_id: r.deployment_id,
-        liquibase: r.liquibase,
     }
 }
 
@@ -1025,6 +1002,30 @@ mod tests {
             decode_script,
         ));
         assert_eq!(r["error"]["kind"], "Request", "{r}");
+    }
+
+    #[test]
+    fn a_recorded_row_is_reported_as_the_history_reads_it() {
+        let row: crate::protocol::Row = serde_json::from_value(json!({
+            "fileName": "db/main.xml", "id": "7", "author": "ann",
+            "md5sum": "9:2a659bf380005d42308e0616959f69c1", "execType": "RERAN",
+            "description": "insertOne", "comments": "c", "contexts": "dev",
+            "inheritedContexts": ["ci"], "labels": "a", "tag": "v1",
+            "deploymentId": "123", "orderExecuted": 4, "liquibase": "4.33.0" }))
+        .expect("a row");
+        let row = new_row(row).expect("a valid row");
+        let millis = row.date_executed.timestamp_millis();
+        // The engine's rule for the written contexts and labels, not this conversion's.
+        let (contexts, labels) =
+            service::history_fields(Some("dev"), &["ci".to_owned()], Some("a"));
+        let expected = json!({
+            "fileName": "db/main.xml", "id": "7", "author": "ann",
+            "md5sum": "9:2a659bf380005d42308e0616959f69c1", "dateExecuted": millis,
+            "orderExecuted": 4, "execType": "RERAN", "description": "insertOne",
+            "comments": "c", "tag": "v1", "contexts": contexts, "labels": labels,
+            "deploymentId": "123", "liquibase": "4.33.0" });
+        let reported = serde_json::to_value(Ran::from(written(row))).expect("json");
+        assert_eq!(reported, expected);
     }
 
     #[test]

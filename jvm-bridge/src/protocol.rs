@@ -431,6 +431,31 @@ pub struct Ran {
     pub liquibase: Option<String>,
 }
 
+impl From<executor::history::RanChangeSet> for Ran {
+    fn from(r: executor::history::RanChangeSet) -> Self {
+        Ran {
+            id: Id {
+                file_name: r.id.path,
+                id: r.id.id,
+                author: r.id.author,
+            },
+            md5sum: r.checksum.map(|c| c.to_string()),
+            date_executed: r
+                .date_executed
+                .map(executor::bson::DateTime::timestamp_millis),
+            order_executed: r.order_executed,
+            exec_type: r.exec_type.as_str().to_owned(),
+            description: r.description,
+            comments: r.comments,
+            tag: r.tag,
+            contexts: r.contexts,
+            labels: r.labels,
+            deployment_id: r.deployment_id,
+            liquibase: r.liquibase,
+        }
+    }
+}
+
 /// `Native.precondition`: check one mongodb precondition.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
