@@ -12,7 +12,6 @@
 //! No assertion is about time. The short sleeps give a waiter the chance to poll the held lock at
 //! least once; the deadlines only turn a hang into a failure.
 
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -21,7 +20,7 @@ use mongodb::bson::{Bson, Document, doc};
 use crate::commands::xml;
 use crate::jar::ext_dir;
 use crate::support::cli::{Project, Run, binary};
-use crate::support::{block_on, server};
+use crate::support::{block_on, repo_root, server};
 
 /// The size of the race: 500 changesets.
 const CHANGESETS: usize = 500;
@@ -79,10 +78,9 @@ fn lbmongo(p: &Project, args: &[&str]) -> Command {
 /// `args`, asked to poll a held lock every second (the least `changelogLockPollRate` takes: whole
 /// seconds; its default is 10). The jar reads both settings as core's `StandardLockService` does.
 fn liquibase(p: &Project, args: &[&str]) -> Command {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut command = clean("bash");
     command
-        .arg(root.join("scripts/liquibase.sh"))
+        .arg(repo_root().join("scripts/liquibase.sh"))
         .args(["--core", "4.33.0", "--ext"])
         .arg(ext_dir())
         .arg("--changelog-file=changelog.xml")
@@ -95,6 +93,12 @@ fn liquibase(p: &Project, args: &[&str]) -> Command {
         // jar: without it the jar's own library is what runs.
         .env_remove("LD_LIBRARY_PATH");
     command
+}
+
+/// `update` by Liquibase with the jar, waiting at most `minutes` for a held lock.
+fn liquibase_update(p: &Project, minutes: &str) -> Command {
+    let wait = format!("--changelog-lock-wait-time-in-minutes={minutes}");
+    liquibase(p, &[&wait, "update"])
 }
 
 /// One running updater. Its output goes to files (a full pipe could block it while it holds the
@@ -191,6 +195,20 @@ impl Drop for Racer {
     }
 }
 
+/// `n` `lbmongo update` processes, started at once, named `lbmongo 1`...`lbmongo <n>`.
+fn start_lbmongo_updates(p: &Project, n: usize) -> Vec<Racer> {
+    (1..=n)
+        .map(|i| Racer::start(&format!("lbmongo {i}"), lbmongo(p, &["update"])))
+        .collect()
+}
+
+/// Freezes `holder` (SIGSTOP) once the lock document says `locked: true`; `what` names the wait
+/// in the failure message.
+fn stop_once_locked(holder: &mut Racer, p: &Project, what: &str) {
+    wait_until(std::slice::from_mut(holder), what, || locked(p));
+    holder.signal("STOP");
+}
+
 /// Waits until `ready` holds, failing if one of `racers` ends first.
 fn wait_until(racers: &mut [Racer], what: &str, ready: impl Fn() -> bool) {
     let deadline = Instant::now() + HANG;
@@ -223,6 +241,21 @@ fn assert_all_succeeded(runs: &[(String, Run)], changesets: usize) {
         changesets,
         "changesets each process ran: {counts:?}"
     );
+}
+
+/// [`assert_all_succeeded`] and [`assert_each_changeset_applied_once`]: the runs exited 0 and
+/// together applied each of the `n` changesets exactly once, and the lock is free.
+#[track_caller]
+fn assert_runs_applied_each_changeset_once(p: &Project, runs: &[(String, Run)], n: usize) {
+    assert_all_succeeded(runs, n);
+    assert_each_changeset_applied_once(p, n);
+}
+
+/// Waits for every racer, then [`assert_runs_applied_each_changeset_once`].
+#[track_caller]
+fn assert_racers_applied_each_changeset_once(p: &Project, racers: Vec<Racer>, n: usize) {
+    let runs: Vec<(String, Run)> = racers.into_iter().map(Racer::finish).collect();
+    assert_runs_applied_each_changeset_once(p, &runs, n);
 }
 
 /// The `Run:` line of the UPDATE SUMMARY.
@@ -295,12 +328,7 @@ fn assert_each_changeset_applied_once(p: &Project, n: usize) {
 #[test]
 fn eight_concurrent_updates_apply_each_changeset_exactly_once() {
     let p = project("race_eight", CHANGESETS);
-    let racers: Vec<Racer> = (1..=8)
-        .map(|i| Racer::start(&format!("lbmongo {i}"), lbmongo(&p, &["update"])))
-        .collect();
-    let runs: Vec<(String, Run)> = racers.into_iter().map(Racer::finish).collect();
-    assert_all_succeeded(&runs, CHANGESETS);
-    assert_each_changeset_applied_once(&p, CHANGESETS);
+    assert_racers_applied_each_changeset_once(&p, start_lbmongo_updates(&p, 8), CHANGESETS);
 }
 
 #[test]
@@ -308,20 +336,13 @@ fn lbmongo_and_liquibase_with_the_jar_racing_apply_each_changeset_exactly_once()
     ext_dir();
     let p = project("race_mixed", CHANGESETS);
     let mut racers: Vec<Racer> = (1..=2)
-        .map(|i| {
-            Racer::start(
-                &format!("liquibase {i}"),
-                liquibase(&p, &["--changelog-lock-wait-time-in-minutes=5", "update"]),
-            )
-        })
+        .map(|i| Racer::start(&format!("liquibase {i}"), liquibase_update(&p, "5")))
         .collect();
     // A JVM starts in seconds, lbmongo in milliseconds: the lbmongo processes join once a
     // Liquibase holds the lock, so both tools are in the race and each waits on the other's lock.
     wait_until(&mut racers, "a Liquibase holding the lock", || locked(&p));
-    racers.extend((1..=4).map(|i| Racer::start(&format!("lbmongo {i}"), lbmongo(&p, &["update"]))));
-    let runs: Vec<(String, Run)> = racers.into_iter().map(Racer::finish).collect();
-    assert_all_succeeded(&runs, CHANGESETS);
-    assert_each_changeset_applied_once(&p, CHANGESETS);
+    racers.extend(start_lbmongo_updates(&p, 4));
+    assert_racers_applied_each_changeset_once(&p, racers, CHANGESETS);
 }
 
 /// Liquibase reads the history before it waits for the lock (its up-to-date fast check); what
@@ -331,18 +352,10 @@ fn liquibase_with_the_jar_waiting_for_lbmongo_s_lock_applies_only_what_is_left()
     ext_dir();
     let p = project("race_lbmongo_holds", CHANGESETS);
     let mut holder = Racer::start("lbmongo", lbmongo(&p, &["update"]));
-    wait_until(
-        std::slice::from_mut(&mut holder),
-        "lbmongo holding the lock",
-        || locked(&p),
-    );
-    holder.signal("STOP");
+    stop_once_locked(&mut holder, &p, "lbmongo holding the lock");
     assert!(locked(&p), "lbmongo finished before it could be stopped");
     let before = history_len(&p);
-    let mut waiter = Racer::start(
-        "liquibase",
-        liquibase(&p, &["--changelog-lock-wait-time-in-minutes=5", "update"]),
-    );
+    let mut waiter = Racer::start("liquibase", liquibase_update(&p, "5"));
     waiter.wait_for_stderr("Liquibase Version");
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(
@@ -352,13 +365,12 @@ fn liquibase_with_the_jar_waiting_for_lbmongo_s_lock_applies_only_what_is_left()
     );
     holder.signal("CONT");
     let runs = [holder.finish(), waiter.finish()];
-    assert_all_succeeded(&runs, CHANGESETS);
+    assert_runs_applied_each_changeset_once(&p, &runs, CHANGESETS);
     assert_eq!(
         changesets_run(&runs[1].1),
         0,
         "Liquibase re-ran what lbmongo applied while it waited"
     );
-    assert_each_changeset_applied_once(&p, CHANGESETS);
 }
 
 // -- the lease lock and Liquibase --------------------------------------------------------------
@@ -376,26 +388,13 @@ fn lbmongo_lease_lock_excludes_liquibase_with_the_jar_even_after_it_expires() {
     holder.wait_for_stderr("paused at `lock`");
     // Longer than the lease: the heartbeat keeps it alive.
     std::thread::sleep(Duration::from_secs(2));
-    let (_, refused) = Racer::start(
-        "liquibase",
-        liquibase(&p, &["--changelog-lock-wait-time-in-minutes=0", "update"]),
-    )
-    .finish();
+    let (_, refused) = Racer::start("liquibase", liquibase_update(&p, "0")).finish();
     assert_eq!(refused.code, 1, "{refused:?}");
-    assert!(
-        refused
-            .stderr
-            .contains("Could not acquire change log lock.  Currently locked by"),
-        "{}",
-        refused.stderr
-    );
+    refused.assert_stderr_contains("Could not acquire change log lock.  Currently locked by");
     assert_eq!(history_len(&p), 0);
     assert!(block_on(p.find("items", doc! {})).is_empty());
 
-    let mut waiter = Racer::start(
-        "liquibase",
-        liquibase(&p, &["--changelog-lock-wait-time-in-minutes=5", "update"]),
-    );
+    let mut waiter = Racer::start("liquibase", liquibase_update(&p, "5"));
     waiter.wait_for_stderr("Liquibase Version");
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(
@@ -414,9 +413,7 @@ fn lbmongo_lease_lock_excludes_liquibase_with_the_jar_even_after_it_expires() {
     assert_eq!(lock.get_bool("locked"), Ok(true), "{lock}");
 
     p.run(&["release-locks"]).ok();
-    let runs = [waiter.finish()];
-    assert_all_succeeded(&runs, 3);
-    assert_each_changeset_applied_once(&p, 3);
+    assert_runs_applied_each_changeset_once(&p, &[waiter.finish()], 3);
 }
 
 /// A lock Liquibase with the jar holds has no lease: lbmongo with `--lock-lease-seconds` refuses
@@ -426,16 +423,8 @@ fn lbmongo_lease_lock_excludes_liquibase_with_the_jar_even_after_it_expires() {
 fn liquibase_lock_is_never_taken_over_by_an_lbmongo_lease() {
     ext_dir();
     let p = project("liquibase_lock_vs_lease", CHANGESETS);
-    let mut holder = Racer::start(
-        "liquibase",
-        liquibase(&p, &["--changelog-lock-wait-time-in-minutes=0", "update"]),
-    );
-    wait_until(
-        std::slice::from_mut(&mut holder),
-        "Liquibase holding the lock",
-        || locked(&p),
-    );
-    holder.signal("STOP");
+    let mut holder = Racer::start("liquibase", liquibase_update(&p, "0"));
+    stop_once_locked(&mut holder, &p, "Liquibase holding the lock");
     let lock = lock_document(&p).expect("the lock document");
     assert_eq!(
         lock.get_bool("locked"),
@@ -451,10 +440,8 @@ fn liquibase_lock_is_never_taken_over_by_an_lbmongo_lease() {
     let before = history_len(&p);
 
     let update = |wait: &str| {
-        p.run(&[
+        p.run_changelog(&[
             "update",
-            "--changelog-file",
-            "changelog.xml",
             "--lock-lease-seconds",
             "1",
             "--changelog-lock-wait-time-in-minutes",
@@ -465,17 +452,12 @@ fn liquibase_lock_is_never_taken_over_by_an_lbmongo_lease() {
     };
     for wait in ["0", "0.05"] {
         let refused = update(wait).failed();
-        assert!(
-            refused.stderr.contains("Currently locked by"),
-            "{}",
-            refused.stderr
-        );
+        refused.assert_stderr_contains("Currently locked by");
     }
     assert_eq!(history_len(&p), before);
     assert_eq!(lock_document(&p), Some(lock), "the lock was touched");
 
     holder.signal("CONT");
     let runs = [holder.finish(), ("lbmongo".to_owned(), update("5").ok())];
-    assert_all_succeeded(&runs, CHANGESETS);
-    assert_each_changeset_applied_once(&p, CHANGESETS);
+    assert_runs_applied_each_changeset_once(&p, &runs, CHANGESETS);
 }
