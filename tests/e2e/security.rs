@@ -445,6 +445,11 @@ fn tls_server_is_refused_without_its_ca_or_without_tls_within_the_timeouts() {
             TIMEOUTS.to_owned(),
             "cannot connect to mongodb://127.0.0.1:",
         ),
+        // ... and says what to check.
+        (
+            TIMEOUTS.to_owned(),
+            "hint: check that a server listens at the URL's hosts and ports (and whether it expects TLS)",
+        ),
         // The CA file does not exist: the message names it.
         (
             format!("tls=true&tlsCAFile={}&{TIMEOUTS}", missing_ca.display()),
