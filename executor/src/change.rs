@@ -4,30 +4,118 @@
 //! …) so that a changelog written for the Java extension loads unchanged. Every JSON-ish property
 //! keeps two things: the text exactly as the changelog gave it (after trimming and `${}`
 //! expansion), because Liquibase checksums that text, and the parsed BSON, because that is what
-//! runs. Parsing happens when the changelog is read, so lowering a change to a command cannot fail.
+//! runs. The text is checked when the changelog is read, so lowering a change to a command cannot
+//! fail; the BSON is built the first time it is asked for, since most changes of a long
+//! changelog ran long ago and are only checksummed.
+
+use std::sync::OnceLock;
 
 use mongodb::bson::Document;
+
+use crate::json::{self, JsonError};
 
 /// A JSON-ish property: the text the changelog gave (trimmed, `${}` expanded) and its parsed
 /// document.
 ///
 /// Mirrors liquibase-mongodb's `BsonUtils.orEmptyDocument`: empty or blank text is the empty
-/// document `{}`.
-#[derive(Debug, Clone, PartialEq)]
+/// document `{}`. Equality compares the texts and the documents.
+#[derive(Debug, Clone)]
 pub struct Json {
     /// The property text as Liquibase sees it (the checksum covers this text).
-    pub text: String,
-    /// The parsed document, key order kept.
-    pub doc: Document,
+    text: String,
+    /// The parsed document, key order kept; built on first use from a checked `text`.
+    doc: OnceLock<Document>,
+}
+
+impl Json {
+    /// A property whose document is already known (built by lbmongo, or parsed elsewhere).
+    pub fn new(text: impl Into<String>, doc: Document) -> Self {
+        Self {
+            text: text.into(),
+            doc: OnceLock::from(doc),
+        }
+    }
+
+    /// A property read from `text`, which must be one document in the lenient dialect
+    /// ([`json::parse_document`]). The text is checked now and parsed when first used.
+    pub fn from_text(text: impl Into<String>) -> Result<Self, JsonError> {
+        let text = text.into();
+        json::check_document(&text)?;
+        Ok(Self {
+            text,
+            doc: OnceLock::new(),
+        })
+    }
+
+    /// The property text as Liquibase sees it.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The parsed document.
+    pub fn doc(&self) -> &Document {
+        self.doc.get_or_init(|| {
+            json::parse_document(&self.text)
+                .expect("the text was checked by the same parser when the property was made")
+        })
+    }
+}
+
+impl PartialEq for Json {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text && self.doc() == other.doc()
+    }
 }
 
 /// A JSON array of documents property (`insertMany.documents`): text and parsed documents.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Equality compares the texts and the documents.
+#[derive(Debug, Clone)]
 pub struct JsonArray {
     /// The property text as Liquibase sees it.
-    pub text: String,
-    /// The parsed documents, in order.
-    pub docs: Vec<Document>,
+    text: String,
+    /// The parsed documents, in order; built on first use from a checked `text`.
+    docs: OnceLock<Vec<Document>>,
+}
+
+impl JsonArray {
+    /// A property whose documents are already known.
+    pub fn new(text: impl Into<String>, docs: Vec<Document>) -> Self {
+        Self {
+            text: text.into(),
+            docs: OnceLock::from(docs),
+        }
+    }
+
+    /// A property read from `text`, which must be an array of documents in the lenient dialect
+    /// ([`json::parse_documents`]). The text is checked now and parsed when first used.
+    pub fn from_text(text: impl Into<String>) -> Result<Self, JsonError> {
+        let text = text.into();
+        json::check_documents(&text)?;
+        Ok(Self {
+            text,
+            docs: OnceLock::new(),
+        })
+    }
+
+    /// The property text as Liquibase sees it.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The parsed documents.
+    pub fn docs(&self) -> &[Document] {
+        self.docs.get_or_init(|| {
+            json::parse_documents(&self.text)
+                .expect("the text was checked by the same parser when the property was made")
+        })
+    }
+}
+
+impl PartialEq for JsonArray {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text && self.docs() == other.docs()
+    }
 }
 
 /// One change of a changeset. The set is closed: each behaviour is one exhaustive `match`.

@@ -1,7 +1,7 @@
 //! `ChangeLog`, `ChangeSet` and their identity (data only).
 //!
 //! A `ChangeLog` is the flattened result of reading a root changelog and everything it includes:
-//! properties are already expanded, includes already resolved, every JSON text already parsed.
+//! properties are already expanded, includes already resolved, every JSON text already checked.
 //! What runs, and in which order, is decided by `plan`.
 
 use std::fmt;

@@ -171,29 +171,29 @@ fn java_shape(change: &Change) -> JavaShape<'_> {
     match change {
         Change::CreateCollection(c) => mongo(vec![
             ("collectionName", Some(c.collection_name.as_str())),
-            ("options", c.options.as_ref().map(|j| j.text.as_str())),
+            ("options", c.options.as_ref().map(|j| j.text())),
         ]),
         Change::CreateIndex(c) => mongo(vec![
             ("collectionName", Some(c.collection_name.as_str())),
-            ("keys", Some(c.keys.text.as_str())),
-            ("options", c.options.as_ref().map(|j| j.text.as_str())),
+            ("keys", Some(c.keys.text())),
+            ("options", c.options.as_ref().map(|j| j.text())),
         ]),
         Change::DropIndex(c) => mongo(vec![
             ("collectionName", Some(c.collection_name.as_str())),
-            ("keys", Some(c.keys.text.as_str())),
+            ("keys", Some(c.keys.text())),
         ]),
         Change::InsertOne(c) => mongo(vec![
             ("collectionName", Some(c.collection_name.as_str())),
-            ("document", Some(c.document.text.as_str())),
-            ("options", c.options.as_ref().map(|j| j.text.as_str())),
+            ("document", Some(c.document.text())),
+            ("options", c.options.as_ref().map(|j| j.text())),
         ]),
         Change::InsertMany(c) => mongo(vec![
             ("collectionName", Some(c.collection_name.as_str())),
-            ("documents", Some(c.documents.text.as_str())),
-            ("options", c.options.as_ref().map(|j| j.text.as_str())),
+            ("documents", Some(c.documents.text())),
+            ("options", c.options.as_ref().map(|j| j.text())),
         ]),
-        Change::RunCommand(c) => mongo(vec![("command", Some(c.command.text.as_str()))]),
-        Change::AdminCommand(c) => mongo(vec![("command", Some(c.command.text.as_str()))]),
+        Change::RunCommand(c) => mongo(vec![("command", Some(c.command.text()))]),
+        Change::AdminCommand(c) => mongo(vec![("command", Some(c.command.text()))]),
         // lbmongo's own change types have no Java counterpart in liquibase-mongodb; lbmongo
         // defines their checksum with the same text rule, over (collectionName, filter, update,
         // options) and (collectionName, filter, options), so that they behave like the built-in
@@ -201,14 +201,14 @@ fn java_shape(change: &Change) -> JavaShape<'_> {
         // adminCommand, the One/Many twins of identical content share a v9 checksum.
         Change::UpdateOne(c) | Change::UpdateMany(c) => mongo(vec![
             ("collectionName", Some(c.collection_name.as_str())),
-            ("filter", Some(c.filter.text.as_str())),
-            ("update", Some(c.update.text.as_str())),
-            ("options", c.options.as_ref().map(|j| j.text.as_str())),
+            ("filter", Some(c.filter.text())),
+            ("update", Some(c.update.text())),
+            ("options", c.options.as_ref().map(|j| j.text())),
         ]),
         Change::DeleteOne(c) | Change::DeleteMany(c) => mongo(vec![
             ("collectionName", Some(c.collection_name.as_str())),
-            ("filter", Some(c.filter.text.as_str())),
-            ("options", c.options.as_ref().map(|j| j.text.as_str())),
+            ("filter", Some(c.filter.text())),
+            ("options", c.options.as_ref().map(|j| j.text())),
         ]),
         // `DropCollectionChange` extends `AbstractMongoChange` but never overrides
         // `generateCheckSum()`, so it keeps core's serializer checksum under v9 too.
@@ -373,10 +373,7 @@ mod tests {
     // Builders. The checksum reads only the texts; the parsed documents are left empty.
 
     fn json(text: &str) -> Json {
-        Json {
-            text: text.to_owned(),
-            doc: Document::new(),
-        }
+        Json::new(text, Document::new())
     }
 
     fn create_collection(name: &str, options: Option<&str>) -> Change {
@@ -418,10 +415,7 @@ mod tests {
     fn insert_many(name: &str, documents: &str) -> Change {
         Change::InsertMany(InsertMany {
             collection_name: name.to_owned(),
-            documents: JsonArray {
-                text: documents.to_owned(),
-                docs: Vec::new(),
-            },
+            documents: JsonArray::new(documents, Vec::new()),
             options: None,
         })
     }

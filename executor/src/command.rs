@@ -65,20 +65,20 @@ impl Change {
             Change::DropCollection(c) => Command::url(doc! { "drop": &c.collection_name }),
             Change::CreateIndex(c) => {
                 // As CreateIndexStatement: the options go into the index spec, after `key`.
-                let index = merged(doc! { "key": c.keys.doc.clone() }, c.options.as_ref());
+                let index = merged(doc! { "key": c.keys.doc().clone() }, c.options.as_ref());
                 Command::url(doc! { "createIndexes": &c.collection_name, "indexes": [index] })
             }
             Change::DropIndex(c) => Command::url(
-                doc! { "dropIndexes": &c.collection_name, "index": c.keys.doc.clone() },
+                doc! { "dropIndexes": &c.collection_name, "index": c.keys.doc().clone() },
             ),
             Change::InsertOne(c) => Command::url(merged(
-                doc! { "insert": &c.collection_name, "documents": [c.document.doc.clone()] },
+                doc! { "insert": &c.collection_name, "documents": [c.document.doc().clone()] },
                 c.options.as_ref(),
             )),
             Change::InsertMany(c) => {
                 let documents: Vec<Bson> = c
                     .documents
-                    .docs
+                    .docs()
                     .iter()
                     .cloned()
                     .map(Bson::Document)
@@ -88,10 +88,10 @@ impl Change {
                     c.options.as_ref(),
                 ))
             }
-            Change::RunCommand(c) => Command::url(c.command.doc.clone()),
+            Change::RunCommand(c) => Command::url(c.command.doc().clone()),
             Change::AdminCommand(c) => Command {
                 db: Db::Admin,
-                body: c.command.doc.clone(),
+                body: c.command.doc().clone(),
             },
             Change::UpdateOne(u) => update_command(u, false),
             Change::UpdateMany(u) => update_command(u, true),
@@ -115,9 +115,13 @@ impl Change {
         match self {
             Change::CreateCollection(c) => Some(Command::url(doc! { "drop": &c.collection_name })),
             Change::CreateIndex(c) => {
-                let index = match c.options.as_ref().and_then(|o| o.doc.get_str("name").ok()) {
+                let index = match c
+                    .options
+                    .as_ref()
+                    .and_then(|o| o.doc().get_str("name").ok())
+                {
                     Some(name) => Bson::String(name.to_owned()),
-                    None => Bson::Document(c.keys.doc.clone()),
+                    None => Bson::Document(c.keys.doc().clone()),
                 };
                 Some(Command::url(
                     doc! { "dropIndexes": &c.collection_name, "index": index },
@@ -132,7 +136,7 @@ impl Change {
 /// value in place (as liquibase-mongodb's `AbstractRunCommandStatement` builds documents).
 fn merged(mut base: Document, options: Option<&Json>) -> Document {
     if let Some(options) = options {
-        for (key, value) in &options.doc {
+        for (key, value) in options.doc() {
             base.insert(key.clone(), value.clone());
         }
     }
@@ -148,7 +152,7 @@ fn split_options(options: Option<&Json>) -> (Document, Document) {
     let mut statement = Document::new();
     let mut top = Document::new();
     if let Some(options) = options {
-        for (key, value) in &options.doc {
+        for (key, value) in options.doc() {
             let target = if STATEMENT_OPTIONS.contains(&key.as_str()) {
                 &mut statement
             } else {
@@ -162,13 +166,13 @@ fn split_options(options: Option<&Json>) -> (Document, Document) {
 
 fn update_command(u: &Update, multi: bool) -> Command {
     let (statement_options, top) = split_options(u.options.as_ref());
-    let update = match u.update.doc.get("$pipeline") {
+    let update = match u.update.doc().get("$pipeline") {
         // A pipeline update is written `{$pipeline: [...]}` in the changelog, since the JSON
         // properties hold documents; the server takes the bare array.
-        Some(Bson::Array(stages)) if u.update.doc.len() == 1 => Bson::Array(stages.clone()),
-        _ => Bson::Document(u.update.doc.clone()),
+        Some(Bson::Array(stages)) if u.update.doc().len() == 1 => Bson::Array(stages.clone()),
+        _ => Bson::Document(u.update.doc().clone()),
     };
-    let mut statement = doc! { "q": u.filter.doc.clone(), "u": update, "multi": multi };
+    let mut statement = doc! { "q": u.filter.doc().clone(), "u": update, "multi": multi };
     statement.extend(statement_options);
     let mut body = doc! { "update": &u.collection_name, "updates": [statement] };
     body.extend(top);
@@ -177,7 +181,7 @@ fn update_command(u: &Update, multi: bool) -> Command {
 
 fn delete_command(d: &Delete, limit: i32) -> Command {
     let (statement_options, top) = split_options(d.options.as_ref());
-    let mut statement = doc! { "q": d.filter.doc.clone(), "limit": limit };
+    let mut statement = doc! { "q": d.filter.doc().clone(), "limit": limit };
     statement.extend(statement_options);
     let mut body = doc! { "delete": &d.collection_name, "deletes": [statement] };
     body.extend(top);
@@ -282,10 +286,7 @@ mod tests {
     };
 
     fn json(text: &str) -> Json {
-        Json {
-            text: text.to_owned(),
-            doc: crate::json::parse_document(text).expect("valid json"),
-        }
+        Json::from_text(text).expect("valid json")
     }
 
     #[test]
@@ -341,10 +342,7 @@ mod tests {
             (
                 Change::InsertMany(InsertMany {
                     collection_name: "p".into(),
-                    documents: JsonArray {
-                        text: "[{a:1},{a:2}]".into(),
-                        docs: vec![doc! { "a": 1 }, doc! { "a": 2 }],
-                    },
+                    documents: JsonArray::from_text("[{a:1},{a:2}]").expect("valid json"),
                     options: None,
                 }),
                 Some((

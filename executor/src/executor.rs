@@ -721,7 +721,7 @@ pub(crate) async fn evaluate(
     let db = connection.client.database(&connection.database);
     let count = |collection: &str, filter: Option<&crate::change::Json>| {
         let collection = db.collection::<mongodb::bson::Document>(collection);
-        let filter = filter.map(|f| f.doc.clone()).unwrap_or_default();
+        let filter = filter.map(|f| f.doc().clone()).unwrap_or_default();
         async move {
             collection
                 .count_documents(filter)
@@ -786,7 +786,7 @@ pub(crate) async fn evaluate(
             let found = indexes.iter().any(|ix| {
                 let key_ok = keys
                     .as_ref()
-                    .is_none_or(|k| ix.get_document("key").is_ok_and(|d| *d == k.doc));
+                    .is_none_or(|k| ix.get_document("key").is_ok_and(|d| d == k.doc()));
                 let name_ok = index_name
                     .as_ref()
                     .is_none_or(|n| ix.get_str("name").is_ok_and(|x| x == n));
@@ -795,7 +795,7 @@ pub(crate) async fn evaluate(
             (!found).then(|| {
                 let what = index_name
                     .clone()
-                    .or_else(|| keys.as_ref().map(|k| k.text.clone()))
+                    .or_else(|| keys.as_ref().map(|k| k.text().to_owned()))
                     .unwrap_or_default();
                 format!("Index {what} does not exist on collection {collection_name}")
             })

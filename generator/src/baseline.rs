@@ -102,10 +102,7 @@ impl Ids {
 
 /// A JSON-ish change property from a document.
 pub fn json(doc: Document) -> Json {
-    Json {
-        text: ejson::compact(&doc, Dialect::Json),
-        doc,
-    }
+    Json::new(ejson::compact(&doc, Dialect::Json), doc)
 }
 
 /// A changeset with Liquibase's defaults and the given changes and rollback.
@@ -238,13 +235,13 @@ fn data_change_set(
 ) -> ChangeSet {
     let insert = Change::InsertMany(InsertMany {
         collection_name: name.to_owned(),
-        documents: JsonArray {
-            text: ejson::compact_value(
+        documents: JsonArray::new(
+            ejson::compact_value(
                 &Bson::Array(data.iter().cloned().map(Bson::Document).collect()),
                 Dialect::Json,
             ),
-            docs: data.to_vec(),
-        },
+            data.to_vec(),
+        ),
         options: None,
     });
     let ids_in: Vec<Bson> = data.iter().filter_map(|d| d.get("_id").cloned()).collect();
@@ -443,7 +440,7 @@ mod tests {
             panic!("an index")
         };
         assert_eq!(
-            ix.options.as_ref().map(|o| o.doc.clone()),
+            ix.options.as_ref().map(|o| o.doc().clone()),
             Some(doc! { "name": "a_1_fr", "collation": { "locale": "fr" } })
         );
 
@@ -477,7 +474,7 @@ mod tests {
             run_command(doc! { "dropIndexes": "my orders", "index": "a_1" })
         );
         assert!(
-            matches!(rollback(&many[3]), Change::DropIndex(d) if d.keys.doc == doc! { "b": 1 })
+            matches!(rollback(&many[3]), Change::DropIndex(d) if *d.keys.doc() == doc! { "b": 1 })
         );
         assert_eq!(
             rollback(&many[4]),
@@ -528,7 +525,7 @@ mod tests {
             panic!("an admin command")
         };
         assert_eq!(
-            a.command.doc,
+            *a.command.doc(),
             doc! { "shardCollection": "${database.defaultSchemaName}.orders", "key": { "c": "hashed" } }
         );
         assert_eq!(cs.rollback, Some(vec![]));

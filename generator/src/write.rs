@@ -127,7 +127,7 @@ struct Element {
 }
 
 fn element(change: &Change) -> Element {
-    let doc = |d: &executor::change::Json| Bson::Document(d.doc.clone());
+    let doc = |d: &executor::change::Json| Bson::Document(d.doc().clone());
     let attrs = |name: &str| vec![("collectionName", name.to_owned())];
     let (attributes, json): (Attributes, JsonProperties) = match change {
         Change::CreateCollection(c) => (
@@ -149,7 +149,7 @@ fn element(change: &Change) -> Element {
         Change::InsertMany(c) => {
             let docs = Bson::Array(
                 c.documents
-                    .docs
+                    .docs()
                     .iter()
                     .cloned()
                     .map(Bson::Document)

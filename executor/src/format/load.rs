@@ -1972,7 +1972,7 @@ impl<'o> Loader<'o> {
         self.report(site, message, None);
     }
 
-    /// A JSON-ish property: the trimmed text and its parsed document.
+    /// A JSON-ish property: the trimmed text, checked (parsed when a change runs).
     fn json(
         &mut self,
         node: &Node,
@@ -1982,22 +1982,25 @@ impl<'o> Loader<'o> {
         site: Site<'_>,
     ) -> Option<Json> {
         let text = self.json_text(node, change, field, need, site)?;
-        if text.is_empty() {
-            // BsonUtils.orEmptyDocument: blank text is `{}`.
-            return Some(Json {
-                text,
-                doc: Document::new(),
-            });
-        }
         let line = node.child(field).and_then(|c| c.line).or(site.line);
+        let site = Site { line, ..site };
+        if !may_exceed_bson_limit(&text) {
+            return match Json::from_text(text) {
+                Ok(json) => Some(json),
+                Err(e) => {
+                    self.json_problem(change, field, &e, site);
+                    None
+                }
+            };
+        }
         match json::parse_document(&text) {
             Ok(doc) if bson_size(&doc) > MAX_BSON_SIZE => {
-                self.too_large(change, field, bson_size(&doc), Site { line, ..site });
+                self.too_large(change, field, bson_size(&doc), site);
                 None
             }
-            Ok(doc) => Some(Json { text, doc }),
+            Ok(doc) => Some(Json::new(text, doc)),
             Err(e) => {
-                self.json_problem(change, field, &e, Site { line, ..site });
+                self.json_problem(change, field, &e, site);
                 None
             }
         }
@@ -2021,7 +2024,7 @@ impl<'o> Loader<'o> {
             json::parse_document(&text)
         };
         match parsed {
-            Ok(doc) => Some(Json { text, doc }),
+            Ok(doc) => Some(Json::new(text, doc)),
             Err(e) => {
                 self.json_problem(change, "update", &e, Site { line, ..site });
                 None
@@ -2029,7 +2032,7 @@ impl<'o> Loader<'o> {
         }
     }
 
-    /// `insertMany.documents`: a JSON array of documents.
+    /// `insertMany.documents`: a JSON array of documents, checked (parsed when the change runs).
     fn json_array(
         &mut self,
         node: &Node,
@@ -2039,15 +2042,25 @@ impl<'o> Loader<'o> {
     ) -> Option<JsonArray> {
         let text = self.json_text(node, change, field, Need::NonBlank, site)?;
         let line = node.child(field).and_then(|c| c.line).or(site.line);
+        let site = Site { line, ..site };
+        if !may_exceed_bson_limit(&text) {
+            return match JsonArray::from_text(text) {
+                Ok(array) => Some(array),
+                Err(e) => {
+                    self.json_problem(change, field, &e, site);
+                    None
+                }
+            };
+        }
         match json::parse_documents(&text) {
             Ok(docs) if docs.iter().any(|d| bson_size(d) > MAX_BSON_SIZE) => {
                 let size = docs.iter().map(bson_size).max().unwrap_or_default();
-                self.too_large(change, field, size, Site { line, ..site });
+                self.too_large(change, field, size, site);
                 None
             }
-            Ok(docs) => Some(JsonArray { text, docs }),
+            Ok(docs) => Some(JsonArray::new(text, docs)),
             Err(e) => {
-                self.json_problem(change, field, &e, Site { line, ..site });
+                self.json_problem(change, field, &e, site);
                 None
             }
         }
@@ -2554,6 +2567,22 @@ fn sql_change_hint(name: &str) -> String {
 /// MongoDB's maximum BSON document size (`maxBsonObjectSize`).
 const MAX_BSON_SIZE: usize = 16 * 1024 * 1024;
 
+/// How many BSON bytes one byte of lenient JSON text can become, at most, with a margin.
+///
+/// The densest forms the parser accepts are array elements without separators (`[{}{}…]`,
+/// `[""""…]`: 2 bytes of text for a type byte, an index key of up to 7 bytes with its NUL and a
+/// 5-byte value, 6.5 times), digits (`[1 1 …]`, 6 times) and `Date()` (6 bytes of text for a
+/// 33-byte string, under 7 times with its key); every key and every other value costs at least
+/// as many text bytes as BSON bytes, or a small multiple of them. Twice the densest gives room
+/// for forms not thought of here; `bson_bound_covers_the_densest_forms` pins the bound.
+const BSON_BYTES_PER_TEXT_BYTE: usize = 16;
+
+/// Whether a document read from `text` could be over [`MAX_BSON_SIZE`], so that its size must
+/// be measured; shorter texts (under 1 MiB) are only checked, not built, when read.
+fn may_exceed_bson_limit(text: &str) -> bool {
+    text.len().saturating_mul(BSON_BYTES_PER_TEXT_BYTE) > MAX_BSON_SIZE
+}
+
 fn bson_size(doc: &Document) -> usize {
     let mut bytes = Vec::new();
     // Writing to a Vec only fails for documents the BSON format cannot hold at all.
@@ -2647,10 +2676,7 @@ mod tests {
     }
 
     fn json(text: &str, doc: Document) -> Json {
-        Json {
-            text: text.to_owned(),
-            doc,
-        }
+        Json::new(text, doc)
     }
 
     // -- paths -----------------------------------------------------------------------------------
@@ -3326,15 +3352,15 @@ mod tests {
         let Change::InsertMany(many) = &changes[5] else {
             panic!("insertMany")
         };
-        assert_eq!(many.documents.docs, [doc! { "a": 1 }, doc! { "a": 2 }]);
+        assert_eq!(many.documents.docs(), [doc! { "a": 1 }, doc! { "a": 2 }]);
         let Change::UpdateMany(update) = &changes[9] else {
             panic!("updateMany")
         };
         assert_eq!(
-            update.update.doc,
-            doc! { "$pipeline": [ { "$set": { "a": 1 } } ] }
+            update.update.doc(),
+            &doc! { "$pipeline": [ { "$set": { "a": 1 } } ] }
         );
-        assert_eq!(update.update.text, "[{\"$set\": {\"a\": 1}}]");
+        assert_eq!(update.update.text(), "[{\"$set\": {\"a\": 1}}]");
         let names: Vec<&str> = changes.iter().map(Change::name).collect();
         assert_eq!(
             names,
@@ -3784,6 +3810,49 @@ mod tests {
         );
     }
 
+    // -- document size -----------------------------------------------------------------------------
+
+    #[test]
+    fn bson_bound_covers_the_densest_forms() {
+        // Each form repeated until the array indexes need six digits, in a document as
+        // `insertMany` elements and `document` values are; each must stay within half the bound.
+        let forms = [
+            "{}",
+            "[]",
+            "\"\"",
+            "1 ",
+            "1e1 ",
+            "Date()",
+            "/a/ ",
+            "MinKey ",
+            "true ",
+            "null ",
+            "new Date()",
+            "NumberLong(1)",
+        ];
+        for form in forms {
+            let text = format!("{{a: [{}]}}", form.repeat(120_000));
+            let doc = json::parse_document(&text).expect("a dense form parses");
+            let size = bson_size(&doc);
+            assert!(
+                size * 2 <= text.len() * BSON_BYTES_PER_TEXT_BYTE,
+                "`{form}`: {size} BSON bytes from {} bytes of text",
+                text.len()
+            );
+        }
+        let keys: String = (0..120_000).map(|i| format!("k{i}:1,")).collect();
+        let text = format!("{{{keys}}}");
+        let doc = json::parse_document(&text).expect("many keys parse");
+        assert!(bson_size(&doc) * 2 <= text.len() * BSON_BYTES_PER_TEXT_BYTE);
+        // Below 1 MiB of text only the check runs; above it the size is measured.
+        assert!(!may_exceed_bson_limit(
+            &"x".repeat(MAX_BSON_SIZE / BSON_BYTES_PER_TEXT_BYTE)
+        ));
+        assert!(may_exceed_bson_limit(
+            &"x".repeat(MAX_BSON_SIZE / BSON_BYTES_PER_TEXT_BYTE + 1)
+        ));
+    }
+
     // -- hints -----------------------------------------------------------------------------------
 
     #[test]
@@ -3904,7 +3973,7 @@ mod tests {
                 panic!("{path}: insertMany")
             };
             assert_eq!(
-                many.documents.docs,
+                many.documents.docs(),
                 [doc! { "_id": "us" }, doc! { "_id": "ca" }],
                 "{path}"
             );
@@ -3913,7 +3982,7 @@ mod tests {
             else {
                 panic!("{path}: one runCommand rollback, got {:?}", first.rollback);
             };
-            assert_eq!(rollback.command.doc, delete, "{path}");
+            assert_eq!(rollback.command.doc(), &delete, "{path}");
             let p = first.preconditions.as_ref().expect("preconditions");
             assert_eq!(p.on_fail, OnFail::MarkRan, "{path}");
             assert_eq!(

@@ -62,7 +62,7 @@ pub(crate) fn statement(change: &Change, pretty: bool) -> String {
             Some(o) => format!(
                 "db.createCollection({}, {});",
                 name(&c.collection_name),
-                value(&o.doc)
+                value(o.doc())
             ),
             None => format!("db.createCollection({});", name(&c.collection_name)),
         },
@@ -72,22 +72,22 @@ pub(crate) fn statement(change: &Change, pretty: bool) -> String {
         Change::CreateIndex(c) => format!(
             "db.getCollection({}).createIndex({}, {});",
             name(&c.collection_name),
-            value(&c.keys.doc),
+            value(c.keys.doc()),
             c.options
                 .as_ref()
-                .map_or_else(|| "{}".to_owned(), |o| value(&o.doc))
+                .map_or_else(|| "{}".to_owned(), |o| value(o.doc()))
         ),
         Change::DropIndex(c) => {
             format!(
                 "db.getCollection({}).dropIndex({});",
                 name(&c.collection_name),
-                value(&c.keys.doc)
+                value(c.keys.doc())
             )
         }
         Change::InsertMany(c) => {
             let docs = Bson::Array(
                 c.documents
-                    .docs
+                    .docs()
                     .iter()
                     .cloned()
                     .map(Bson::Document)
@@ -107,25 +107,25 @@ pub(crate) fn statement(change: &Change, pretty: bool) -> String {
             format!(
                 "db.getCollection({}).insertOne({});",
                 name(&c.collection_name),
-                value(&c.document.doc)
+                value(c.document.doc())
             )
         }
-        Change::RunCommand(c) => format!("db.runCommand({});", value(&c.command.doc)),
-        Change::AdminCommand(c) => format!("db.adminCommand({});", value(&c.command.doc)),
+        Change::RunCommand(c) => format!("db.runCommand({});", value(c.command.doc())),
+        Change::AdminCommand(c) => format!("db.adminCommand({});", value(c.command.doc())),
         Change::Mongo(m) => m.mongo.clone(),
         Change::MongoFile(m) => format!("load({});", name(&m.path)),
         Change::UpdateOne(c) | Change::UpdateMany(c) => format!(
             "db.getCollection({}).{}({}, {});",
             name(&c.collection_name),
             change.name(),
-            value(&c.filter.doc),
-            value(&c.update.doc)
+            value(c.filter.doc()),
+            value(c.update.doc())
         ),
         Change::DeleteOne(c) | Change::DeleteMany(c) => format!(
             "db.getCollection({}).{}({});",
             name(&c.collection_name),
             change.name(),
-            value(&c.filter.doc)
+            value(c.filter.doc())
         ),
         Change::TagDatabase(_) | Change::Empty => String::new(),
     }
@@ -247,7 +247,7 @@ pub fn read_statements(script: &str) -> Result<Vec<Change>, String> {
                     );
                     Change::InsertMany(InsertMany {
                         collection_name,
-                        documents: JsonArray { text, docs },
+                        documents: JsonArray::new(text, docs),
                         options: None,
                     })
                 }
