@@ -136,7 +136,8 @@ fn documents(mut parser: Parser<'_>) -> Result<Vec<Document>, JsonError> {
     let start = first.start;
     let documents = match first.kind {
         Kind::BeginArray => {
-            let items = parser.array_items(start, true)?;
+            // Every element is kept, if only as an empty container, for its type to be checked.
+            let items = parser.array_items(start, true, true)?;
             let mut documents = Vec::with_capacity(items.len());
             for (index, (value, at)) in items.into_iter().enumerate() {
                 match value {
@@ -546,7 +547,20 @@ impl<'a> Parser<'a> {
     /// `JsonScanner.scanString`: either quote, the JSON escapes plus `\'`, raw control characters
     /// and line breaks kept as they are.
     fn scan_string(&mut self, quote: char, start: usize) -> Result<Kind, JsonError> {
-        let mut value = String::new();
+        // The run up to the first quote or backslash (both ASCII, so never inside a UTF-8
+        // sequence) is taken whole: most strings have no escape and become one exact copy
+        // instead of a string grown a character at a time.
+        let rest = self.src.get(self.pos..self.end).unwrap_or("");
+        let plain = rest
+            .bytes()
+            .position(|b| char::from(b) == quote || b == b'\\')
+            .unwrap_or(rest.len());
+        let mut value = rest[..plain].to_owned();
+        self.pos += plain;
+        if rest[plain..].starts_with(quote) {
+            self.pos += quote.len_utf8();
+            return Ok(Kind::Str(value));
+        }
         let unterminated = |p: &Self| {
             p.error_at(
                 start,
@@ -766,10 +780,7 @@ impl Parser<'_> {
     }
 
     fn array(&mut self, at: usize, in_container: bool) -> Result<Bson, JsonError> {
-        let items = self.array_items(at, in_container)?;
-        if !self.keep {
-            return Ok(Bson::Array(Vec::new()));
-        }
+        let items = self.array_items(at, in_container, self.keep)?;
         Ok(Bson::Array(
             items.into_iter().map(|(value, _)| value).collect(),
         ))
@@ -788,11 +799,13 @@ impl Parser<'_> {
         }
     }
 
-    /// The elements of an array whose `[` is already read, each with its start offset.
+    /// The elements of an array whose `[` is already read, each with its start offset; none
+    /// (but every one read and checked) unless `collect`.
     fn array_items(
         &mut self,
         at: usize,
         in_container: bool,
+        collect: bool,
     ) -> Result<Vec<(Bson, usize)>, JsonError> {
         self.enter(at)?;
         if in_container {
@@ -808,7 +821,9 @@ impl Parser<'_> {
             self.check_array_token(&token, after_value)?;
             let start = token.start;
             let value = self.value_from(token, true)?;
-            items.push((value, start));
+            if collect {
+                items.push((value, start));
+            }
             after_value = !self.skip_comma()?;
         }
         self.depth -= 1;
