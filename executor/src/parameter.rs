@@ -421,6 +421,11 @@ impl ChangeLogParameters {
     }
 
     fn expand_in(&self, text: &str, scope: &Scope<'_>) -> Result<String, String> {
+        // Without `${` nothing is expanded (`}` alone is plain text outside an expression): the
+        // text is its own expansion. Every value of a changelog passes here, most without one.
+        if !text.contains("${") {
+            return Ok(text.to_owned());
+        }
         let chars: Vec<char> = text.chars().collect();
         let mut pos = 0;
         let mut expanding = Vec::new();

@@ -90,11 +90,19 @@ fn element(
         node.children
             .push(Node::leaf(attr.name(), attr.value(), Some(line)));
     }
-    let mut text = String::new();
+    // Text split by comments or CDATA is joined; the usual single piece is only borrowed.
+    let mut text = std::borrow::Cow::Borrowed("");
     for child in el.children() {
         match child.node_type() {
             NodeType::Element => node.children.push(element(lines, child, depth + 1)?),
-            NodeType::Text => text.push_str(child.text().unwrap_or_default()),
+            NodeType::Text => {
+                let piece = child.text().unwrap_or_default();
+                if text.is_empty() {
+                    text = std::borrow::Cow::Borrowed(piece);
+                } else {
+                    text.to_mut().push_str(piece);
+                }
+            }
             NodeType::Comment | NodeType::PI | NodeType::Root => {}
         }
     }
