@@ -9,6 +9,7 @@ mod concurrency;
 mod crash;
 mod generator;
 mod ground_truth;
+mod history_rows;
 mod jar;
 mod jar_mongosh;
 mod mongosh;
