@@ -9,6 +9,7 @@ import liquibase.Scope;
 import liquibase.change.AbstractChange;
 import liquibase.change.CheckSum;
 import liquibase.database.Database;
+import liquibase.exception.RollbackImpossibleException;
 import liquibase.exception.UnexpectedLiquibaseException;
 import liquibase.exception.ValidationErrors;
 import liquibase.statement.SqlStatement;
@@ -28,8 +29,18 @@ public abstract class AbstractLbmongoChange extends AbstractChange {
 
     /** The change as the native protocol carries it. */
     Map<String, Object> spec() {
+        Map<String, Object> change = specOf(getSerializedObjectName(), texts());
+        addToSpec(change);
+        return change;
+    }
+
+    /**
+     * {@code {"name", "properties": [{"name", "value"}, …]}}, unset properties left out: how the
+     * native protocol carries a change or a precondition.
+     */
+    static Map<String, Object> specOf(String name, Map<String, String> texts) {
         List<Object> properties = new ArrayList<>();
-        for (Map.Entry<String, String> e : texts().entrySet()) {
+        for (Map.Entry<String, String> e : texts.entrySet()) {
             if (e.getValue() != null) {
                 Map<String, Object> p = new LinkedHashMap<>();
                 p.put("name", e.getKey());
@@ -37,11 +48,10 @@ public abstract class AbstractLbmongoChange extends AbstractChange {
                 properties.add(p);
             }
         }
-        Map<String, Object> change = new LinkedHashMap<>();
-        change.put("name", getSerializedObjectName());
-        change.put("properties", properties);
-        addToSpec(change);
-        return change;
+        Map<String, Object> spec = new LinkedHashMap<>();
+        spec.put("name", name);
+        spec.put("properties", properties);
+        return spec;
     }
 
     /** Adds what the engine needs besides the property texts (a script file's text). */
@@ -92,6 +102,24 @@ public abstract class AbstractLbmongoChange extends AbstractChange {
     @Override
     public SqlStatement[] generateStatements(Database database) {
         return new SqlStatement[] {new LbmongoStatement(spec(), false, changeSetId())};
+    }
+
+    /** Whether the engine derives this change's rollback; else it needs a rollback block. */
+    protected boolean hasAutomaticRollback() {
+        return false;
+    }
+
+    @Override
+    public boolean supportsRollback(Database database) {
+        return hasAutomaticRollback() || super.supportsRollback(database);
+    }
+
+    @Override
+    public SqlStatement[] generateRollbackStatements(Database database) throws RollbackImpossibleException {
+        if (hasAutomaticRollback()) {
+            return new SqlStatement[] {new LbmongoStatement(spec(), true, changeSetId())};
+        }
+        return super.generateRollbackStatements(database);
     }
 
     /** The engine's checksum in the checksum version of Liquibase's current scope. */

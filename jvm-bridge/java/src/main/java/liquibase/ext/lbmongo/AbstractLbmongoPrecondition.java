@@ -1,8 +1,6 @@
 package liquibase.ext.lbmongo;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 import liquibase.changelog.ChangeSet;
@@ -39,22 +37,6 @@ public abstract class AbstractLbmongoPrecondition extends AbstractPrecondition {
         return new ValidationErrors();
     }
 
-    private Map<String, Object> spec() {
-        List<Object> properties = new ArrayList<>();
-        for (Map.Entry<String, String> e : texts().entrySet()) {
-            if (e.getValue() != null) {
-                Map<String, Object> p = new LinkedHashMap<>();
-                p.put("name", e.getKey());
-                p.put("value", e.getValue());
-                properties.add(p);
-            }
-        }
-        Map<String, Object> spec = new LinkedHashMap<>();
-        spec.put("name", getName());
-        spec.put("properties", properties);
-        return spec;
-    }
-
     @Override
     public void check(Database database, DatabaseChangeLog changeLog, ChangeSet changeSet,
             ChangeExecListener changeExecListener) throws PreconditionFailedException, PreconditionErrorException {
@@ -65,7 +47,7 @@ public abstract class AbstractLbmongoPrecondition extends AbstractPrecondition {
         try {
             Map<String, Object> request = new LinkedHashMap<>();
             request.put("handle", ((LbmongoDatabase) database).connection().handle());
-            request.put("precondition", spec());
+            request.put("precondition", AbstractLbmongoChange.specOf(getName(), texts()));
             report = Native.call("precondition", request);
         } catch (NativeException | DatabaseException e) {
             throw new PreconditionErrorException(e, changeLog, this);

@@ -4,24 +4,12 @@ import java.util.Map;
 
 import liquibase.change.ChangeMetaData;
 import liquibase.change.DatabaseChange;
-import liquibase.database.Database;
-import liquibase.statement.SqlStatement;
 
 /** {@code createIndex}: same name, namespace and properties as liquibase-mongodb's, checksum from the engine. */
 @DatabaseChange(name = "createIndex", description = "Create index", priority = ChangeMetaData.PRIORITY_DATABASE,
         appliesTo = "collection")
-public class CreateIndexChange extends AbstractLbmongoChange {
-    private String collectionName;
+public class CreateIndexChange extends AbstractCollectionOptionsChange {
     private String keys;
-    private String options;
-
-    public String getCollectionName() {
-        return collectionName;
-    }
-
-    public void setCollectionName(String collectionName) {
-        this.collectionName = collectionName;
-    }
 
     public String getKeys() {
         return keys;
@@ -31,32 +19,19 @@ public class CreateIndexChange extends AbstractLbmongoChange {
         this.keys = keys;
     }
 
-    public String getOptions() {
-        return options;
-    }
-
-    public void setOptions(String options) {
-        this.options = options;
-    }
-
     @Override
     protected Map<String, String> texts() {
-        return texts("collectionName", collectionName, "keys", keys, "options", options);
+        return texts("collectionName", getCollectionName(), "keys", keys, "options", getOptions());
+    }
+
+    /** The engine's automatic inverse (as liquibase-mongodb, liquibase-mongodb#38). */
+    @Override
+    protected boolean hasAutomaticRollback() {
+        return true;
     }
 
     @Override
     public String getConfirmationMessage() {
         return "Index created for collection " + getCollectionName();
-    }
-
-    /** The engine's automatic inverse (as liquibase-mongodb, liquibase-mongodb#38). */
-    @Override
-    public boolean supportsRollback(Database database) {
-        return true;
-    }
-
-    @Override
-    public SqlStatement[] generateRollbackStatements(Database database) {
-        return new SqlStatement[] {new LbmongoStatement(spec(), true, changeSetId())};
     }
 }

@@ -8,20 +8,10 @@ import liquibase.change.DatabaseChange;
 /** {@code dropCollection}: same name, namespace and properties as liquibase-mongodb's, checksum from the engine. */
 @DatabaseChange(name = "dropCollection", description = "Drop collection", priority = ChangeMetaData.PRIORITY_DATABASE,
         appliesTo = "collection")
-public class DropCollectionChange extends AbstractLbmongoChange {
-    private String collectionName;
-
-    public String getCollectionName() {
-        return collectionName;
-    }
-
-    public void setCollectionName(String collectionName) {
-        this.collectionName = collectionName;
-    }
-
+public class DropCollectionChange extends AbstractCollectionChange {
     @Override
     protected Map<String, String> texts() {
-        return texts("collectionName", collectionName);
+        return texts("collectionName", getCollectionName());
     }
 
     @Override

@@ -8,17 +8,8 @@ import liquibase.change.DatabaseChange;
 /** {@code dropIndex}: same name, namespace and properties as liquibase-mongodb's, checksum from the engine. */
 @DatabaseChange(name = "dropIndex", description = "Drop index", priority = ChangeMetaData.PRIORITY_DATABASE,
         appliesTo = "collection")
-public class DropIndexChange extends AbstractLbmongoChange {
-    private String collectionName;
+public class DropIndexChange extends AbstractCollectionChange {
     private String keys;
-
-    public String getCollectionName() {
-        return collectionName;
-    }
-
-    public void setCollectionName(String collectionName) {
-        this.collectionName = collectionName;
-    }
 
     public String getKeys() {
         return keys;
@@ -30,7 +21,7 @@ public class DropIndexChange extends AbstractLbmongoChange {
 
     @Override
     protected Map<String, String> texts() {
-        return texts("collectionName", collectionName, "keys", keys);
+        return texts("collectionName", getCollectionName(), "keys", keys);
     }
 
     @Override

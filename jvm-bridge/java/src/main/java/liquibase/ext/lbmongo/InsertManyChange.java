@@ -8,18 +8,8 @@ import liquibase.change.DatabaseChange;
 /** {@code insertMany}: same name, namespace and properties as liquibase-mongodb's, checksum from the engine. */
 @DatabaseChange(name = "insertMany", description = "Inserts documents into a collection", priority = ChangeMetaData.PRIORITY_DATABASE,
         appliesTo = "collection")
-public class InsertManyChange extends AbstractLbmongoChange {
-    private String collectionName;
+public class InsertManyChange extends AbstractCollectionOptionsChange {
     private String documents;
-    private String options;
-
-    public String getCollectionName() {
-        return collectionName;
-    }
-
-    public void setCollectionName(String collectionName) {
-        this.collectionName = collectionName;
-    }
 
     public String getDocuments() {
         return documents;
@@ -29,17 +19,9 @@ public class InsertManyChange extends AbstractLbmongoChange {
         this.documents = documents;
     }
 
-    public String getOptions() {
-        return options;
-    }
-
-    public void setOptions(String options) {
-        this.options = options;
-    }
-
     @Override
     protected Map<String, String> texts() {
-        return texts("collectionName", collectionName, "documents", documents, "options", options);
+        return texts("collectionName", getCollectionName(), "documents", documents, "options", getOptions());
     }
 
     @Override

@@ -1,29 +1,12 @@
 package liquibase.ext.lbmongo;
 
-import java.util.Map;
-
 import liquibase.change.ChangeMetaData;
 import liquibase.change.DatabaseChange;
 
 /** {@code runCommand}: same name, namespace and properties as liquibase-mongodb's, checksum from the engine. */
 @DatabaseChange(name = "runCommand", description = "Run a command", priority = ChangeMetaData.PRIORITY_DATABASE,
         appliesTo = "collection")
-public class RunCommandChange extends AbstractLbmongoChange {
-    private String command;
-
-    public String getCommand() {
-        return command;
-    }
-
-    public void setCommand(String command) {
-        this.command = command;
-    }
-
-    @Override
-    protected Map<String, String> texts() {
-        return texts("command", command);
-    }
-
+public class RunCommandChange extends AbstractCommandChange {
     @Override
     public String getConfirmationMessage() {
         return "Command run";
