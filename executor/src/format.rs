@@ -8,6 +8,7 @@ pub mod formatted;
 pub mod json;
 mod load;
 pub mod node;
+pub mod script_file;
 pub mod xml;
 pub mod yaml;
 

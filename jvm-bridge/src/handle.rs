@@ -390,48 +390,31 @@ pub fn precondition(request: PreconditionRequest) -> Result<Value> {
     )
 }
 
-/// A `mongoFile` script's bytes into its text with the loader's checks, in the loader's order
-/// and with its messages (load.rs `mongo_file`): the `encoding` attribute, the file's presence,
-/// then [`executor::format::decode`] (BOM dropped, anything but UTF-8 refused with the line and
-/// byte). Liquibase would decode with any Java charset and turn bad bytes into U+FFFD; the jar
+/// A `mongoFile` script's bytes into its text by the loader's own rules
+/// ([`executor::format::script_file`]), in the loader's order: the `encoding` attribute, the
+/// file's presence, then UTF-8 (BOM dropped, anything else refused with the line and byte). Liquibase would decode with any Java charset and turn bad bytes into U+FFFD; the jar
 /// asks here instead, so one file is one text, checksum and error in both tools.
 pub fn decode_script(request: DecodeScript) -> Result<Value> {
-    let script_error = |message: String, hint: &str| -> BridgeError {
+    use executor::format::script_file;
+    let refused = |r: script_file::Refusal| -> BridgeError {
         executor::Error::Config {
-            message,
-            hint: Some(hint.to_owned()),
+            message: r.message,
+            hint: Some(r.hint),
         }
         .into()
     };
-    if let Some(e) = request.encoding.as_deref().filter(|e| !e.trim().is_empty())
-        && !matches!(e.trim().to_ascii_lowercase().as_str(), "utf-8" | "utf8")
-    {
-        return Err(script_error(
-            format!("mongoFile: encoding `{e}` is not supported"),
-            "lbmongo reads scripts as UTF-8",
-        ));
-    }
+    script_file::check_encoding(request.encoding.as_deref()).map_err(refused)?;
     let path = executor::format::normalize_path(&request.path);
     let Some(encoded) = request.bytes else {
-        return Err(script_error(
-            format!("mongoFile: file `{path}` was not found"),
-            if request.relative_to_changelog_file == Some(true) {
-                "the path is resolved next to the changelog"
-            } else {
-                "the path is relative to the search path; add relativeToChangelogFile=\"true\" to \
-                 resolve it next to the changelog"
-            },
-        ));
+        return Err(refused(script_file::not_found(
+            &path,
+            request.relative_to_changelog_file,
+        )));
     };
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(encoded)
         .map_err(|e| BridgeError::request(format!("`bytes` is not base64: {e}")))?;
-    let text = executor::format::decode(&bytes).map_err(|(line, message)| {
-        script_error(
-            format!("mongoFile `{path}`: line {line}: {message}"),
-            "save the script as UTF-8",
-        )
-    })?;
+    let text = script_file::text(&path, &bytes).map_err(refused)?;
     Ok(json!({ "text": text }))
 }
 

@@ -17,6 +17,7 @@ use mongodb::bson::{Bson, Document};
 
 use super::Format;
 use super::node::Node;
+use super::script_file;
 use crate::change::{
     AdminCommand, Change, CreateCollection, CreateIndex, Delete, DropCollection, DropIndex,
     InsertMany, InsertOne, Json, JsonArray, Mongo, MongoFile, RunCommand, TagDatabase, Update,
@@ -589,6 +590,11 @@ impl<'o> Loader<'o> {
             message: message.into(),
             hint,
         });
+    }
+
+    /// Reports a `mongoFile` script refused by the rules lbmongo and the jar share.
+    fn refuse(&mut self, site: Site<'_>, refused: script_file::Refusal) {
+        self.report(site, refused.message, Some(refused.hint));
     }
 
     fn finish(mut self, physical: String) -> Result<ChangeLog> {
@@ -1826,14 +1832,8 @@ impl<'o> Loader<'o> {
             .map(|_| self.flag(node, "relativeToChangelogFile", false, site));
         let encoding = self.non_blank(node, "encoding", site);
         let dbms = self.non_blank(node, "dbms", site);
-        if let Some(e) = &encoding
-            && !matches!(e.trim().to_ascii_lowercase().as_str(), "utf-8" | "utf8")
-        {
-            self.report(
-                site,
-                format!("mongoFile: encoding `{e}` is not supported"),
-                Some("lbmongo reads scripts as UTF-8".into()),
-            );
+        if let Err(refused) = script_file::check_encoding(encoding.as_deref()) {
+            self.refuse(site, refused);
             return None;
         }
         let resolved = if relative_to_changelog_file == Some(true) {
@@ -1842,16 +1842,9 @@ impl<'o> Loader<'o> {
             normalize_path(&path)
         };
         let Some(found) = self.locate(&resolved) else {
-            self.report(
+            self.refuse(
                 site,
-                format!("mongoFile: file `{resolved}` was not found"),
-                Some(if relative_to_changelog_file == Some(true) {
-                    "the path is resolved next to the changelog".to_owned()
-                } else {
-                    "the path is relative to the search path; add relativeToChangelogFile=\"true\" to \
-                     resolve it next to the changelog"
-                        .to_owned()
-                }),
+                script_file::not_found(&resolved, relative_to_changelog_file),
             );
             return None;
         };
@@ -1866,14 +1859,10 @@ impl<'o> Loader<'o> {
                 return None;
             }
         };
-        let raw = match decode(&bytes) {
+        let raw = match script_file::text(&resolved, &bytes) {
             Ok(raw) => raw,
-            Err((line, message)) => {
-                self.report(
-                    site,
-                    format!("mongoFile `{resolved}`: line {line}: {message}"),
-                    Some("save the script as UTF-8".into()),
-                );
+            Err(refused) => {
+                self.refuse(site, refused);
                 return None;
             }
         };
