@@ -37,6 +37,7 @@
 //!
 //! Nesting deeper than [`MAX_DEPTH`] levels is an error, so hostile input cannot exhaust the stack.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use mongodb::bson::oid::ObjectId;
@@ -195,15 +196,17 @@ pub fn to_relaxed_json(doc: &Document) -> String {
 // ---------------------------------------------------------------------------------------------
 
 #[derive(Debug, Clone)]
-struct Token {
-    kind: Kind,
+struct Token<'a> {
+    kind: Kind<'a>,
     /// Byte offsets of the token's text in the source.
     start: usize,
     end: usize,
 }
 
+/// A token's kind and value. Strings without escapes and words are slices of the source: most
+/// of them are field names and values that a checking parse drops at once.
 #[derive(Debug, Clone)]
-enum Kind {
+enum Kind<'a> {
     BeginObject,
     EndObject,
     BeginArray,
@@ -212,10 +215,10 @@ enum Kind {
     RightParen,
     Colon,
     Comma,
-    /// A quoted string (either quote).
-    Str(String),
+    /// A quoted string (either quote), escapes resolved.
+    Str(Cow<'a, str>),
     /// `JsonTokenType.UNQUOTED_STRING`: `$`, `_`, letters and digits.
-    Word(String),
+    Word(&'a str),
     Int32(i32),
     Int64(i64),
     Double(f64),
@@ -223,20 +226,21 @@ enum Kind {
     Eof,
 }
 
-impl Kind {
+impl Kind<'_> {
     /// The text of a token that may serve as a field name or an Extended JSON key.
     fn key(&self) -> Option<&str> {
         match self {
-            Kind::Str(s) | Kind::Word(s) => Some(s),
+            Kind::Str(s) => Some(s),
+            Kind::Word(s) => Some(s),
             _ => None,
         }
     }
 }
 
 /// A saved scanner position, as `JsonReader.Mark` saves one to retry a legacy form.
-struct Mark {
+struct Mark<'a> {
     pos: usize,
-    pushed: Option<Token>,
+    pushed: Option<Token<'a>>,
 }
 
 /// The outcome of a step that Java runs inside `catch (JsonParseException e) { mark.reset(); }`:
@@ -267,7 +271,7 @@ struct Parser<'a> {
     /// Byte offset where the trimmed text ends.
     end: usize,
     /// `JsonReader.pushedToken`: one token of look-ahead.
-    pushed: Option<Token>,
+    pushed: Option<Token<'a>>,
     depth: usize,
     /// Whether documents and arrays keep their contents. A checking parser reads and checks
     /// every value exactly as a building one but leaves each container empty, so its result
@@ -315,7 +319,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn unexpected(&self, token: &Token, expected: &str) -> JsonError {
+    fn unexpected(&self, token: &Token<'_>, expected: &str) -> JsonError {
         self.error_at(
             token.start,
             format!("expected {expected} but found {}", self.describe(token)),
@@ -323,33 +327,33 @@ impl<'a> Parser<'a> {
     }
 
     /// How a found token reads in a message: its source text in backticks, shortened.
-    fn describe(&self, token: &Token) -> String {
+    fn describe(&self, token: &Token<'_>) -> String {
         if matches!(token.kind, Kind::Eof) {
             return "end of input".to_owned();
         }
         show_code(self.src.get(token.start..token.end).unwrap_or(""))
     }
 
-    fn mark(&self) -> Mark {
+    fn mark(&self) -> Mark<'a> {
         Mark {
             pos: self.pos,
             pushed: self.pushed.clone(),
         }
     }
 
-    fn reset(&mut self, mark: Mark) {
+    fn reset(&mut self, mark: Mark<'a>) {
         self.pos = mark.pos;
         self.pushed = mark.pushed;
     }
 
-    fn next(&mut self) -> Result<Token, JsonError> {
+    fn next(&mut self) -> Result<Token<'a>, JsonError> {
         match self.pushed.take() {
             Some(token) => Ok(token),
             None => self.scan(),
         }
     }
 
-    fn push(&mut self, token: Token) {
+    fn push(&mut self, token: Token<'a>) {
         // The grammar never needs two tokens of look-ahead; a second push would be a bug here,
         // not bad input, and keeping the newer token is the safe choice.
         self.pushed = Some(token);
@@ -368,7 +372,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `JsonScanner.nextToken`.
-    fn scan(&mut self) -> Result<Token, JsonError> {
+    fn scan(&mut self) -> Result<Token<'a>, JsonError> {
         while let Some(c) = self.peek_char() {
             if !java_is_whitespace(c) {
                 break;
@@ -410,7 +414,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `JsonScanner.scanUnquotedString`.
-    fn scan_word(&mut self, start: usize) -> Kind {
+    fn scan_word(&mut self, start: usize) -> Kind<'a> {
         while let Some(c) = self.peek_char() {
             if c == '$' || c == '_' || java_is_letter(c) || java_digit(c).is_some() {
                 self.pos += c.len_utf8();
@@ -418,14 +422,14 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
-        Kind::Word(self.src.get(start..self.pos).unwrap_or("").to_owned())
+        Kind::Word(self.src.get(start..self.pos).unwrap_or(""))
     }
 
     /// `JsonScanner.scanNumber`: `-?digits(.digits)?([eE][+-]?digits)?` or `-Infinity`, ended by
     /// `,` `}` `]` `)`, whitespace or the end. Leading zeros are allowed; digits are any Unicode
     /// decimal digits (`Character.isDigit`), which `Long.parseLong` accepts and `Double.parseDouble`
     /// does not.
-    fn scan_number(&mut self, first: char, start: usize) -> Result<Kind, JsonError> {
+    fn scan_number(&mut self, first: char, start: usize) -> Result<Kind<'a>, JsonError> {
         let mut ascii = String::new();
         let mut non_ascii_digit = false;
         let mut is_double = false;
@@ -546,21 +550,22 @@ impl<'a> Parser<'a> {
 
     /// `JsonScanner.scanString`: either quote, the JSON escapes plus `\'`, raw control characters
     /// and line breaks kept as they are.
-    fn scan_string(&mut self, quote: char, start: usize) -> Result<Kind, JsonError> {
+    fn scan_string(&mut self, quote: char, start: usize) -> Result<Kind<'a>, JsonError> {
         // The run up to the first quote or backslash (both ASCII, so never inside a UTF-8
         // sequence) is taken whole: most strings have no escape and become one exact copy
         // instead of a string grown a character at a time.
-        let rest = self.src.get(self.pos..self.end).unwrap_or("");
+        let src = self.src;
+        let rest = src.get(self.pos..self.end).unwrap_or("");
         let plain = rest
             .bytes()
             .position(|b| char::from(b) == quote || b == b'\\')
             .unwrap_or(rest.len());
-        let mut value = rest[..plain].to_owned();
         self.pos += plain;
         if rest[plain..].starts_with(quote) {
             self.pos += quote.len_utf8();
-            return Ok(Kind::Str(value));
+            return Ok(Kind::Str(Cow::Borrowed(&rest[..plain])));
         }
+        let mut value = rest[..plain].to_owned();
         let unterminated = |p: &Self| {
             p.error_at(
                 start,
@@ -593,7 +598,7 @@ impl<'a> Parser<'a> {
                         ));
                     }
                 },
-                Some(c) if c == quote => return Ok(Kind::Str(value)),
+                Some(c) if c == quote => return Ok(Kind::Str(Cow::Owned(value))),
                 Some(c) => value.push(c),
             }
         }
@@ -664,7 +669,7 @@ impl<'a> Parser<'a> {
 
     /// `JsonScanner.scanRegularExpression`: `/pattern/flags`, the pattern kept verbatim (escapes
     /// included), flags only `i`, `m`, `x` and `s`.
-    fn scan_regex(&mut self, start: usize) -> Result<Kind, JsonError> {
+    fn scan_regex(&mut self, start: usize) -> Result<Kind<'a>, JsonError> {
         let mut pattern = String::new();
         let unterminated = |p: &Self| {
             p.error_at(
@@ -731,7 +736,7 @@ const NEW_CONSTRUCTORS: [&str; 13] = [
     "UUID",
 ];
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn expect_end(&mut self, what: &str) -> Result<(), JsonError> {
         let token = self.next()?;
         match token.kind {
@@ -771,7 +776,7 @@ impl Parser<'_> {
     // The recursive path (`value_from`, `array_items`, `object`, `document_body`,
     // `code_extended`) keeps its frames small: everything else lives in `#[inline(never)]`
     // helpers, so the deepest accepted nesting fits a 1 MiB stack even in debug builds.
-    fn value_from(&mut self, token: Token, in_container: bool) -> Result<Bson, JsonError> {
+    fn value_from(&mut self, token: Token<'a>, in_container: bool) -> Result<Bson, JsonError> {
         match token.kind {
             Kind::BeginArray => self.array(token.start, in_container),
             Kind::BeginObject => self.object(token.start, in_container),
@@ -787,14 +792,16 @@ impl Parser<'_> {
     }
 
     #[inline(never)]
-    fn scalar(&mut self, token: Token) -> Result<Bson, JsonError> {
+    fn scalar(&mut self, token: Token<'a>) -> Result<Bson, JsonError> {
         match token.kind {
             Kind::Double(value) => Ok(Bson::Double(value)),
             Kind::Int32(value) => Ok(Bson::Int32(value)),
             Kind::Int64(value) => Ok(Bson::Int64(value)),
             Kind::Regex(ref pattern, ref options) => self.regex(token.start, pattern, options),
-            Kind::Str(value) => Ok(Bson::String(value)),
-            Kind::Word(ref word) => self.word(word, &token),
+            // A checking parse keeps the type of a string, not its text.
+            Kind::Str(value) if self.keep => Ok(Bson::String(value.into_owned())),
+            Kind::Str(_) => Ok(Bson::String(String::new())),
+            Kind::Word(word) => self.word(word, &token),
             _ => Err(self.unexpected(&token, "a value")),
         }
     }
@@ -831,7 +838,7 @@ impl Parser<'_> {
     }
 
     #[inline(never)]
-    fn check_array_token(&self, token: &Token, after_value: bool) -> Result<(), JsonError> {
+    fn check_array_token(&self, token: &Token<'_>, after_value: bool) -> Result<(), JsonError> {
         match token.kind {
             Kind::Colon
             | Kind::Comma
@@ -878,7 +885,7 @@ impl Parser<'_> {
             // As `LinkedHashMap.put` in Java's `Document`: a repeated key keeps its first
             // position and takes the last value.
             if self.keep {
-                doc.insert(key, value);
+                doc.insert(key.into_owned(), value);
             }
             after_value = !self.skip_comma()?;
         }
@@ -887,13 +894,14 @@ impl Parser<'_> {
 
     /// The next field name and its `:`, or `None` at the closing `}`.
     #[inline(never)]
-    fn field_name(&mut self, after_value: bool) -> Result<Option<String>, JsonError> {
+    fn field_name(&mut self, after_value: bool) -> Result<Option<Cow<'a, str>>, JsonError> {
         let token = self.next()?;
         let start = token.start;
         let key = match token.kind {
             Kind::EndObject => return Ok(None),
-            // The token is spent: its text becomes the key without a copy.
-            Kind::Str(key) | Kind::Word(key) => key,
+            // The token is spent: its text becomes the key, copied only if the document is kept.
+            Kind::Str(key) => key,
+            Kind::Word(key) => Cow::Borrowed(key),
             kind => {
                 let expected = if after_value {
                     "`,` or `}`"
@@ -921,7 +929,7 @@ impl Parser<'_> {
     }
 
     /// A bare word in value position: a literal or a shell constructor without `new`.
-    fn word(&mut self, word: &str, token: &Token) -> Result<Bson, JsonError> {
+    fn word(&mut self, word: &str, token: &Token<'_>) -> Result<Bson, JsonError> {
         Ok(match word {
             "true" => Bson::Boolean(true),
             "false" => Bson::Boolean(false),
@@ -932,11 +940,10 @@ impl Parser<'_> {
             "new" => {
                 let name = self.next()?;
                 match name.kind {
-                    Kind::Word(ref ctor) if NEW_CONSTRUCTORS.contains(&ctor.as_str()) => {
-                        let ctor = ctor.clone();
-                        self.constructor(&ctor, true)?
+                    Kind::Word(ctor) if NEW_CONSTRUCTORS.contains(&ctor) => {
+                        self.constructor(ctor, true)?
                     }
-                    Kind::Word(ref ctor) if ctor == "Timestamp" => {
+                    Kind::Word("Timestamp") => {
                         return Err(self.error_at(
                             name.start,
                             "`Timestamp(…)` cannot be used with `new`: write `Timestamp(t, i)`",
@@ -960,7 +967,7 @@ impl Parser<'_> {
     }
 
     /// The next token must be `want` (strict, as `JsonReader.verifyToken`).
-    fn expect(&mut self, want: &str, context: &str) -> Result<Token, JsonError> {
+    fn expect(&mut self, want: &str, context: &str) -> Result<Token<'a>, JsonError> {
         let token = self.next()?;
         let ok = matches!(
             (&token.kind, want),
@@ -978,10 +985,10 @@ impl Parser<'_> {
     }
 
     /// A quoted string (`readStringFromExtendedJson`).
-    fn string(&mut self, context: &str) -> Result<(String, Token), JsonError> {
+    fn string(&mut self, context: &str) -> Result<(String, Token<'a>), JsonError> {
         let token = self.next()?;
         match token.kind {
-            Kind::Str(ref value) => Ok((value.clone(), token)),
+            Kind::Str(ref value) => Ok((value.as_ref().to_owned(), token)),
             _ => Err(self.unexpected(&token, &format!("a string in `{context}`"))),
         }
     }
@@ -1025,7 +1032,8 @@ impl Parser<'_> {
                 self.expect(",", context)?;
                 let token = self.next()?;
                 let text = match token.kind {
-                    Kind::Str(ref text) | Kind::Word(ref text) => text.clone(),
+                    Kind::Str(ref text) => text.as_ref().to_owned(),
+                    Kind::Word(text) => text.to_owned(),
                     _ => {
                         return Err(
                             self.unexpected(&token, &format!("a base64 string in `{context}`"))
@@ -1202,7 +1210,7 @@ impl Parser<'_> {
         Ok(value)
     }
 
-    fn int32_argument(&mut self, what: &str, context: &str) -> Result<(i32, Token), JsonError> {
+    fn int32_argument(&mut self, what: &str, context: &str) -> Result<(i32, Token<'a>), JsonError> {
         let token = self.next()?;
         match token.kind {
             Kind::Int32(value) => Ok((value, token)),
@@ -1211,7 +1219,7 @@ impl Parser<'_> {
     }
 
     /// A binary subtype as Java's `byte` cast takes it; values that would wrap are rejected.
-    fn subtype_byte(&self, value: i64, token: &Token) -> Result<BinarySubtype, JsonError> {
+    fn subtype_byte(&self, value: i64, token: &Token<'_>) -> Result<BinarySubtype, JsonError> {
         let byte = if (0..=255).contains(&value) {
             u8::try_from(value).ok()
         } else if (-128..0).contains(&value) {
@@ -1227,7 +1235,12 @@ impl Parser<'_> {
         })
     }
 
-    fn object_id(&self, hex: &str, token: &Token, context: &str) -> Result<ObjectId, JsonError> {
+    fn object_id(
+        &self,
+        hex: &str,
+        token: &Token<'_>,
+        context: &str,
+    ) -> Result<ObjectId, JsonError> {
         if hex.len() == 24
             && hex.bytes().all(|b| b.is_ascii_hexdigit())
             && let Ok(id) = ObjectId::parse_str(hex)
@@ -1243,7 +1256,7 @@ impl Parser<'_> {
         ))
     }
 
-    fn bad_date(&self, token: &Token, text: &str, context: &str) -> JsonError {
+    fn bad_date(&self, token: &Token<'_>, text: &str, context: &str) -> JsonError {
         self.error_at(
             token.start,
             format!(
@@ -1349,11 +1362,11 @@ impl Parser<'_> {
 // Extended JSON wrappers (`JsonReader.visitExtendedJSON` and its `visit…ExtendedJson` methods)
 // ---------------------------------------------------------------------------------------------
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     /// The wrapper that `key` (the first key of a `{`) opens, or `None` for a plain document.
     /// Wrappers are strict: no optional or trailing commas inside them.
     #[inline(never)]
-    fn extended(&mut self, first: &Token) -> Result<Option<Bson>, JsonError> {
+    fn extended(&mut self, first: &Token<'_>) -> Result<Option<Bson>, JsonError> {
         let Some(key) = first.kind.key() else {
             return Ok(None);
         };
@@ -1744,7 +1757,7 @@ impl Parser<'_> {
     /// `readBinarySubtypeFromExtendedJson`: a hex string or an Int32, with its token for
     /// [`Parser::subtype_byte`]. A malformed value is soft (the legacy form catches Java's
     /// `NumberFormatException`); the v2 form turns it into an error with [`Fail::into_error`].
-    fn binary_subtype(&mut self) -> Attempt<(i64, Token)> {
+    fn binary_subtype(&mut self) -> Attempt<(i64, Token<'a>)> {
         let token = soft(self.next())?;
         let value = match token.kind {
             Kind::Int32(value) => i64::from(value),
