@@ -167,6 +167,15 @@ pub fn decode(bytes: &[u8]) -> std::result::Result<String, (usize, String)> {
     }
 }
 
+/// [`decode`] of bytes the caller no longer needs: UTF-8 without a BOM becomes the text in
+/// place, without a second copy of a file that can be megabytes.
+fn decode_owned(bytes: Vec<u8>) -> std::result::Result<String, (usize, String)> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        return decode(&bytes);
+    }
+    String::from_utf8(bytes).or_else(|e| decode(e.as_bytes()))
+}
+
 /// `java.util.Properties.load(InputStream)`: ISO-8859-1 text, `#`/`!` comments, `key=value`,
 /// `key:value` or `key value`, `\` line continuations and escapes. Later duplicates win.
 fn parse_properties(bytes: &[u8]) -> BTreeMap<String, String> {
@@ -680,7 +689,7 @@ impl<'o> Loader<'o> {
                 return None;
             }
         };
-        match decode(&bytes) {
+        match decode_owned(bytes) {
             Ok(text) => Some(text),
             Err((line, message)) => {
                 self.report(
@@ -3882,6 +3891,14 @@ mod tests {
     #[test]
     fn decode_rejects_non_utf8_with_offset_and_line() {
         assert_eq!(decode(b"\xEF\xBB\xBFabc").as_deref(), Ok("abc"));
+        for bytes in [
+            &b"abc"[..],
+            b"\xEF\xBB\xBFabc",
+            b"a\nb\n\xFFc",
+            b"\xEF\xBB\xBF\n\xC3",
+        ] {
+            assert_eq!(decode_owned(bytes.to_vec()), decode(bytes), "{bytes:?}");
+        }
         assert_eq!(
             decode(b"a\nb\n\xFFc"),
             Err((3, "not valid UTF-8 at byte 4".to_owned()))
