@@ -1,18 +1,32 @@
 //! Fuzzes the lenient JSON dialect (`executor::json`): any UTF-8 text must parse or fail without
-//! panicking, and whatever parses must print with `to_relaxed_json` and parse back to an equal
-//! document.
+//! panicking, whatever parses must print with `to_relaxed_json` and parse back to an equal
+//! document, and the checks run when a changelog is read (`check_document`,
+//! `check_documents`) must give exactly the parsers' verdicts and errors (a change's BSON is
+//! built from a checked text only when it runs, and that build must not fail).
 //!
 //! Run with `cargo fuzz run lenient_json` from the repository root.
 #![no_main]
 
 use executor::bson::{Bson, Document, JavaScriptCodeWithScope, doc};
-use executor::json::{parse_document, parse_documents, parse_value, to_relaxed_json};
+use executor::json::{
+    check_document, check_documents, parse_document, parse_documents, parse_value, to_relaxed_json,
+};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    assert_eq!(
+        check_document(text),
+        parse_document(text).map(|_| ()),
+        "check_document and parse_document disagree on `{text}`"
+    );
+    assert_eq!(
+        check_documents(text),
+        parse_documents(text).map(|_| ()),
+        "check_documents and parse_documents disagree on `{text}`"
+    );
     if let Ok(doc) = parse_document(text) {
         check_round_trip(&doc, text);
     }
