@@ -10,7 +10,7 @@
 //! server's everywhere.
 //!
 //! Collections stream through [`collections`] one at a time, their `listIndexes` calls behind
-//! a window sized from the server's answers ([`crate::window`]): overlapped for a distant
+//! a window sized from the server's answers (module `window`): overlapped for a distant
 //! server, one after the other for a server that overlap only slows down.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -550,7 +550,7 @@ pub async fn indexes(db: &Database, name: &str, filter: &ObjectFilter) -> Result
 }
 
 /// The collections among `entries` with their indexes, in order, as many read at once as the
-/// [`Window`] allows.
+/// measured window (module `window`) allows.
 pub fn collections<'a>(
     db: &'a Database,
     entries: &'a [Entry],
