@@ -273,17 +273,7 @@ pub(crate) fn db(test: &str) -> (Database, String) {
     (db, url)
 }
 
-pub(crate) async fn find(db: &Database, collection: &str, sort: Document) -> Vec<Document> {
-    use futures_util::TryStreamExt;
-    db.collection::<Document>(collection)
-        .find(doc! {})
-        .sort(sort)
-        .await
-        .expect("find")
-        .try_collect()
-        .await
-        .expect("read documents")
-}
+pub(crate) use crate::support::cli::find;
 
 pub(crate) fn history(db: &Database) -> Vec<Document> {
     block_on(find(db, "DATABASECHANGELOG", doc! { "orderExecuted": 1 }))
