@@ -15,106 +15,100 @@ use mongodb::bson::Document;
 use crate::json::{self, JsonError};
 
 /// A JSON-ish property: the text the changelog gave (trimmed, `${}` expanded) and its parsed
-/// document.
-///
-/// Mirrors liquibase-mongodb's `BsonUtils.orEmptyDocument`: empty or blank text is the empty
-/// document `{}`. Equality compares the texts and the documents.
+/// value, built the first time it is asked for from a text already checked by the same parser.
+/// Equality compares the texts and the values.
 #[derive(Debug, Clone)]
-pub struct Json {
+pub struct Parsed<T> {
     /// The property text as Liquibase sees it (the checksum covers this text).
     text: String,
-    /// The parsed document, key order kept; built on first use from a checked `text`.
-    doc: OnceLock<Document>,
+    /// The parsed value, key order kept.
+    value: OnceLock<T>,
+}
+
+/// A document property. Mirrors liquibase-mongodb's `BsonUtils.orEmptyDocument`: empty or blank
+/// text is the empty document `{}`.
+pub type Json = Parsed<Document>;
+
+/// A JSON array of documents property (`insertMany.documents`).
+pub type JsonArray = Parsed<Vec<Document>>;
+
+/// What a property's text parses to, with the checking parse run when the changelog is read.
+pub trait JsonForm: Sized {
+    /// Checks `text` as [`JsonForm::parse`] would, without building the value.
+    fn check(text: &str) -> Result<(), JsonError>;
+    /// Parses `text`.
+    fn parse(text: &str) -> Result<Self, JsonError>;
+}
+
+impl JsonForm for Document {
+    fn check(text: &str) -> Result<(), JsonError> {
+        json::check_document(text)
+    }
+    fn parse(text: &str) -> Result<Self, JsonError> {
+        json::parse_document(text)
+    }
+}
+
+impl JsonForm for Vec<Document> {
+    fn check(text: &str) -> Result<(), JsonError> {
+        json::check_documents(text)
+    }
+    fn parse(text: &str) -> Result<Self, JsonError> {
+        json::parse_documents(text)
+    }
+}
+
+impl<T: JsonForm> Parsed<T> {
+    /// A property whose value is already known (built by lbmongo, or parsed elsewhere).
+    pub fn new(text: impl Into<String>, value: T) -> Self {
+        Self {
+            text: text.into(),
+            value: OnceLock::from(value),
+        }
+    }
+
+    /// A property read from `text` in the lenient dialect. The text is checked now and parsed
+    /// when first used: most changes of a long changelog ran long ago and are only checksummed.
+    pub fn from_text(text: impl Into<String>) -> Result<Self, JsonError> {
+        let text = text.into();
+        T::check(&text)?;
+        Ok(Self {
+            text,
+            value: OnceLock::new(),
+        })
+    }
+
+    /// The property text as Liquibase sees it.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The parsed value.
+    pub fn value(&self) -> &T {
+        self.value.get_or_init(|| {
+            T::parse(&self.text)
+                .expect("the text was checked by the same parser when the property was made")
+        })
+    }
 }
 
 impl Json {
-    /// A property whose document is already known (built by lbmongo, or parsed elsewhere).
-    pub fn new(text: impl Into<String>, doc: Document) -> Self {
-        Self {
-            text: text.into(),
-            doc: OnceLock::from(doc),
-        }
-    }
-
-    /// A property read from `text`, which must be one document in the lenient dialect
-    /// ([`json::parse_document`]). The text is checked now and parsed when first used.
-    pub fn from_text(text: impl Into<String>) -> Result<Self, JsonError> {
-        let text = text.into();
-        json::check_document(&text)?;
-        Ok(Self {
-            text,
-            doc: OnceLock::new(),
-        })
-    }
-
-    /// The property text as Liquibase sees it.
-    pub fn text(&self) -> &str {
-        &self.text
-    }
-
     /// The parsed document.
     pub fn doc(&self) -> &Document {
-        self.doc.get_or_init(|| {
-            json::parse_document(&self.text)
-                .expect("the text was checked by the same parser when the property was made")
-        })
+        self.value()
     }
-}
-
-impl PartialEq for Json {
-    fn eq(&self, other: &Self) -> bool {
-        self.text == other.text && self.doc() == other.doc()
-    }
-}
-
-/// A JSON array of documents property (`insertMany.documents`): text and parsed documents.
-///
-/// Equality compares the texts and the documents.
-#[derive(Debug, Clone)]
-pub struct JsonArray {
-    /// The property text as Liquibase sees it.
-    text: String,
-    /// The parsed documents, in order; built on first use from a checked `text`.
-    docs: OnceLock<Vec<Document>>,
 }
 
 impl JsonArray {
-    /// A property whose documents are already known.
-    pub fn new(text: impl Into<String>, docs: Vec<Document>) -> Self {
-        Self {
-            text: text.into(),
-            docs: OnceLock::from(docs),
-        }
-    }
-
-    /// A property read from `text`, which must be an array of documents in the lenient dialect
-    /// ([`json::parse_documents`]). The text is checked now and parsed when first used.
-    pub fn from_text(text: impl Into<String>) -> Result<Self, JsonError> {
-        let text = text.into();
-        json::check_documents(&text)?;
-        Ok(Self {
-            text,
-            docs: OnceLock::new(),
-        })
-    }
-
-    /// The property text as Liquibase sees it.
-    pub fn text(&self) -> &str {
-        &self.text
-    }
-
-    /// The parsed documents.
+    /// The parsed documents, in order.
     pub fn docs(&self) -> &[Document] {
-        self.docs.get_or_init(|| {
-            json::parse_documents(&self.text)
-                .expect("the text was checked by the same parser when the property was made")
-        })
+        self.value()
     }
 }
 
-impl PartialEq for JsonArray {
+impl<T: JsonForm + PartialEq> PartialEq for Parsed<T> {
     fn eq(&self, other: &Self) -> bool {
-        self.text == other.text && self.docs() == other.docs()
+        self.text == other.text && self.value() == other.value()
     }
 }
 
