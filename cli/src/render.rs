@@ -69,6 +69,12 @@ impl Listener for Render {
                 ));
             }
             Event::Warning(message) => self.say(format!("WARNING: {message}")),
+            Event::UpdateFailed(report) => {
+                if !self.json() {
+                    self.progress.finish_and_clear();
+                    print_summary(report);
+                }
+            }
         }
     }
 }

@@ -65,7 +65,16 @@ impl Change {
             Change::DropCollection(c) => Command::url(doc! { "drop": &c.collection_name }),
             Change::CreateIndex(c) => {
                 // As CreateIndexStatement: the options go into the index spec, after `key`.
-                let index = merged(doc! { "key": c.keys.doc().clone() }, c.options.as_ref());
+                let mut index = merged(doc! { "key": c.keys.doc().clone() }, c.options.as_ref());
+                // The `createIndexes` command requires a name, which liquibase-mongodb never
+                // supplies (liquibase-mongodb#580: an unnamed createIndex fails on MongoDB);
+                // drivers and mongosh generate one from the keys, and so do we. The changelog
+                // text, and so the checksum, is untouched.
+                if !index.contains_key("name")
+                    && let Ok(name) = default_index_name(c.keys.doc())
+                {
+                    index.insert("name", name);
+                }
                 Command::url(doc! { "createIndexes": &c.collection_name, "indexes": [index] })
             }
             Change::DropIndex(c) => Command::url(
@@ -130,6 +139,31 @@ impl Change {
             _ => None,
         }
     }
+}
+
+/// The name drivers and mongosh give an index created without one: each key's field and value
+/// joined with `_` (`{clientId: 1, type: -1}` is `clientId_1_type_-1`, `{loc: "2dsphere"}` is
+/// `loc_2dsphere`), values written as JavaScript's `String(value)` (mongosh's
+/// `getIndexName`). `Err` names the first field whose value has no such text that every driver
+/// agrees on (a fraction below 1e-6, a boolean, …): such an index needs an explicit name.
+pub(crate) fn default_index_name(key: &Document) -> std::result::Result<String, String> {
+    let mut parts = Vec::with_capacity(key.len() * 2);
+    for (field, value) in key {
+        let text = match value {
+            Bson::Int32(v) => v.to_string(),
+            Bson::Int64(v) => v.to_string(),
+            // Rust prints a finite double in this range as JavaScript does (`1`, `-1`, `1.5`).
+            Bson::Double(v) if v.is_finite() && (1e-6..1e21).contains(&v.abs()) => v.to_string(),
+            Bson::String(s) => s.clone(),
+            _ => return Err(field.clone()),
+        };
+        parts.push(field.clone());
+        parts.push(text);
+    }
+    if parts.is_empty() {
+        return Err(String::new());
+    }
+    Ok(parts.join("_"))
 }
 
 /// `{cmd: value}` followed by every option; an option named like the command replaces its
@@ -408,6 +442,38 @@ mod tests {
             ["create", "validationLevel"]
         );
         assert_eq!(body.get_str("create"), Ok("b"));
+    }
+
+    #[test]
+    fn unnamed_create_index_gets_the_drivers_default_name() {
+        let unnamed = |keys: &str| {
+            Change::CreateIndex(CreateIndex {
+                collection_name: "c".into(),
+                keys: json(keys),
+                options: Some(json("{unique: true}")),
+            })
+            .to_command()
+            .expect("a command")
+            .body
+        };
+        assert_eq!(
+            unnamed("{clientId: 1, type: -1}"),
+            doc! { "createIndexes": "c", "indexes": [
+                { "key": { "clientId": 1, "type": -1 }, "unique": true, "name": "clientId_1_type_-1" }
+            ] }
+        );
+        let name = |keys: &str| {
+            unnamed(keys).get_array("indexes").expect("indexes")[0]
+                .as_document()
+                .expect("a spec")
+                .get_str("name")
+                .map(str::to_owned)
+        };
+        assert_eq!(name("{loc: '2dsphere'}"), Ok("loc_2dsphere".to_owned()));
+        assert_eq!(name("{a: 1.5, 'b.c': 1.0}"), Ok("a_1.5_b.c_1".to_owned()));
+        assert_eq!(name("{a: {$numberLong: '-1'}}"), Ok("a_-1".to_owned()));
+        // No text every driver agrees on: the server's own error says a name is needed.
+        assert!(name("{a: true}").is_err());
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub enum Error {
     #[error("{} changesets check sum\n{}", .0.len(), ChecksumList(.0))]
     ChecksumMismatch(Vec<ChecksumMismatch>),
     /// The lock could not be acquired in time.
-    #[error("could not acquire change log lock.  Currently locked by {locked_by} since {since}")]
+    #[error("Could not acquire change log lock.  Currently locked by {locked_by} since {since}")]
     LockHeld {
         /// The holder, `host (ip)`.
         locked_by: String,
@@ -70,7 +70,7 @@ pub enum Error {
         reason: String,
     },
     /// A tag named by the user does not exist.
-    #[error("could not find tag '{0}' in the database")]
+    #[error("Could not find tag '{0}' in the database")]
     TagNotFound(String),
     /// Configuration or arguments are wrong (bad URL, missing setting, …).
     #[error("{message}")]

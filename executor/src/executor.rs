@@ -62,6 +62,9 @@ pub enum Event {
     },
     /// A warning (`onFail=WARN`, a missing tag, …).
     Warning(String),
+    /// An update stopped at a changeset (failed, or a `HALT` precondition): what it did before
+    /// it stopped. The command's error follows.
+    UpdateFailed(Box<UpdateReport>),
 }
 
 /// Receives [`Event`]s.
@@ -194,18 +197,30 @@ impl<'c> Recorder<'c> {
         ))
     }
 
+    /// Writes `cs`'s row and returns it.
     async fn record(
         &mut self,
         cs: &ChangeSet,
         checksum: &CheckSum,
         exec_type: ExecType,
-    ) -> Result<()> {
+    ) -> Result<NewRow> {
         let row = self.next_row(cs, checksum, exec_type).await?;
         if exec_type == ExecType::Reran {
-            self.history.update_reran(&row).await
+            self.history.update_reran(&row).await?;
         } else {
-            self.history.insert(&row).await
+            self.history.insert(&row).await?;
         }
+        Ok(row)
+    }
+}
+
+/// Adds a row this run wrote to the ran changesets the run's preconditions look at. As
+/// Liquibase's history services (`setExecType` appends to the cached `getRanChangeSets()` list),
+/// a `changeSetExecuted` precondition sees a changeset applied earlier in the same `update`. A
+/// rerun changeset already has its row there.
+fn remember(ran: &mut Vec<RanChangeSet>, row: NewRow) {
+    if row.exec_type != ExecType::Reran {
+        ran.push(row.into());
     }
 }
 
@@ -281,7 +296,7 @@ pub async fn update(
     locked(connection, settings, listener, async |lock| {
         let history = History::new(connection, settings.tracking.clone());
         history.ensure().await?;
-        let ran = history.ran_change_sets().await?;
+        let mut ran = history.ran_change_sets().await?;
         check_changelog_preconditions(connection, changelog, &ran, listener).await?;
         let plan = plan(changelog, &ran, &settings.filter, goal)?;
         for warning in &plan.warnings {
@@ -298,90 +313,107 @@ pub async fn update(
         let mut recorder = Recorder::new(history, settings);
         let mut report = report_of(changelog, &plan, &recorder.deployment_id);
         listener.on(&Event::Planned(plan.pending().count()));
-        for step in plan.pending() {
-            lock.check()?;
-            let (index, checksum, exec_type) = match step {
-                Step::Run { index, checksum } => (*index, checksum, ExecType::Executed),
-                Step::Rerun { index, checksum } => (*index, checksum, ExecType::Reran),
-                Step::Skip { .. } => continue,
-            };
-            let cs = &changelog.change_sets[index];
-            listener.on(&Event::Running(cs.id.clone()));
-            let verdict = check_change_set_preconditions(connection, cs, &ran, listener).await?;
-            if matches!(verdict, Verdict::Run) && transactional(connection, settings, cs) {
-                // The changes and their history row commit together or not at all.
-                let row = recorder.next_row(cs, checksum, exec_type).await?;
-                match apply_in_transaction(connection, cs, &recorder.history, &row, listener).await
-                {
-                    Ok(rows) => {
-                        report.rows_affected += rows;
-                        listener.on(&Event::Recorded {
-                            id: cs.id.clone(),
-                            exec_type,
-                            in_transaction: true,
-                        });
-                        report.recorded.push((cs.id.clone(), exec_type));
-                        report.in_transaction.push(cs.id.clone());
-                        continue;
+        let steps: Result<()> = async {
+            for step in plan.pending() {
+                lock.check()?;
+                let (index, checksum, exec_type) = match step {
+                    Step::Run { index, checksum } => (*index, checksum, ExecType::Executed),
+                    Step::Rerun { index, checksum } => (*index, checksum, ExecType::Reran),
+                    Step::Skip { .. } => continue,
+                };
+                let cs = &changelog.change_sets[index];
+                listener.on(&Event::Running(cs.id.clone()));
+                let verdict =
+                    check_change_set_preconditions(connection, cs, &ran, listener).await?;
+                if matches!(verdict, Verdict::Run) && transactional(connection, settings, cs) {
+                    // The changes and their history row commit together or not at all.
+                    let row = recorder.next_row(cs, checksum, exec_type).await?;
+                    match apply_in_transaction(connection, cs, &recorder.history, &row, listener)
+                        .await
+                    {
+                        Ok(rows) => {
+                            remember(&mut ran, row);
+                            report.rows_affected += rows;
+                            listener.on(&Event::Recorded {
+                                id: cs.id.clone(),
+                                exec_type,
+                                in_transaction: true,
+                            });
+                            report.recorded.push((cs.id.clone(), exec_type));
+                            report.in_transaction.push(cs.id.clone());
+                            continue;
+                        }
+                        Err(e) if !cs.fail_on_error => {
+                            recorder.untake_order();
+                            listener.on(&Event::Warning(format!(
+                                "changeset `{}` failed and failOnError is false: {e}",
+                                cs.id
+                            )));
+                            let row = recorder.record(cs, checksum, ExecType::Failed).await?;
+                            remember(&mut ran, row);
+                            listener.on(&Event::Recorded {
+                                id: cs.id.clone(),
+                                exec_type: ExecType::Failed,
+                                in_transaction: false,
+                            });
+                            report.recorded.push((cs.id.clone(), ExecType::Failed));
+                            continue;
+                        }
+                        Err(e) => return Err(change_set_failed(cs, e)),
                     }
-                    Err(e) if !cs.fail_on_error => {
-                        recorder.untake_order();
-                        listener.on(&Event::Warning(format!(
-                            "changeset `{}` failed and failOnError is false: {e}",
-                            cs.id
-                        )));
-                        recorder.record(cs, checksum, ExecType::Failed).await?;
-                        listener.on(&Event::Recorded {
-                            id: cs.id.clone(),
-                            exec_type: ExecType::Failed,
-                            in_transaction: false,
-                        });
-                        report.recorded.push((cs.id.clone(), ExecType::Failed));
-                        continue;
-                    }
-                    Err(e) => return Err(change_set_failed(cs, e)),
                 }
+                let exec_type = match verdict {
+                    Verdict::Run => match apply(connection, cs, &settings.mongosh).await {
+                        Ok(rows) => {
+                            report.rows_affected += rows;
+                            listener.on(&Event::Applied(cs.id.clone()));
+                            exec_type
+                        }
+                        // As liquibase-mongodb (MongoHistoryService.setExecType): a failure in a
+                        // `failOnError="false"` changeset is recorded as FAILED and the update goes
+                        // on; that row then counts as ran.
+                        Err(e) if !cs.fail_on_error => {
+                            listener.on(&Event::Warning(format!(
+                                "changeset `{}` failed and failOnError is false: {e}",
+                                cs.id
+                            )));
+                            ExecType::Failed
+                        }
+                        Err(e) => return Err(change_set_failed(cs, e)),
+                    },
+                    Verdict::MarkRan => ExecType::MarkRan,
+                    Verdict::Skip(message) => {
+                        // Since core 4.32 a CONTINUE skip writes nothing, so the precondition is
+                        // evaluated again next time (cores ≤ 4.31 recorded SKIPPED).
+                        listener.on(&Event::PreconditionSkipped {
+                            id: cs.id.clone(),
+                            message,
+                        });
+                        report.precondition_skipped.push(cs.id.clone());
+                        continue;
+                    }
+                };
+                let row = recorder.record(cs, checksum, exec_type).await?;
+                remember(&mut ran, row);
+                listener.on(&Event::Recorded {
+                    id: cs.id.clone(),
+                    exec_type,
+                    in_transaction: false,
+                });
+                report.recorded.push((cs.id.clone(), exec_type));
             }
-            let exec_type = match verdict {
-                Verdict::Run => match apply(connection, cs, &settings.mongosh).await {
-                    Ok(rows) => {
-                        report.rows_affected += rows;
-                        listener.on(&Event::Applied(cs.id.clone()));
-                        exec_type
-                    }
-                    // As liquibase-mongodb (MongoHistoryService.setExecType): a failure in a
-                    // `failOnError="false"` changeset is recorded as FAILED and the update goes
-                    // on; that row then counts as ran.
-                    Err(e) if !cs.fail_on_error => {
-                        listener.on(&Event::Warning(format!(
-                            "changeset `{}` failed and failOnError is false: {e}",
-                            cs.id
-                        )));
-                        ExecType::Failed
-                    }
-                    Err(e) => return Err(change_set_failed(cs, e)),
-                },
-                Verdict::MarkRan => ExecType::MarkRan,
-                Verdict::Skip(message) => {
-                    // Since core 4.32 a CONTINUE skip writes nothing, so the precondition is
-                    // evaluated again next time (cores ≤ 4.31 recorded SKIPPED).
-                    listener.on(&Event::PreconditionSkipped {
-                        id: cs.id.clone(),
-                        message,
-                    });
-                    report.precondition_skipped.push(cs.id.clone());
-                    continue;
-                }
-            };
-            recorder.record(cs, checksum, exec_type).await?;
-            listener.on(&Event::Recorded {
-                id: cs.id.clone(),
-                exec_type,
-                in_transaction: false,
-            });
-            report.recorded.push((cs.id.clone(), exec_type));
+            Ok(())
         }
-        Ok(report)
+        .await;
+        match steps {
+            Ok(()) => Ok(report),
+            Err(e) => {
+                // Liquibase prints its UPDATE SUMMARY after a failed changeset too (what ran
+                // before the failure, and the total).
+                listener.on(&Event::UpdateFailed(Box::new(report)));
+                Err(e)
+            }
+        }
     })
     .await
 }
@@ -805,9 +837,10 @@ pub(crate) async fn evaluate(
             let found = ran
                 .iter()
                 .any(|x| x.id.id == r.id && x.id.author == r.author && x.id.path == file);
+            // ChangeSetExecutedPrecondition's words (4.33.0, observed).
             (!found).then(|| {
                 format!(
-                    "Changeset {file}::{}::{} has not been executed",
+                    "Changeset '{file}::{}::{}' has not been run",
                     r.id, r.author
                 )
             })

@@ -117,6 +117,26 @@ pub struct NewRow {
     pub liquibase: String,
 }
 
+/// A written row as the history reads it back.
+impl From<NewRow> for RanChangeSet {
+    fn from(r: NewRow) -> Self {
+        RanChangeSet {
+            id: r.id,
+            checksum: r.checksum,
+            date_executed: Some(r.date_executed),
+            order_executed: r.order_executed,
+            exec_type: r.exec_type,
+            description: Some(r.description),
+            comments: r.comments,
+            tag: r.tag,
+            contexts: r.contexts,
+            labels: r.labels,
+            deployment_id: Some(r.deployment_id),
+            liquibase: Some(r.liquibase),
+        }
+    }
+}
+
 impl NewRow {
     /// The document, fields in liquibase-mongodb's order (`MongoRanChangeSet` /
     /// `MongoRanChangeSetToDocumentConverter`), nulls explicit, `orderExecuted` Int32.

@@ -2146,27 +2146,13 @@ fn index_spec(key: Document, options: &Document) -> Result<Document, String> {
         spec.insert(name, v.clone());
     }
     if !spec.contains_key("name") {
-        let mut parts = Vec::new();
-        for (field, value) in &key {
-            parts.push(field.clone());
-            parts.push(index_value_name(value).ok_or_else(|| {
-                format!("index key `{field}` needs a `name` option in the native subset")
-            })?);
-        }
-        spec.insert("name", parts.join("_"));
+        let name = crate::command::default_index_name(&key).map_err(|field| {
+            format!("index key `{field}` needs a `name` option in the native subset")
+        })?;
+        spec.insert("name", name);
     }
     spec.insert("key", key);
     Ok(spec)
-}
-
-/// JavaScript's `String(value)` for the index key values whose text both languages agree on.
-fn index_value_name(value: &Bson) -> Option<String> {
-    match value {
-        Bson::Int32(v) => Some(v.to_string()),
-        Bson::Double(v) if v.is_finite() && (1e-6..1e21).contains(&v.abs()) => Some(v.to_string()),
-        Bson::String(s) => Some(s.clone()),
-        _ => None,
-    }
 }
 
 /// `new Date(…)`: no argument (now), milliseconds, an ISO date string with an explicit zone

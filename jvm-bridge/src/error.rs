@@ -86,13 +86,13 @@ mod tests {
                     since: "x".into(),
                 },
                 "LockHeld",
-                "could not acquire change log lock.  Currently locked by h (1.2.3.4) since x",
+                "Could not acquire change log lock.  Currently locked by h (1.2.3.4) since x",
             ),
             (executor::Error::Driver("boom".into()), "Driver", "boom"),
             (
                 executor::Error::TagNotFound("v1".into()),
                 "TagNotFound",
-                "could not find tag 'v1' in the database",
+                "Could not find tag 'v1' in the database",
             ),
         ];
         for (error, kind, message) in cases {

@@ -596,7 +596,7 @@ pub fn history(request: HistoryRequest) -> Result<Value> {
                 service::record(&connection, &tracking, &row).await?;
                 // The row as written, so Java can keep its cache of ran changesets without
                 // reading the history again (for `RERAN` only the fields the update sets count).
-                json!({ "row": Ran::from(written(row)) })
+                json!({ "row": Ran::from(RanChangeSet::from(row)) })
             }
             HistoryOp::PreviewRecord => {
                 let row = request.row.ok_or_else(|| BridgeError::request("`previewRecord` needs `row`"))?;
@@ -675,25 +675,6 @@ fn new_row(row: crate::protocol::Row) -> Result<NewRow> {
     })
 }
 
-/// The row `record` wrote, as the history would read it back, so Java's cache of ran
-/// changesets gets it through the one conversion `read` uses.
-fn written(r: NewRow) -> RanChangeSet {
-    RanChangeSet {
-        id: r.id,
-        checksum: r.checksum,
-        date_executed: Some(r.date_executed),
-        order_executed: r.order_executed,
-        exec_type: r.exec_type,
-        description: Some(r.description),
-        comments: r.comments,
-        tag: r.tag,
-        contexts: r.contexts,
-        labels: r.labels,
-        deployment_id: Some(r.deployment_id),
-        liquibase: Some(r.liquibase),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -718,7 +699,7 @@ mod tests {
                 br#"{"handle": 1}"#,
                 failing,
                 "TagNotFound",
-                "could not find tag 'v9' in the database",
+                "Could not find tag 'v9' in the database",
             ),
             (
                 br#"{"handle": 1}"#,
@@ -1007,7 +988,7 @@ mod tests {
             "orderExecuted": 4, "execType": "RERAN", "description": "insertOne",
             "comments": "c", "tag": "v1", "contexts": contexts, "labels": labels,
             "deploymentId": "123", "liquibase": "4.33.0" });
-        let reported = serde_json::to_value(Ran::from(written(row))).expect("json");
+        let reported = serde_json::to_value(Ran::from(RanChangeSet::from(row))).expect("json");
         assert_eq!(reported, expected);
     }
 

@@ -232,7 +232,7 @@ fn tag_and_rollback_to_tag_undo_later_changesets() {
     let unknown = p
         .run_changelog(&["rollback", "--tag", "notExisting"])
         .failed();
-    unknown.assert_stderr_contains("could not find tag 'notExisting' in the database");
+    unknown.assert_stderr_contains("Could not find tag 'notExisting' in the database");
 }
 
 #[test]
@@ -674,4 +674,57 @@ fn json_output_is_one_document_on_stdout_for_reports() {
             .is_some_and(|e| e.contains("changelog.xml::3::bob was: ")),
         "{v}"
     );
+}
+
+/// The names of the indexes on `collection`, sorted.
+fn index_names(p: &Project, collection: &str) -> Vec<String> {
+    block_on(async {
+        let mut names =
+            p.db.collection::<Document>(collection)
+                .list_index_names()
+                .await
+                .expect("list indexes");
+        names.sort();
+        names
+    })
+}
+
+/// Issue 18, item 8 (liquibase-mongodb#580): a `createIndex` without a `name` option gets the
+/// name drivers and mongosh generate from its keys; rollback drops it by its key pattern; the
+/// stored checksum is the one the changelog text gives (as before).
+#[test]
+fn unnamed_index_gets_the_drivers_default_name_and_rolls_back() {
+    let (_, db, url) = block_on(server().fresh_db("unnamed_index"));
+    let p = Project::new(db, url);
+    p.write(
+        "changelog.xml",
+        &xml(r#"
+  <changeSet id="1" author="a">
+    <mongodb:createCollection collectionName="events"/>
+  </changeSet>
+  <changeSet id="2" author="a">
+    <mongodb:createIndex collectionName="events">
+      <mongodb:keys>{ clientId: 1, type: -1 }</mongodb:keys>
+      <mongodb:options>{ unique: true }</mongodb:options>
+    </mongodb:createIndex>
+  </changeSet>
+"#),
+    );
+    let checksum = p
+        .run_changelog(&[
+            "calculate-checksum",
+            "--changeset-identifier",
+            "changelog.xml::2::a",
+        ])
+        .ok();
+    p.run_changelog(&["update"]).ok();
+    assert_eq!(index_names(&p, "events"), ["_id_", "clientId_1_type_-1"]);
+    let rows = block_on(p.history());
+    let stored = rows[1].get_str("md5sum").expect("a stored checksum");
+    assert!(
+        format!("{}{}", checksum.stdout, checksum.stderr).contains(stored),
+        "the stored checksum {stored} is the changelog's: {checksum:?}"
+    );
+    p.run_changelog(&["rollback-count", "--count", "1"]).ok();
+    assert_eq!(index_names(&p, "events"), ["_id_"]);
 }

@@ -846,3 +846,155 @@ fn v8_checksums_validate_and_upgrade_like_official() {
     );
     diffs.assert_none();
 }
+
+/// Issue 18, item 1: a `changeSetExecuted` precondition sees the changesets applied earlier in the
+/// same `update` (changeset 6 needs 2, pending at the start), and one naming a changeset that never
+/// ran still fails (7, MARK_RAN). One update does it all, with the official extension's rows and
+/// documents; a second update runs nothing.
+#[test]
+fn change_set_executed_sees_changesets_applied_earlier_in_the_same_update() {
+    let scenario = Scenario::new("executed_in_run");
+    scenario.copy_in("tests/fixtures/ground_truth/executed_in_run");
+    let mut diffs = Diffs::default();
+    let update = ["update", "--changelog-file=changelog.xml", "--contexts=dev"];
+    let (official, ours) = scenario.both(&update);
+    must_succeed("the official extension", "update", &official);
+    must_succeed("lbmongo", "update", &ours);
+    compare_update_output(&mut diffs, "update", &official, &ours);
+    compare_state(&mut diffs, &scenario, "update");
+    let people = |db: &Database| -> Vec<String> {
+        let mut names: Vec<String> = block_on(find(db, "people", doc! { "_id": 1 }))
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}/{}",
+                    d.get_str("name").unwrap_or("?"),
+                    d.get_str("after").unwrap_or("")
+                )
+            })
+            .collect();
+        names.sort();
+        names
+    };
+    let official_people = people(&scenario.official.db);
+    assert_eq!(
+        official_people,
+        ["Ada/", "Grace/2"],
+        "what the official extension inserted"
+    );
+    diffs.same("people", official_people, people(&scenario.ours.db));
+    let exec_types = |db: &Database| -> Vec<String> {
+        block_on(history(db))
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}:{}",
+                    r.get_str("id").unwrap_or("?"),
+                    r.get_str("execType").unwrap_or("?")
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        exec_types(&scenario.official.db),
+        ["1:EXECUTED", "2:EXECUTED", "6:EXECUTED", "7:MARK_RAN"]
+    );
+    let (official, ours) = scenario.both(&update);
+    must_succeed("the official extension", "second update", &official);
+    must_succeed("lbmongo", "second update", &ours);
+    compare_state(&mut diffs, &scenario, "second update");
+    diffs.assert_none();
+}
+
+/// The line of `text` that contains `needle`, from `needle` to the end of the line.
+fn line_from(text: &str, needle: &str) -> Option<String> {
+    text.lines()
+        .find_map(|l| l.find(needle).map(|at| l[at..].trim_end().to_owned()))
+}
+
+/// Issue 18, item 7: the messages users' scripts grep for use Liquibase's words. A failed update
+/// still prints the UPDATE SUMMARY of what ran before the failure; an unknown tag, a held lock and
+/// a failed `changeSetExecuted` precondition are reported with the official tool's sentences.
+#[test]
+fn messages_users_grep_for_equal_official() {
+    let scenario = Scenario::new("messages");
+    scenario.copy_in("tests/fixtures/ground_truth/messages");
+    let mut diffs = Diffs::default();
+
+    let (official, ours) = scenario.both(&["update", "--changelog-file=changelog.xml"]);
+    assert_eq!(
+        official.code, 1,
+        "the official update should fail at changeset 3: {official:?}"
+    );
+    compare_update_output(&mut diffs, "failed update", &official, &ours);
+    assert_eq!(
+        summary_value(&official.stdout, "Run"),
+        Some(2),
+        "the official summary after the failure: {official:?}"
+    );
+    let failed = "Migration failed for changeset changelog.xml::3::a";
+    assert!(official.stderr.contains(failed), "{official:?}");
+    diffs.check(ours.stderr.contains("changelog.xml::3::a"), || {
+        format!("lbmongo's failed update does not name the changeset: {ours:?}")
+    });
+
+    let sentences = [
+        (
+            "rollback to an unknown tag",
+            vec![
+                "rollback",
+                "--changelog-file=changelog.xml",
+                "--tag=no-such-tag",
+            ],
+            "Could not find tag",
+        ),
+        (
+            "precondition failed",
+            vec!["update", "--changelog-file=precondition.xml"],
+            "Changeset '",
+        ),
+    ];
+    for (step, args, needle) in &sentences {
+        let (official, ours) = scenario.both(args);
+        diffs.same(&format!("{step}: exit code"), official.code, ours.code);
+        let expected = line_from(&official.stderr, needle);
+        assert!(
+            expected.is_some(),
+            "{step}: the official output lacks `{needle}`: {official:?}"
+        );
+        diffs.same(
+            &format!("{step}: the sentence"),
+            expected,
+            line_from(&format!("{}{}", ours.stdout, ours.stderr), needle),
+        );
+    }
+
+    // Another process holds the lock (as a killed run leaves it): both give up at once and say
+    // who holds it since when, in Liquibase's words and date format.
+    for side in [&scenario.official, &scenario.ours] {
+        block_on(side.db.collection::<Document>(LOCK).update_one(
+            doc! { "_id": 1 },
+            doc! { "$set": {
+                "locked": true,
+                "lockedBy": "otherhost (192.0.2.7)",
+                "lockGranted": mongodb::bson::DateTime::from_millis(1_767_323_045_000),
+            } },
+        ))
+        .expect("hold the lock");
+    }
+    let (official, ours) = scenario.both(&[
+        "--changelog-lock-wait-time-in-minutes=0",
+        "update",
+        "--changelog-file=changelog.xml",
+    ]);
+    diffs.same("held lock: exit code", official.code, ours.code);
+    let held = "Could not acquire change log lock.";
+    let expected = line_from(&official.stderr, held);
+    assert!(expected.is_some(), "held lock: {official:?}");
+    diffs.same(
+        "held lock: the sentence",
+        expected,
+        line_from(&ours.stderr, held),
+    );
+    diffs.assert_none();
+}

@@ -850,3 +850,76 @@ fn mongodb_settings_from_the_defaults_file_reach_the_jar() {
     }
     assert_eq!(history(&db).len(), 5);
 }
+
+/// Issue 18, item 1 through the jar: Liquibase + jar runs the `changeSetExecuted` changelog in one
+/// update (its history service adds what it writes to the list preconditions read), with the rows
+/// and documents lbmongo leaves.
+#[test]
+fn change_set_executed_sees_the_same_run_through_the_jar_as_in_lbmongo() {
+    let text = std::fs::read_to_string(
+        repo_root().join("tests/fixtures/ground_truth/executed_in_run/changelog.xml"),
+    )
+    .expect("read the fixture");
+    let p = Project::new("changelog.xml", &text);
+    let (jar_db, jar_url) = db("jar_executed_in_run_j");
+    let (lbm_db, lbm_url) = db("jar_executed_in_run_l");
+    p.liquibase("4.33.0", Ext::Jar, &jar_url, &["update", "--contexts=dev"])
+        .ok();
+    p.lbmongo(&lbm_url, &["update", "--contexts", "dev"]).ok();
+    let rows = history(&jar_db);
+    let exec_types: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{}:{}",
+                r.get_str("id").unwrap_or("?"),
+                r.get_str("execType").unwrap_or("?")
+            )
+        })
+        .collect();
+    assert_eq!(
+        exec_types,
+        ["1:EXECUTED", "2:EXECUTED", "6:EXECUTED", "7:MARK_RAN"]
+    );
+    assert_same_history(&rows, &history(&lbm_db), "4.33.0");
+    assert_eq!(user_data(&jar_db), user_data(&lbm_db));
+}
+
+/// Issue 18, item 8 through the jar: an unnamed `createIndex` gets the drivers' default name under
+/// Liquibase too (the jar lowers changes through the engine), and `rollback-count` drops it.
+#[test]
+fn unnamed_index_through_the_jar_gets_the_drivers_default_name() {
+    let text = r#"databaseChangeLog:
+  - changeSet:
+      id: 1
+      author: a
+      changes:
+        - createCollection:
+            collectionName: events
+  - changeSet:
+      id: 2
+      author: a
+      changes:
+        - createIndex:
+            collectionName: events
+            keys: '{ clientId: 1, type: 1 }'
+"#;
+    let p = Project::new("changelog.yaml", text);
+    let (jar_db, jar_url) = db("jar_unnamed_index");
+    p.liquibase("4.33.0", Ext::Jar, &jar_url, &["update"]).ok();
+    let names = || {
+        let mut names = block_on(jar_db.collection::<Document>("events").list_index_names())
+            .unwrap_or_default();
+        names.sort();
+        names
+    };
+    assert_eq!(names(), ["_id_", "clientId_1_type_1"]);
+    p.liquibase(
+        "4.33.0",
+        Ext::Jar,
+        &jar_url,
+        &["rollback-count", "--count=1"],
+    )
+    .ok();
+    assert_eq!(names(), ["_id_"]);
+}
