@@ -79,7 +79,9 @@ impl Config {
         }
         for definition in &global.define {
             let Some((name, value)) = definition.split_once('=') else {
-                bail!("`-D{definition}` must be `-Dname=value`");
+                return Err(crate::usage(format!(
+                    "`-D{definition}` must be `-Dname=value`"
+                )));
             };
             config.parameters.push((name.to_owned(), value.to_owned()));
         }
@@ -110,7 +112,9 @@ impl Config {
             None => Ok(None),
             Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
             Some(v) if v.eq_ignore_ascii_case("false") => Ok(Some(false)),
-            Some(v) => bail!("`{key}` must be `true` or `false`, not `{v}`"),
+            Some(v) => Err(crate::usage(format!(
+                "`{key}` must be `true` or `false`, not `{v}`"
+            ))),
         }
     }
 
@@ -120,7 +124,7 @@ impl Config {
             .map(|v| {
                 v.trim()
                     .parse::<f64>()
-                    .with_context(|| format!("`{key}` must be a number, not `{v}`"))
+                    .map_err(|_| crate::usage(format!("`{key}` must be a number, not `{v}`")))
             })
             .transpose()
     }

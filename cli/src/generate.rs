@@ -483,7 +483,9 @@ async fn sides(ctx: &Session, sides: &Sides, objects: &Objects) -> Result<(Snaps
     let target_file = sides.target_snapshot.as_deref();
     let reference_connection = match (reference_file, &sides.reference_url) {
         (Some(_), Some(_)) => {
-            bail!("pass either `--reference-url` or `--reference-snapshot`, not both")
+            return Err(crate::usage(
+                "pass either `--reference-url` or `--reference-snapshot`, not both",
+            ));
         }
         (Some(_), None) => None,
         (None, Some(url)) => Some(
@@ -495,9 +497,11 @@ async fn sides(ctx: &Session, sides: &Sides, objects: &Objects) -> Result<(Snaps
             })
             .await?,
         ),
-        (None, None) => bail!(
-            "the reference is not set\nhint: pass `--reference-url mongodb://host:27017/db` or `--reference-snapshot snapshot.json`"
-        ),
+        (None, None) => {
+            return Err(crate::usage(
+                "the reference is not set\nhint: pass `--reference-url mongodb://host:27017/db` or `--reference-snapshot snapshot.json`",
+            ));
+        }
     };
     let reference = side(reference_file, reference_connection.as_ref(), &options).await?;
     // A snapshot file that holds roles, users or shard keys is compared with those of the target.

@@ -45,9 +45,31 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             render.error(&e);
-            ExitCode::FAILURE
+            if e.downcast_ref::<Usage>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
+}
+
+/// A usage error found after argument parsing: a required setting missing or a value that
+/// cannot be read. It exits 2, as clap's own usage errors do; everything else that fails exits 1.
+#[derive(Debug)]
+pub(crate) struct Usage(String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+/// A [`Usage`] error with `message` (which may end in `\nhint: …`).
+pub(crate) fn usage(message: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(Usage(message.into()))
 }
 
 /// One thread, unless a lock lease must be renewed. A command is one sequence of server round
@@ -395,7 +417,7 @@ fn settings(config: &Config) -> Result<Settings> {
     let filter = Filter {
         contexts: Contexts::parse(config.get("context-filter")),
         labels: LabelExpression::parse(config.get("label-filter"))
-            .map_err(|e| anyhow!("invalid `--label-filter`: {e}"))?,
+            .map_err(|e| usage(format!("invalid `--label-filter`: {e}")))?,
         database_short_name: "mongodb".to_owned(),
     };
     let liquibase_version = config
@@ -424,13 +446,13 @@ fn mongosh_options(config: &Config) -> Result<MongoshOptions> {
         ..MongoshOptions::default()
     };
     if let Some(mode) = config.get("mongodb-mongosh-native") {
-        options.native = mode.parse().map_err(|e: String| anyhow!(e))?;
+        options.native = mode.parse().map_err(|e: String| usage(e))?;
     }
     if let Some(seconds) = get("mongodb-mongosh-timeout-seconds", "mongosh-timeout") {
         let seconds: f64 = seconds.trim().parse().map_err(|_| {
-            anyhow!(
+            usage(format!(
                 "`--mongosh-timeout-seconds` must be a number of seconds or -1, not `{seconds}`"
-            )
+            ))
         })?;
         options.timeout = if seconds < 0.0 {
             None
@@ -458,7 +480,7 @@ fn mongosh_options(config: &Config) -> Result<MongoshOptions> {
 
 fn duration(seconds: f64, key: &str) -> Result<Duration> {
     Duration::try_from_secs_f64(seconds)
-        .map_err(|_| anyhow!("`{key}` must be a non-negative number"))
+        .map_err(|_| usage(format!("`{key}` must be a non-negative number")))
 }
 
 /// Reads the changelog once connected, so Liquibase's `database.*` built-in properties
@@ -469,7 +491,7 @@ fn duration(seconds: f64, key: &str) -> Result<Duration> {
 /// `update`'s CPU (`make bench`, P2).
 async fn changelog(ctx: &Session, connection: &Connection) -> Result<&'static ChangeLog> {
     let file = ctx.config.get("changelog-file").ok_or_else(|| {
-        anyhow!("the changelog file is not set\nhint: pass `--changelog-file db/changelog.xml`, set `LIQUIBASE_COMMAND_CHANGELOG_FILE`, or add `changelog-file` to liquibase.properties")
+        usage("the changelog file is not set\nhint: pass `--changelog-file db/changelog.xml`, set `LIQUIBASE_COMMAND_CHANGELOG_FILE`, or add `changelog-file` to liquibase.properties")
     })?;
     let missing = match ctx
         .config
@@ -481,7 +503,9 @@ async fn changelog(ctx: &Session, connection: &Connection) -> Result<&'static Ch
         Some("EMPTY") => MissingPropertyMode::Empty,
         Some("ERROR") => MissingPropertyMode::Error,
         Some(other) => {
-            bail!("`--missing-property-mode` must be PRESERVE, EMPTY or ERROR, not `{other}`")
+            return Err(usage(format!(
+                "`--missing-property-mode` must be PRESERVE, EMPTY or ERROR, not `{other}`"
+            )));
         }
     };
     let mut parameters = ChangeLogParameters::new(ParameterOptions {
@@ -526,7 +550,7 @@ async fn changelog(ctx: &Session, connection: &Connection) -> Result<&'static Ch
 
 async fn connect(ctx: &Session) -> Result<Connection> {
     let url = ctx.config.get("url").ok_or_else(|| {
-        anyhow!("the URL is not set\nhint: pass `--url mongodb://host:27017/mydb`, set `LIQUIBASE_COMMAND_URL`, or add `url` to liquibase.properties")
+        usage("the URL is not set\nhint: pass `--url mongodb://host:27017/mydb`, set `LIQUIBASE_COMMAND_URL`, or add `url` to liquibase.properties")
     })?;
     let options = ConnectionOptions {
         url: url.to_owned(),
@@ -544,13 +568,13 @@ async fn connect(ctx: &Session) -> Result<Connection> {
 }
 
 fn count(value: Option<usize>) -> Result<usize> {
-    value.ok_or_else(|| anyhow!("`--count` is required"))
+    value.ok_or_else(|| usage("`--count` is required"))
 }
 
 fn tag(value: Option<String>) -> Result<String> {
     value
         .filter(|t| !t.trim().is_empty())
-        .ok_or_else(|| anyhow!("`--tag` is required"))
+        .ok_or_else(|| usage("`--tag` is required"))
 }
 
 fn flag(value: Option<&str>, default: bool) -> Result<bool> {
@@ -558,7 +582,7 @@ fn flag(value: Option<&str>, default: bool) -> Result<bool> {
         None => Ok(default),
         Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
         Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
-        Some(v) => bail!("expected `true` or `false`, not `{v}`"),
+        Some(v) => Err(usage(format!("expected `true` or `false`, not `{v}`"))),
     }
 }
 
@@ -566,7 +590,9 @@ fn selector(sel: args::ChangeSetSelector) -> Result<ChangeSetId> {
     if let Some(identifier) = sel.changeset_identifier.or(sel.value) {
         let parts: Vec<&str> = identifier.split("::").collect();
         let [path, id, author] = parts[..] else {
-            bail!("`--changeset-identifier` must be `path::id::author`, not `{identifier}`");
+            return Err(usage(format!(
+                "`--changeset-identifier` must be `path::id::author`, not `{identifier}`"
+            )));
         };
         return Ok(ChangeSetId {
             path: path.to_owned(),
@@ -576,16 +602,16 @@ fn selector(sel: args::ChangeSetSelector) -> Result<ChangeSetId> {
     }
     match (sel.changeset_path, sel.changeset_id, sel.changeset_author) {
         (Some(path), Some(id), Some(author)) => Ok(ChangeSetId { path, id, author }),
-        _ => bail!(
-            "name the changeset with `--changeset-identifier path::id::author` (or all of `--changeset-path`, `--changeset-id`, `--changeset-author`)"
-        ),
+        _ => Err(usage(
+            "name the changeset with `--changeset-identifier path::id::author` (or all of `--changeset-path`, `--changeset-id`, `--changeset-author`)",
+        )),
     }
 }
 
 /// Dates for `rollback-to-date`, as Liquibase parses them: `yyyy-MM-dd'T'HH:mm:ss` or
 /// `yyyy-MM-dd`, in UTC.
 fn date(value: Option<String>) -> Result<DateTime> {
-    let text = value.ok_or_else(|| anyhow!("`--date` is required"))?;
+    let text = value.ok_or_else(|| usage("`--date` is required"))?;
     let t = text.trim();
     let full = if t.len() == 10 {
         format!("{t}T00:00:00Z")
@@ -595,6 +621,8 @@ fn date(value: Option<String>) -> Result<DateTime> {
         format!("{t}Z")
     };
     DateTime::parse_rfc3339_str(&full).map_err(|_| {
-        anyhow!("`{text}` is not a date\nhint: use `yyyy-MM-dd'T'HH:mm:ss` or `yyyy-MM-dd` (UTC)")
+        usage(format!(
+            "`{text}` is not a date\nhint: use `yyyy-MM-dd'T'HH:mm:ss` or `yyyy-MM-dd` (UTC)"
+        ))
     })
 }

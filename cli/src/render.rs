@@ -15,6 +15,35 @@ use serde_json::json;
 
 use crate::args::Output;
 
+/// Set once stdout's reader has gone (`lbmongo history | head -1`): from then on data is dropped
+/// and the command finishes as if it had been read, exiting 0 as `git log | head` does, instead
+/// of `println!`'s panic.
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Writes data to stdout unless its reader has gone (see [`STDOUT_CLOSED`]).
+fn out(text: std::fmt::Arguments<'_>) {
+    use std::sync::atomic::Ordering;
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
+    // A closed pipe, or any other failed write (a full disk): there is nowhere left to say it,
+    // and no reason to stop the command half-way through its work.
+    if std::io::stdout().lock().write_fmt(text).is_err() {
+        STDOUT_CLOSED.store(true, Ordering::Relaxed);
+    }
+}
+
+// Every line of data in this module goes through `out` (textual scoping makes these shadow the
+// standard macros here).
+macro_rules! println {
+    () => {
+        out(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 /// The printer, also the engine's event listener.
 pub(crate) struct Render {
     output: Output,

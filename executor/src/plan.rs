@@ -512,3 +512,393 @@ pub fn undo_actions(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The update plan decided without a database: each case is a changelog, the history rows
+    //! Liquibase would have left, the run's filters and goal, and each changeset's fate.
+
+    use super::*;
+    use crate::format::{ReadOptions, read_str};
+    use crate::history::ExecType;
+
+    /// One changeset of a test changelog: `insertOne {x: <value>}` into `c`, with extra attribute
+    /// lines (`runOnChange: true`, `context: dev`, …) and changes (a `tagDatabase`).
+    struct Cs {
+        id: &'static str,
+        attrs: &'static [&'static str],
+        value: u32,
+        tag: Option<&'static str>,
+    }
+
+    const fn cs(id: &'static str) -> Cs {
+        Cs {
+            id,
+            attrs: &[],
+            value: 1,
+            tag: None,
+        }
+    }
+
+    impl Cs {
+        const fn with(self, attrs: &'static [&'static str]) -> Cs {
+            Cs { attrs, ..self }
+        }
+        /// The same changeset edited after it ran.
+        const fn edited(self) -> Cs {
+            Cs { value: 2, ..self }
+        }
+        const fn tagged(self, tag: &'static str) -> Cs {
+            Cs {
+                tag: Some(tag),
+                ..self
+            }
+        }
+    }
+
+    fn changelog(change_sets: &[Cs]) -> ChangeLog {
+        let mut text = String::from("databaseChangeLog:\n");
+        for c in change_sets {
+            text.push_str(&format!(
+                "  - changeSet:\n      id: \"{}\"\n      author: a\n",
+                c.id
+            ));
+            for attr in c.attrs {
+                text.push_str(&format!("      {attr}\n"));
+            }
+            text.push_str(&format!(
+                "      changes:\n        - insertOne:\n            collectionName: c\n            document: '{{x: {}}}'\n",
+                c.value
+            ));
+            if let Some(tag) = c.tag {
+                text.push_str(&format!("        - tagDatabase:\n            tag: {tag}\n"));
+            }
+        }
+        read_str(&text, "cl.yaml", &ReadOptions::default()).expect("a valid test changelog")
+    }
+
+    /// What a history row stored as its checksum.
+    #[derive(Clone, Copy)]
+    enum Stored {
+        /// The changeset's v9 checksum when it ran (from the unedited text).
+        V9,
+        /// Its v8 checksum (a row written by Liquibase ≤ 4.21).
+        V8,
+        /// Nothing (`clear-checksums`).
+        Null,
+    }
+
+    /// A history row for changeset `id` of the unedited changelog `of`.
+    fn row(of: &[Cs], id: &str, stored: Stored, exec_type: ExecType, order: i32) -> RanChangeSet {
+        let original: Vec<Cs> = of
+            .iter()
+            .map(|c| Cs {
+                value: 1,
+                id: c.id,
+                attrs: c.attrs,
+                tag: c.tag,
+            })
+            .collect();
+        let log = changelog(&original);
+        let change_set = log
+            .change_sets
+            .iter()
+            .find(|c| c.id.id == id)
+            .expect("the row's changeset is in the changelog");
+        let checksum = match stored {
+            Stored::V9 => Some(CheckSum::of_change_set(change_set, 9, "mongodb")),
+            Stored::V8 => Some(CheckSum::of_change_set(change_set, 8, "mongodb")),
+            Stored::Null => None,
+        };
+        RanChangeSet {
+            id: change_set.id.clone(),
+            checksum,
+            date_executed: None,
+            order_executed: order,
+            exec_type,
+            description: None,
+            comments: None,
+            tag: None,
+            contexts: None,
+            labels: None,
+            deployment_id: None,
+            liquibase: None,
+        }
+    }
+
+    fn filter(contexts: Option<&str>, labels: Option<&str>) -> Filter {
+        Filter {
+            contexts: Contexts::parse(contexts),
+            labels: LabelExpression::parse(labels).expect("a valid label expression"),
+            database_short_name: "mongodb".to_owned(),
+        }
+    }
+
+    /// Each step as `id:run`, `id:rerun` or `id:skip <Reason>`.
+    fn fates(log: &ChangeLog, plan: &Plan) -> Vec<String> {
+        plan.steps
+            .iter()
+            .map(|step| {
+                let id = &log.change_sets[step.index()].id.id;
+                match step {
+                    Step::Run { .. } => format!("{id}:run"),
+                    Step::Rerun { .. } => format!("{id}:rerun"),
+                    Step::Skip { reason, .. } => format!("{id}:skip {reason:?}"),
+                }
+            })
+            .collect()
+    }
+
+    struct Case {
+        name: &'static str,
+        change_sets: Vec<Cs>,
+        /// (id, stored checksum, exec type) in execution order.
+        ran: Vec<(&'static str, Stored, ExecType)>,
+        contexts: Option<&'static str>,
+        labels: Option<&'static str>,
+        goal: Goal,
+        fates: &'static [&'static str],
+    }
+
+    fn case(name: &'static str, change_sets: Vec<Cs>, fates: &'static [&'static str]) -> Case {
+        Case {
+            name,
+            change_sets,
+            ran: Vec::new(),
+            contexts: None,
+            labels: None,
+            goal: Goal::All,
+            fates,
+        }
+    }
+
+    impl Case {
+        fn ran(self, ran: Vec<(&'static str, Stored, ExecType)>) -> Case {
+            Case { ran, ..self }
+        }
+        fn goal(self, goal: Goal) -> Case {
+            Case { goal, ..self }
+        }
+        fn contexts(self, contexts: &'static str) -> Case {
+            Case {
+                contexts: Some(contexts),
+                ..self
+            }
+        }
+        fn labels(self, labels: &'static str) -> Case {
+            Case {
+                labels: Some(labels),
+                ..self
+            }
+        }
+
+        fn plan(&self) -> (ChangeLog, Result<Plan>) {
+            let log = changelog(&self.change_sets);
+            let ran: Vec<RanChangeSet> = self
+                .ran
+                .iter()
+                .zip(1..)
+                .map(|(&(id, stored, exec_type), order)| {
+                    row(&self.change_sets, id, stored, exec_type, order)
+                })
+                .collect();
+            let plan = plan(&log, &ran, &filter(self.contexts, self.labels), &self.goal);
+            (log, plan)
+        }
+    }
+
+    use ExecType::{Executed, Failed, MarkRan, Reran, Skipped};
+    use Stored::{Null, V8, V9};
+
+    #[test]
+    fn each_changeset_gets_liquibase_s_fate() {
+        let cases = vec![
+            case("nothing ran", vec![cs("1"), cs("2")], &["1:run", "2:run"]),
+            case(
+                "ran and unchanged",
+                vec![cs("1"), cs("2")],
+                &["1:skip AlreadyRan", "2:run"],
+            )
+            .ran(vec![("1", V9, Executed)]),
+            // Rows of every exec type count as ran: MARK_RAN, FAILED (failOnError=false),
+            // SKIPPED (cores ≤ 4.31) and RERAN.
+            case(
+                "every recorded exec type counts as ran",
+                vec![cs("1"), cs("2"), cs("3"), cs("4"), cs("5")],
+                &[
+                    "1:skip AlreadyRan",
+                    "2:skip AlreadyRan",
+                    "3:skip AlreadyRan",
+                    "4:skip AlreadyRan",
+                    "5:run",
+                ],
+            )
+            .ran(vec![
+                ("1", V9, MarkRan),
+                ("2", V9, Failed),
+                ("3", V9, Skipped),
+                ("4", V9, Reran),
+            ]),
+            case(
+                "runOnChange edited reruns, unedited stays",
+                vec![
+                    cs("1").with(&["runOnChange: true"]).edited(),
+                    cs("2").with(&["runOnChange: true"]),
+                ],
+                &["1:rerun", "2:skip AlreadyRan"],
+            )
+            .ran(vec![("1", V9, Executed), ("2", V9, Executed)]),
+            case(
+                "runAlways reruns unedited",
+                vec![cs("1").with(&["runAlways: true"])],
+                &["1:rerun"],
+            )
+            .ran(vec![("1", V9, Executed)]),
+            case(
+                "validCheckSum ANY accepts an edit",
+                vec![cs("1").with(&["validCheckSum: ANY"]).edited()],
+                &["1:skip AlreadyRan"],
+            )
+            .ran(vec![("1", V9, Executed)]),
+            case(
+                "a null checksum always validates",
+                vec![cs("1").edited()],
+                &["1:skip AlreadyRan"],
+            )
+            .ran(vec![("1", Null, Executed)]),
+            case(
+                "update-count stops after N",
+                vec![cs("1"), cs("2"), cs("3"), cs("4")],
+                &["1:skip AlreadyRan", "2:run", "3:run", "4:skip AfterCount"],
+            )
+            .ran(vec![("1", V9, Executed)])
+            .goal(Goal::Count(2)),
+            case(
+                "update-to-tag includes the tagging changeset",
+                vec![cs("1"), cs("2").tagged("v1"), cs("3")],
+                &["1:run", "2:run", "3:skip AfterTag"],
+            )
+            .goal(Goal::ToTag("v1".to_owned())),
+            case(
+                "contexts filter",
+                vec![
+                    cs("1").with(&["context: dev"]),
+                    cs("2").with(&["context: prod"]),
+                    cs("3"),
+                ],
+                &["1:run", "2:skip Context", "3:run"],
+            )
+            .contexts("dev"),
+            case(
+                "labels filter",
+                vec![
+                    cs("1").with(&["labels: jira-1"]),
+                    cs("2").with(&["labels: jira-2"]),
+                ],
+                &["1:run", "2:skip Label"],
+            )
+            .labels("jira-1"),
+            case(
+                "ignore and dbms",
+                vec![
+                    cs("1").with(&["ignore: true"]),
+                    cs("2").with(&["dbms: oracle"]),
+                    cs("3").with(&["dbms: mongodb"]),
+                ],
+                &["1:skip Ignored", "2:skip DbmsMismatch", "3:run"],
+            ),
+        ];
+        for c in &cases {
+            let (log, plan) = c.plan();
+            let plan = plan.unwrap_or_else(|e| panic!("{}: {e}", c.name));
+            assert_eq!(fates(&log, &plan), c.fates, "{}", c.name);
+        }
+    }
+
+    #[test]
+    fn edited_changesets_fail_together_before_anything_runs() {
+        let c = case(
+            "edited",
+            vec![cs("1").edited(), cs("2"), cs("3").edited()],
+            &[],
+        )
+        .ran(vec![
+            ("1", V9, Executed),
+            ("2", V9, Executed),
+            ("3", V9, Executed),
+        ]);
+        let (_, plan) = c.plan();
+        let Err(Error::ChecksumMismatch(mismatches)) = plan else {
+            panic!("expected a checksum mismatch, got {plan:?}");
+        };
+        let ids: Vec<_> = mismatches.iter().map(|m| m.id.id.as_str()).collect();
+        assert_eq!(ids, ["1", "3"]);
+        assert!(mismatches.iter().all(|m| m.stored.starts_with("9:")));
+    }
+
+    #[test]
+    fn old_and_null_checksums_are_upgraded_only_when_they_validate() {
+        let c = case(
+            "upgrades",
+            vec![cs("1"), cs("2"), cs("3").with(&["runOnChange: true"])],
+            &[
+                "1:skip AlreadyRan",
+                "2:skip AlreadyRan",
+                "3:skip AlreadyRan",
+            ],
+        )
+        .ran(vec![
+            ("1", V8, Executed),
+            ("2", Null, Executed),
+            ("3", V9, Executed),
+        ]);
+        let (log, plan) = c.plan();
+        let plan = plan.expect("plans");
+        assert_eq!(fates(&log, &plan), c.fates);
+        let upgrades: Vec<_> = plan
+            .checksum_upgrades
+            .iter()
+            .map(|u| {
+                (
+                    u.id.id.as_str(),
+                    u.from.as_ref().map(CheckSum::version),
+                    u.to.version(),
+                )
+            })
+            .collect();
+        // The v8 row is announced (from 8), the null one is refilled silently (from None); the
+        // v9 row needs nothing.
+        assert_eq!(upgrades, [("1", Some(8), 9), ("2", None, 9)]);
+        // An edited changeset whose stored v8 value no longer validates is a mismatch, not an
+        // upgrade.
+        let edited = case("edited v8", vec![cs("1").edited()], &[]).ran(vec![("1", V8, Executed)]);
+        assert!(matches!(edited.plan().1, Err(Error::ChecksumMismatch(_))));
+    }
+
+    #[test]
+    fn update_to_an_unknown_tag_deploys_everything_with_a_warning() {
+        let c = case("unknown tag", vec![cs("1"), cs("2")], &["1:run", "2:run"])
+            .goal(Goal::ToTag("nope".to_owned()));
+        let (log, plan) = c.plan();
+        let plan = plan.expect("plans");
+        assert_eq!(fates(&log, &plan), c.fates);
+        assert_eq!(plan.warnings.len(), 1, "{:?}", plan.warnings);
+        assert!(plan.warnings[0].contains("`nope`"));
+    }
+
+    #[test]
+    fn a_tag_already_in_the_history_means_nothing_more_runs() {
+        let mut ran_tagged = row(&[cs("1")], "1", V9, Executed, 1);
+        ran_tagged.tag = Some("v1".to_owned());
+        let log = changelog(&[cs("1"), cs("2")]);
+        let plan = plan(
+            &log,
+            &[ran_tagged],
+            &filter(None, None),
+            &Goal::ToTag("v1".to_owned()),
+        )
+        .expect("plans");
+        assert_eq!(fates(&log, &plan), ["1:skip AlreadyRan", "2:skip AfterTag"]);
+        assert!(plan.warnings.is_empty());
+    }
+}

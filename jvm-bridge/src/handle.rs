@@ -63,6 +63,10 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 /// Reads the request bytes, runs `handler` and returns the encoded reply as a new `byte[]`.
 /// Only a JNI failure (out of memory, a pending exception) is an `Err`; everything the engine
 /// reports, and any panic, is inside the reply.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the one wrapper allowed raw JNI calls (clippy.toml)"
+)]
 pub fn call<'l, Req, Rep>(
     env: &mut Env<'l>,
     request: &JByteArray<'_>,

@@ -728,3 +728,49 @@ fn unnamed_index_gets_the_drivers_default_name_and_rolls_back() {
     p.run_changelog(&["rollback-count", "--count", "1"]).ok();
     assert_eq!(index_names(&p, "events"), ["_id_"]);
 }
+
+/// Issue 12: a reader that stops early (`lbmongo history | head -1`) ends the command quietly
+/// with exit 0, as `git log | head` does; here stdout is a pipe whose reader is already gone.
+#[test]
+fn closed_stdout_ends_history_quietly_with_exit_0() {
+    let p = project("closed_stdout");
+    p.run_changelog(&["update"]).ok();
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let output = std::process::Command::new(crate::support::cli::binary())
+        .args(["history", "--url", &p.url])
+        .current_dir(p.dir.path())
+        .env_remove("LIQUIBASE_COMMAND_URL")
+        .stdin(std::process::Stdio::null())
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("lbmongo can be started");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+}
+
+/// Issue 12: a usage error found after argument parsing (a required setting missing, a value
+/// that cannot be read) exits 2, as clap's own usage errors do; a failed command exits 1.
+#[test]
+fn usage_errors_exit_2() {
+    let p = project("usage_errors");
+    let cases: [&[&str]; 4] = [
+        &["update-count"],
+        &["rollback"],
+        &["rollback-to-date", "--date", "yesterday"],
+        &["update", "--mongodb-transactions", "maybe"],
+    ];
+    for args in cases {
+        let run = p.run_changelog(args);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        run.assert_stderr_contains("error: ");
+    }
+    let run = p.run(&["status"]);
+    assert_eq!(run.code, 2, "no changelog file: {run:?}");
+    run.assert_stderr_contains("the changelog file is not set");
+    // Not a usage error: the tag is well formed but not in the database.
+    p.run_changelog(&["rollback", "--tag", "nowhere"]).failed();
+}
