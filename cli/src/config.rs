@@ -89,9 +89,13 @@ impl Config {
     }
 
     fn read_properties(&mut self, path: &Path) -> Result<()> {
-        let text = std::fs::read_to_string(path)
+        let bytes = std::fs::read(path)
             .with_context(|| format!("cannot read the defaults file `{}`", path.display()))?;
-        for (key, value) in parse_properties(&text) {
+        // As Liquibase's DefaultsFileValueProvider: `Properties.load(InputStream)`, ISO-8859-1.
+        let entries = executor::java::parse_properties(&bytes).map_err(|e| {
+            anyhow::anyhow!("cannot read the defaults file `{}`: {e}", path.display())
+        })?;
+        for (key, value) in entries {
             if let Some(name) = key.strip_prefix("parameter.") {
                 self.parameters.push((name.to_owned(), value));
             } else {
@@ -194,88 +198,6 @@ fn cli_values(g: &Global) -> Vec<(&'static str, &Option<String>)> {
     ]
 }
 
-/// Java `.properties` syntax: `key=value`, `key: value` or `key value`; `#`/`!` comments;
-/// a trailing `\` continues the line; `\t`, `\n`, `\uXXXX` and `\x` escapes.
-pub(crate) fn parse_properties(text: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut logical = String::new();
-    for raw in text.lines() {
-        let line = raw.trim_start();
-        if logical.is_empty() && (line.is_empty() || line.starts_with('#') || line.starts_with('!'))
-        {
-            continue;
-        }
-        let trailing_backslashes = line.chars().rev().take_while(|c| *c == '\\').count();
-        if trailing_backslashes % 2 == 1 {
-            logical.push_str(&line[..line.len() - 1]);
-            continue;
-        }
-        logical.push_str(line);
-        let entry = std::mem::take(&mut logical);
-        out.push(split_entry(&entry));
-    }
-    if !logical.is_empty() {
-        out.push(split_entry(&logical));
-    }
-    out
-}
-
-fn split_entry(entry: &str) -> (String, String) {
-    let mut key = String::new();
-    let mut chars = entry.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                if let Some(n) = chars.next() {
-                    key.push(unescape(n, &mut chars));
-                }
-            }
-            '=' | ':' => break,
-            c if c.is_whitespace() => {
-                while chars.peek().is_some_and(|c| c.is_whitespace()) {
-                    chars.next();
-                }
-                if chars.peek().is_some_and(|c| *c == '=' || *c == ':') {
-                    chars.next();
-                }
-                break;
-            }
-            c => key.push(c),
-        }
-    }
-    while chars.peek().is_some_and(|c| c.is_whitespace()) {
-        chars.next();
-    }
-    let mut value = String::new();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            if let Some(n) = chars.next() {
-                value.push(unescape(n, &mut chars));
-            }
-        } else {
-            value.push(c);
-        }
-    }
-    (key, value)
-}
-
-fn unescape(c: char, rest: &mut std::iter::Peekable<std::str::Chars<'_>>) -> char {
-    match c {
-        't' => '\t',
-        'n' => '\n',
-        'r' => '\r',
-        'f' => '\u{c}',
-        'u' => {
-            let hex: String = (0..4).filter_map(|_| rest.next()).collect();
-            u32::from_str_radix(&hex, 16)
-                .ok()
-                .and_then(char::from_u32)
-                .unwrap_or('\u{fffd}')
-        }
-        other => other,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,7 +234,7 @@ mod tests {
         let text = "# comment\n! also\nurl=mongodb://h/db\nchangeLogFile : a.xml\nusername  me\n\
                     long=one \\\n    two\nparameter.table=t\\u0041\nempty=\n";
         assert_eq!(
-            parse_properties(text),
+            executor::java::parse_properties(text.as_bytes()).expect("loads"),
             [
                 ("url".to_owned(), "mongodb://h/db".to_owned()),
                 ("changeLogFile".to_owned(), "a.xml".to_owned()),
@@ -321,6 +243,26 @@ mod tests {
                 ("parameter.table".to_owned(), "tA".to_owned()),
                 ("empty".to_owned(), String::new()),
             ]
+        );
+    }
+
+    /// A `liquibase.properties` written in Latin-1 (as `Properties.store` writes it) is read as
+    /// Liquibase reads it, not refused as invalid UTF-8.
+    #[test]
+    fn a_latin1_defaults_file_is_read_as_liquibase_reads_it() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("liquibase.properties");
+        std::fs::write(
+            &path,
+            b"parameter.city=M\xfcnchen\nhostDescription=caf\xe9\n",
+        )
+        .expect("write the defaults file");
+        let mut config = Config::default();
+        config.read_properties(&path).expect("reads a Latin-1 file");
+        assert_eq!(config.get("host-description"), Some("café"));
+        assert_eq!(
+            config.parameters,
+            [("city".to_owned(), "München".to_owned())]
         );
     }
 }

@@ -20,7 +20,6 @@
 //! The changeset checksum (`ChangeSet.generateCheckSum`) is `CheckSum.compute(String)` of
 //! `"<v>:<hex>:"` per change; v9 leaves out changes whose own `dbms` does not match.
 
-use std::cmp::Ordering;
 use std::fmt;
 
 use md5::{Digest, Md5};
@@ -309,7 +308,7 @@ fn serialize(name: &str, properties: &[Property<'_>]) -> String {
         .iter()
         .filter_map(|(property, value)| value.map(|v| format!("    {property}=\"{v}\"")))
         .collect();
-    lines.sort_by(|a, b| java_string_cmp(a, b));
+    lines.sort_by(|a, b| crate::java::compare(a, b));
     lines.dedup();
     let body = if lines.is_empty() {
         "[]".to_owned()
@@ -317,11 +316,6 @@ fn serialize(name: &str, properties: &[Property<'_>]) -> String {
         format!("[\n{}\n]", lines.join("\n"))
     };
     format!("{name}:{}", standardize_line_endings(&body))
-}
-
-/// Java `String.compareTo`: lexicographic over UTF-16 code units.
-fn java_string_cmp(a: &str, b: &str) -> Ordering {
-    a.encode_utf16().cmp(b.encode_utf16())
 }
 
 /// `StringUtil.standardizeLineEndings`: `\r\n` becomes `\n`, then any `\r` becomes `\n`.
@@ -975,7 +969,10 @@ mod tests {
         for (properties, expected) in cases {
             assert_eq!(serialize("empty", properties), expected);
         }
-        assert_eq!(java_string_cmp("\u{FF5E}", "\u{1F600}"), Ordering::Greater);
+        assert_eq!(
+            crate::java::compare("\u{FF5E}", "\u{1F600}"),
+            std::cmp::Ordering::Greater
+        );
     }
 
     #[test]

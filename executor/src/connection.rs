@@ -212,7 +212,8 @@ pub fn database_name(url: &str) -> Result<String> {
         .split_once('/')
         .map(|(_, path)| path.split('?').next().unwrap_or_default());
     match path {
-        Some(name) if !name.is_empty() => Ok(percent_decode(name)),
+        // As the Java driver's ConnectionString (URLDecoder), so both tools name the same database.
+        Some(name) if !name.is_empty() => Ok(crate::java::url_decode(name)),
         _ => Err(Error::Config {
             message: format!("database not specified in URL `{}`", mask(url)),
             hint: Some("add the database to the URL path: `mongodb://host:27017/mydb`".to_owned()),
@@ -265,25 +266,6 @@ fn userinfo_encode(s: &str) -> String {
         }
     }
     out
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| char::from(b).to_digit(16);
-        if let (b'%', Some(&h), Some(&l)) = (bytes[i], bytes.get(i + 1), bytes.get(i + 2))
-            && let (Some(h), Some(l)) = (hex(h), hex(l))
-        {
-            out.push(u8::try_from(h * 16 + l).expect("two hex digits fit a byte"));
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

@@ -18,15 +18,7 @@
 //!   is applied (4.33 `LabelChangeSetFilter`, liquibase/liquibase#1813), where 4.28 required the
 //!   filter to match the changeset's labels and each include's labels separately.
 
-/// Java's `String.trim()`: strips every char up to U+0020, not Unicode whitespace.
-fn java_trim(s: &str) -> &str {
-    s.trim_matches(|c: char| c <= ' ')
-}
-
-/// Java's regex `\s`: `[ \t\n\x0B\f\r]`.
-fn is_java_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r')
-}
+use crate::java;
 
 /// Java's regex `.`: anything but a line terminator.
 fn is_java_line_terminator(c: char) -> bool {
@@ -45,12 +37,12 @@ fn java_split_comma(s: &str) -> Vec<&str> {
 /// `StringUtil.trimToNull` then `splitAndTrim(",")`, each part lowercased and kept once in
 /// first-seen order: how `ContextExpression`, `Contexts`, `Labels` and `LabelExpression` parse.
 fn split_lowercase(text: Option<&str>) -> Vec<String> {
-    let Some(text) = text.map(java_trim).filter(|t| !t.is_empty()) else {
+    let Some(text) = text.map(java::trim).filter(|t| !t.is_empty()) else {
         return Vec::new();
     };
     let mut parts: Vec<String> = Vec::new();
     for part in java_split_comma(text) {
-        let part = java_trim(part).to_lowercase();
+        let part = java::trim(part).to_lowercase();
         if !parts.contains(&part) {
             parts.push(part);
         }
@@ -85,7 +77,7 @@ fn find_innermost_group(s: &str) -> Option<(usize, usize)> {
 fn end_of_space(s: &str, from: usize) -> usize {
     s[from..]
         .char_indices()
-        .find(|&(_, c)| !is_java_space(c))
+        .find(|&(_, c)| !java::is_space(c))
         .map_or(s.len(), |(i, _)| from + i)
 }
 
@@ -96,14 +88,14 @@ fn java_split_word<'a>(s: &'a str, word: &str) -> Vec<&'a str> {
     let mut piece_start = 0;
     let mut search = 0;
     while search < s.len() {
-        let Some((space, _)) = s[search..].char_indices().find(|&(_, c)| is_java_space(c)) else {
+        let Some((space, _)) = s[search..].char_indices().find(|&(_, c)| java::is_space(c)) else {
             break;
         };
         let run_start = search + space;
         let run_end = end_of_space(s, run_start);
         let after_word = run_end + word.len();
         let word_follows = s[run_end..].starts_with(word)
-            && s[after_word..].chars().next().is_some_and(is_java_space);
+            && s[after_word..].chars().next().is_some_and(java::is_space);
         if word_follows {
             pieces.push(&s[piece_start..run_start]);
             piece_start = end_of_space(s, after_word);
@@ -132,7 +124,7 @@ fn commas_to_or(s: &str) -> String {
         }
         // Whitespace just before the comma belongs to the match, but not whitespace an
         // earlier match already took.
-        let start = copied + s[copied..comma].trim_end_matches(is_java_space).len();
+        let start = copied + s[copied..comma].trim_end_matches(java::is_space).len();
         out.push_str(&s[copied..start]);
         out.push_str(" or ");
         copied = end_of_space(s, comma + 1);
@@ -160,7 +152,7 @@ fn strip_required_not(s: &str) -> Option<&str> {
 /// and what is left is one operand with optional `!`, `not ` and `@`. With no items every
 /// operand matches except a required (`@`) one.
 fn expression_matches(expression: &str, items: &[String]) -> Result<bool, ParseFailure> {
-    let mut expression = java_trim(expression).to_owned();
+    let mut expression = java::trim(expression).to_owned();
     if expression == ":TRUE" {
         return Ok(true);
     }
@@ -203,35 +195,35 @@ fn expression_matches(expression: &str, items: &[String]) -> Result<bool, ParseF
     let mut negated = false;
     if let Some(rest) = operand.strip_prefix('!') {
         negated = true;
-        operand = java_trim(rest);
+        operand = java::trim(rest);
     } else if operand.to_lowercase().starts_with("not ") {
         negated = true;
-        operand = java_trim(&operand[4..]);
+        operand = java::trim(&operand[4..]);
     } else if let Some(rest) = strip_required_not(operand) {
         negated = true;
-        operand = java_trim(rest);
+        operand = java::trim(rest);
     }
 
     let mut required = false;
     if let Some(rest) = operand.strip_prefix('@') {
         required = true;
-        operand = java_trim(rest);
+        operand = java::trim(rest);
     }
 
     if !required && items.is_empty() {
         return Ok(true);
     }
-    if java_trim(operand) == ":TRUE" {
+    if java::trim(operand) == ":TRUE" {
         return Ok(!negated);
     }
-    if java_trim(operand) == ":FALSE" {
+    if java::trim(operand) == ":FALSE" {
         return Ok(negated);
     }
 
     let wanted = operand.to_lowercase();
     for item in items {
         // 4.33: a runtime item written `@x` is compared as `x`.
-        let item = item.strip_prefix('@').map_or(item.as_str(), java_trim);
+        let item = item.strip_prefix('@').map_or(item.as_str(), java::trim);
         if item.to_lowercase() == wanted {
             return Ok(!negated);
         }
@@ -271,7 +263,9 @@ impl ContextExpression {
     pub fn new(text: Option<&str>) -> Self {
         // As ContextExpression(String): the text is kept as written (it is what history stores),
         // the parts are trimmed and lowercased.
-        let text = text.filter(|t| !java_trim(t).is_empty()).map(str::to_owned);
+        let text = text
+            .filter(|t| !java::trim(t).is_empty())
+            .map(str::to_owned);
         let parts = split_lowercase(text.as_deref());
         Self { text, parts }
     }
@@ -323,7 +317,7 @@ impl Labels {
     /// Labels from changelog text; blank text is no labels.
     pub fn new(text: Option<&str>) -> Self {
         let text = text
-            .map(java_trim)
+            .map(java::trim)
             .filter(|t| !t.is_empty())
             .map(str::to_owned);
         let values = split_lowercase(text.as_deref());
@@ -395,7 +389,7 @@ impl LabelExpression {
     pub fn parse(text: Option<&str>) -> Result<LabelExpression, String> {
         let cleaned = text.map(|t| t.replace('\\', ""));
         let parts = split_lowercase(cleaned.as_deref());
-        let text = cleaned.filter(|t| !java_trim(t).is_empty());
+        let text = cleaned.filter(|t| !java::trim(t).is_empty());
         validate_parts("label", text.as_deref(), &parts)?;
         Ok(LabelExpression { text, parts })
     }
@@ -447,7 +441,7 @@ fn full_context(own: &ContextExpression, inherited: &[ContextExpression]) -> Opt
     if !own.is_empty() {
         append_context(&mut out, own.text().unwrap_or_default());
     }
-    let trimmed = java_trim(&out);
+    let trimmed = java::trim(&out);
     (!trimmed.is_empty()).then(|| trimmed.to_owned())
 }
 
@@ -461,7 +455,7 @@ fn full_labels(own: &Labels, inherited: &[Labels]) -> Option<String> {
         .map(Labels::to_liquibase_string)
         .collect();
     let joined = pieces.join(",");
-    let trimmed = java_trim(&joined);
+    let trimmed = java::trim(&joined);
     (!trimmed.is_empty()).then(|| trimmed.to_owned())
 }
 
@@ -558,13 +552,13 @@ pub(crate) fn definition_matches(definition: Option<&[String]>, short_name: &str
 /// of them. `short_name` is compared as given (Liquibase's short names are lowercase:
 /// `mongodb`).
 pub fn dbms_matches(dbms: Option<&str>, short_name: &str) -> bool {
-    let Some(dbms) = dbms.filter(|d| !java_trim(d).is_empty()) else {
+    let Some(dbms) = dbms.filter(|d| !java::trim(d).is_empty()) else {
         return true;
     };
     let lowered = dbms.to_lowercase();
     let mut set: Vec<String> = Vec::new();
     for name in java_split_comma(&lowered) {
-        let name = java_trim(name).to_owned();
+        let name = java::trim(name).to_owned();
         if !set.contains(&name) {
             set.push(name);
         }

@@ -2226,36 +2226,6 @@ fn decimal_from_parts(negative: bool, digits: &str, exponent: i64) -> Result<Dec
 
 const MILLIS_PER_DAY: i64 = 86_400_000;
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_from_march = (month + 9) % 12;
-    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// The proleptic Gregorian `(year, month, day)` of a day count since 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let shifted = days + 719_468;
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = year_of_era + era * 400;
-    (if month <= 2 { year + 1 } else { year }, month, day)
-}
-
 fn days_in_month(year: i64, month: i64) -> i64 {
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
     match month {
@@ -2338,7 +2308,7 @@ fn parse_iso_date(text: &str) -> Option<i64> {
         at: 0,
     };
     let (year, month, day) = iso_local_date(&mut cursor)?;
-    let days = days_from_civil(year, month, day);
+    let days = crate::java::epoch_day(year, month, day);
     if text.chars().count() == 10 {
         return cursor
             .done()
@@ -2541,7 +2511,8 @@ fn legacy_zone_offset(zone: &str) -> Option<i64> {
 fn lenient_calendar_millis(fields: [i64; 7], offset_seconds: i64) -> Option<i64> {
     let [year, month, day, hour, minute, second, milli] = fields;
     let months = year.checked_mul(12)?.checked_add(month)?;
-    let days = days_from_civil(months.div_euclid(12), months.rem_euclid(12) + 1, 1) + day - 1;
+    let days =
+        crate::java::epoch_day(months.div_euclid(12), months.rem_euclid(12) + 1, 1) + day - 1;
     let millis = i128::from(days) * i128::from(MILLIS_PER_DAY)
         + i128::from(hour) * 3_600_000
         + i128::from(minute) * 60_000
@@ -2558,7 +2529,7 @@ fn format_shell_date(millis: i64) -> String {
     ];
     let days = millis.div_euclid(MILLIS_PER_DAY);
     let of_day = millis.rem_euclid(MILLIS_PER_DAY) / 1000;
-    let (year, month, day) = civil_from_days(days);
+    let (year, month, day) = crate::java::date_of_epoch_day(days);
     let weekday = usize::try_from((days + 4).rem_euclid(7)).unwrap_or(0);
     let month_name = usize::try_from(month - 1)
         .ok()
@@ -2610,9 +2581,13 @@ fn quoted(text: &str) -> String {
 
 fn write_value(out: &mut String, value: &Bson) {
     match value {
-        Bson::Double(v) if v.is_finite() => out.push_str(&java_double_to_string(*v)),
+        Bson::Double(v) if v.is_finite() => out.push_str(&crate::java::double_to_string(*v)),
         // `RelaxedExtendedJsonDoubleConverter` falls back to the canonical form.
-        Bson::Double(v) => write_wrapper(out, "$numberDouble", &quoted(&java_double_to_string(*v))),
+        Bson::Double(v) => write_wrapper(
+            out,
+            "$numberDouble",
+            &quoted(&crate::java::double_to_string(*v)),
+        ),
         Bson::String(s) => write_string(out, s),
         Bson::Array(items) => {
             out.push('[');
@@ -2706,7 +2681,7 @@ fn write_value(out: &mut String, value: &Bson) {
 fn format_iso_millis(millis: i64) -> String {
     let days = millis.div_euclid(MILLIS_PER_DAY);
     let of_day = millis.rem_euclid(MILLIS_PER_DAY);
-    let (year, month, day) = civil_from_days(days);
+    let (year, month, day) = crate::java::date_of_epoch_day(days);
     let seconds = of_day / 1000;
     let mut text = format!(
         "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
@@ -2751,57 +2726,6 @@ fn write_string(out: &mut String, text: &str) {
         }
     }
     out.push('"');
-}
-
-/// `Double.toString` (JDK 19 and later): the shortest decimal that reads back as the same
-/// double, the closest one (ties to even) when several are that short, two digits when one
-/// would do and two are closer; plain notation from 10^-3 up to 10^7, else `d.dddE±n` with at
-/// least one fractional digit.
-fn java_double_to_string(value: f64) -> String {
-    if value.is_nan() {
-        return "NaN".to_owned();
-    }
-    if value.is_infinite() {
-        return if value > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
-    }
-    let sign = if value.is_sign_negative() { "-" } else { "" };
-    if value == 0.0 {
-        return format!("{sign}0.0");
-    }
-    let magnitude = value.abs();
-    // Rust's shortest form has the right length but may take the upper of two equally close
-    // decimals; the exactly rounded decimal of that length (ties to even) is Java's choice
-    // whenever it reads back as the same double.
-    let (mut digits, mut exponent) = split_scientific(&format!("{magnitude:e}"));
-    let precision = digits.len().max(2) - 1;
-    let closest = format!("{magnitude:.precision$e}");
-    if closest.parse::<f64>().ok() == Some(magnitude) {
-        (digits, exponent) = split_scientific(&closest);
-    }
-    let trimmed = digits.trim_end_matches('0');
-    let digits = if trimmed.is_empty() { "0" } else { trimmed };
-    let (head, tail) = digits.split_at(1);
-    if (-3..7).contains(&exponent) {
-        let point = usize::try_from(exponent + 1).unwrap_or(0);
-        if exponent < 0 {
-            let zeros = "0".repeat(usize::try_from(-exponent - 1).unwrap_or(0));
-            format!("{sign}0.{zeros}{digits}")
-        } else if digits.len() <= point {
-            format!("{sign}{digits}{}.0", "0".repeat(point - digits.len()))
-        } else {
-            let (int, frac) = digits.split_at(point);
-            format!("{sign}{int}.{frac}")
-        }
-    } else {
-        let tail = if tail.is_empty() { "0" } else { tail };
-        format!("{sign}{head}.{tail}E{exponent}")
-    }
-}
-
-/// Splits Rust's `{:e}` output (`1.5e10`) into its digits (`15`) and exponent (`10`).
-fn split_scientific(text: &str) -> (String, i32) {
-    let (mantissa, exponent) = text.split_once('e').unwrap_or((text, "0"));
-    (mantissa.replace('.', ""), exponent.parse().unwrap_or(0))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -3918,7 +3842,7 @@ mod tests {
             (f64::NEG_INFINITY, "-Infinity"),
         ];
         for (value, expected) in cases {
-            assert_eq!(java_double_to_string(value), expected, "{value:e}");
+            assert_eq!(crate::java::double_to_string(value), expected, "{value:e}");
         }
     }
 

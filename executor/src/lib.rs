@@ -18,6 +18,7 @@ pub mod executor;
 pub mod expression;
 pub mod format;
 pub mod history;
+pub mod java;
 pub mod json;
 pub mod lock;
 pub mod mongosh;

@@ -529,7 +529,13 @@ fn secrets(url: &str) -> Vec<String> {
     let Some((_, password)) = userinfo.split_once(':') else {
         return Vec::new();
     };
-    let mut out = vec![password.to_owned(), percent_decode(password)];
+    // The Java driver decodes `+` as a space (URLDecoder), RFC 3986 (the Rust driver, mongosh)
+    // keeps it: mask every reading.
+    let mut out = vec![
+        password.to_owned(),
+        crate::java::url_decode(password),
+        crate::java::url_decode(&password.replace('+', "%2B")),
+    ];
     out.retain(|s| !s.is_empty());
     out.dedup();
     out
@@ -548,33 +554,6 @@ fn holds_secret(key: &str, value: &str, secrets: &[String]) -> bool {
             || value.contains(&format!(":{secret}@"))
             || (secret.chars().count() >= 6 && value.contains(secret.as_str()))
     })
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b'+', _) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn scrub(text: &str, secrets: &[String]) -> String {

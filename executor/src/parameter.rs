@@ -19,6 +19,8 @@
 
 use std::collections::HashMap;
 
+use crate::java;
+
 use crate::expression::{ContextExpression, Contexts, LabelExpression, Labels, definition_matches};
 
 /// What `${name}` becomes when `name` is not defined (Liquibase `--missing-property-mode`).
@@ -153,18 +155,13 @@ struct Scope<'a> {
     change_set: Option<(&'a str, &'a str)>,
 }
 
-/// Java's `String.trim()`.
-fn java_trim(s: &str) -> &str {
-    s.trim_matches(|c: char| c <= ' ')
-}
-
 /// The `database.*` built-ins in the order `ChangeLogParameters(Database)` sets them, with the
 /// values `MongoLiquibaseDatabase` (via `AbstractNoSqlDatabase`, `AbstractNoSqlConnection` and
 /// `AbstractJdbcDatabase`) returns. `None` is a Java null.
 fn builtins(options: &ParameterOptions, info: Option<&DatabaseInfo>) -> Vec<Parameter> {
     let database_name = info.map(|i| i.database_name.as_str());
     let schema_prefix = database_name
-        .filter(|n| !java_trim(n).is_empty())
+        .filter(|n| !java::trim(n).is_empty())
         .map_or_else(String::new, |n| format!(".{n}"));
     let safe_to_run = info.map_or("true", |i| {
         if i.url.contains("localhost") || i.url.contains("127.0.0.1") {
@@ -229,7 +226,12 @@ fn property_dbms(dbms: Option<&str>) -> Option<Vec<String>> {
     while parts.last().is_some_and(|p| p.is_empty()) {
         parts.pop();
     }
-    Some(parts.into_iter().map(|p| java_trim(p).to_owned()).collect())
+    Some(
+        parts
+            .into_iter()
+            .map(|p| java::trim(p).to_owned())
+            .collect(),
+    )
 }
 
 impl ChangeLogParameters {
@@ -475,9 +477,9 @@ impl ChangeLogParameters {
         if self.escaping
             && let Some(escaped) = expression.strip_prefix(':')
         {
-            return Ok(format!("${{{}}}", java_trim(escaped)));
+            return Ok(format!("${{{}}}", java::trim(escaped)));
         }
-        let name = java_trim(expression);
+        let name = java::trim(expression);
         let Some(value) = self.lookup(name, scope) else {
             return match self.missing {
                 MissingPropertyMode::Preserve => Ok(format!("${{{expression}}}")),

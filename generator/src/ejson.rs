@@ -336,7 +336,7 @@ fn iso_date(d: DateTime) -> Option<String> {
     }
     let days = millis.div_euclid(86_400_000);
     let in_day = millis.rem_euclid(86_400_000);
-    let (y, m, dd) = civil_from_days(days);
+    let (y, m, dd) = executor::java::date_of_epoch_day(days);
     let (h, mi, s, ms) = (
         in_day / 3_600_000,
         in_day / 60_000 % 60,
@@ -348,20 +348,6 @@ fn iso_date(d: DateTime) -> Option<String> {
     } else {
         format!("{y:04}-{m:02}-{dd:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z")
     })
-}
-
-/// Howard Hinnant's `civil_from_days`: days since 1970-01-01 to a proleptic Gregorian date.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 /// A value as a `serde_json` value in the [`Dialect::Json`] form (for `$rawJson` and snapshot

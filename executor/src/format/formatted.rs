@@ -23,6 +23,7 @@ use super::load::INCLUDE_ATTRIBUTES;
 use super::strip_prefix_ignore_case;
 use crate::error::Problem;
 use crate::format::node::Node;
+use crate::java;
 
 /// Reads a formatted mongosh changelog into a `databaseChangeLog` node.
 ///
@@ -108,7 +109,7 @@ impl<'a> Reader<'a> {
     /// .supports`: without it Liquibase does not treat the file as a formatted changelog).
     fn header(&self) -> Result<(usize, &'a str), Problem> {
         let mut probe = self.lines.clone();
-        let found = probe.find(|(_, line)| !java_trim(line).is_empty());
+        let found = probe.find(|(_, line)| !java::trim(line).is_empty());
         match found {
             Some((number, line)) if is_header(line) => Ok((number, line)),
             found => Err(Problem {
@@ -216,7 +217,7 @@ impl<'a> Reader<'a> {
             ));
         }
         let open = self.open.as_mut().expect("called with an open changeset");
-        if open.body_line.is_none() && !java_trim(line).is_empty() {
+        if open.body_line.is_none() && !java::trim(line).is_empty() {
             open.body_line = Some(number);
         }
         open.body.push_str(line);
@@ -283,7 +284,7 @@ impl<'a> Reader<'a> {
             message: message.to_owned(),
             hint: None,
         };
-        let script = java_trim(&body);
+        let script = java::trim(&body);
         if script.is_empty() {
             return Err(Problem {
                 hint: Some("write the mongosh statements on the lines after `// changeset`".into()),
@@ -325,7 +326,7 @@ impl<'a> Reader<'a> {
                 .push(Node::leaf("labels", strip_enclosing_quotes(labels), at));
         }
         if let Some(dbms) = last_attribute(line, "dbms:", dbms_value) {
-            node.children.push(Node::leaf("dbms", java_trim(dbms), at));
+            node.children.push(Node::leaf("dbms", java::trim(dbms), at));
         }
         if let Some(global) = last_attribute(line, "global:", non_space_plus) {
             node.children
@@ -371,9 +372,9 @@ impl<'a> Reader<'a> {
         let mut text = String::new();
         let mut closed = false;
         for (_, line) in self.lines.by_ref() {
-            let end = line.trim_end_matches(is_java_space);
+            let end = line.trim_end_matches(java::is_space);
             if let Some(last) = end.strip_suffix("*/") {
-                if !java_trim(last).is_empty() {
+                if !java::trim(last).is_empty() {
                     text.push_str(last);
                     text.push('\n');
                 }
@@ -454,7 +455,7 @@ impl<'a> Reader<'a> {
 /// `not required…` / `empty…` is an explicit no-op, text naming `changesetId` refers to
 /// another changeset, anything else is a mongosh script.
 fn rollback_node(text: &str, line: usize) -> Result<Option<Node>, String> {
-    let script = java_trim(text);
+    let script = java::trim(text);
     if script.is_empty() {
         return Ok(None);
     }
@@ -465,9 +466,9 @@ fn rollback_node(text: &str, line: usize) -> Result<Option<Node>, String> {
         node.children.push(Node::new("empty", at));
     } else if lower.contains("changesetid") {
         let flat: String = text.chars().filter(|c| *c != '\n' && *c != '\r').collect();
-        let id = last_attribute(&flat, "changeSetId:", non_space_plus).map(java_trim);
-        let author = last_attribute(&flat, "changesetAuthor:", non_space_plus).map(java_trim);
-        let path = last_attribute(&flat, "changesetPath:", non_space_plus).map(java_trim);
+        let id = last_attribute(&flat, "changeSetId:", non_space_plus).map(java::trim);
+        let author = last_attribute(&flat, "changesetAuthor:", non_space_plus).map(java::trim);
+        let path = last_attribute(&flat, "changesetPath:", non_space_plus).map(java::trim);
         let id = id.ok_or_else(|| format!("`changesetId` not set in rollback block `{flat}`"))?;
         let author = author
             .ok_or_else(|| format!("`changesetAuthor` not set in rollback block `{flat}`"))?;
@@ -556,7 +557,7 @@ fn is_property(line: &str) -> bool {
     let Some(rest) = after_double(skip_space(line), "property") else {
         return false;
     };
-    if !rest.starts_with(is_java_space) {
+    if !rest.starts_with(java::is_space) {
         return false;
     }
     let rest = &rest[1..];
@@ -565,7 +566,7 @@ fn is_property(line: &str) -> bool {
     };
     let after = &rest[colon + 1..];
     after
-        .find(is_java_space)
+        .find(java::is_space)
         .is_some_and(|space| after[space..].contains(':'))
 }
 
@@ -576,7 +577,7 @@ fn is_alt_property(line: &str) -> bool {
         return false;
     }
     strip_prefix_ignore_case(skip_space(rest.trim_start_matches('/')), "property")
-        .is_some_and(|rest| rest.starts_with(is_java_space))
+        .is_some_and(|rest| rest.starts_with(java::is_space))
 }
 
 /// `//[\s]*ignoreLines:(\w+)`, returning the argument.
@@ -601,7 +602,7 @@ fn is_alt_ignore_lines_one_slash(line: &str) -> bool {
 /// holds `<author>:<id>` with nothing between the colon and the id. Returns the raw groups.
 fn changeset(line: &str) -> Option<(&str, &str)> {
     let rest = after_double(skip_space(line), "changeset")?;
-    if !rest.starts_with(is_java_space) {
+    if !rest.starts_with(java::is_space) {
         return None;
     }
     let rest = skip_space(rest);
@@ -629,7 +630,7 @@ fn id_group(text: &str) -> Option<&str> {
 /// `/[\s]*changeset\s.*` or `\s*//[\s]*changeset[\s]*.*$`.
 fn is_alt_changeset(line: &str) -> bool {
     let one_slash =
-        after_single(line, "changeset").is_some_and(|rest| rest.starts_with(is_java_space));
+        after_single(line, "changeset").is_some_and(|rest| rest.starts_with(java::is_space));
     one_slash || after_double(skip_space(line), "changeset").is_some()
 }
 
@@ -662,7 +663,7 @@ fn rollback(line: &str) -> Option<&str> {
 
 /// `\s*/[\s]*rollback\s.*`
 fn is_alt_rollback(line: &str) -> bool {
-    after_single(skip_space(line), "rollback").is_some_and(|rest| rest.starts_with(is_java_space))
+    after_single(skip_space(line), "rollback").is_some_and(|rest| rest.starts_with(java::is_space))
 }
 
 /// `\s*/\*\s*liquibase\s*rollback\s*$`
@@ -671,7 +672,7 @@ fn is_rollback_block_start(line: &str) -> bool {
         .strip_prefix("/*")
         .and_then(|rest| strip_prefix_ignore_case(skip_space(rest), "liquibase"))
         .and_then(|rest| strip_prefix_ignore_case(skip_space(rest), "rollback"))
-        .is_some_and(|rest| rest.chars().all(is_java_space))
+        .is_some_and(|rest| rest.chars().all(java::is_space))
 }
 
 /// Core's `\s*//[\s]*preconditions(.*)`, `\s*//[\s]*precondition\-([a-zA-Z0-9-]+)( .*)?` and
@@ -700,7 +701,7 @@ fn include(line: &str) -> Option<(&'static str, &str)> {
         Some(rest) => ("includeAll", rest),
         None => ("include", after_double(line, "include")?),
     };
-    rest.starts_with(is_java_space).then_some((name, rest))
+    rest.starts_with(java::is_space).then_some((name, rest))
 }
 
 /// Whitespace-separated `key:value` tokens; a value may be double-quoted to hold spaces.
@@ -709,7 +710,7 @@ fn tokens(text: &str) -> Vec<Option<(&str, &str)>> {
     let mut out = Vec::new();
     let mut rest = skip_space(text);
     while !rest.is_empty() {
-        let end = rest.find(is_java_space).unwrap_or(rest.len());
+        let end = rest.find(java::is_space).unwrap_or(rest.len());
         let Some(colon) = rest[..end].find(':').filter(|colon| *colon > 0) else {
             out.push(None);
             rest = skip_space(&rest[end..]);
@@ -723,7 +724,7 @@ fn tokens(text: &str) -> Vec<Option<(&str, &str)>> {
                 None => (inner, ""),
             },
             None => {
-                let end = after.find(is_java_space).unwrap_or(after.len());
+                let end = after.find(java::is_space).unwrap_or(after.len());
                 (&after[..end], &after[end..])
             }
         };
@@ -737,23 +738,13 @@ fn tokens(text: &str) -> Vec<Option<(&str, &str)>> {
 // Pattern building blocks.
 // ---------------------------------------------------------------------------------------------
 
-/// Java's `\s`: space, tab, newline, vertical tab, form feed, carriage return.
-fn is_java_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | '\u{0b}' | '\u{0c}' | '\r')
-}
-
 /// Java's `\w`: ASCII letters, digits and `_`.
 fn is_word(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
 fn skip_space(text: &str) -> &str {
-    text.trim_start_matches(is_java_space)
-}
-
-/// Java's `String.trim`: strips every char up to U+0020 at both ends.
-fn java_trim(text: &str) -> &str {
-    text.trim_matches(|c: char| c <= ' ')
+    text.trim_start_matches(java::is_space)
 }
 
 /// `Boolean.parseBoolean`: `true` in any case is true, anything else false.
@@ -818,7 +809,7 @@ fn last_attribute<'a>(
 
 /// `(\S*)`
 fn non_space_star(text: &str) -> Option<&str> {
-    Some(&text[..text.find(is_java_space).unwrap_or(text.len())])
+    Some(&text[..text.find(java::is_space).unwrap_or(text.len())])
 }
 
 /// `(\S+)`

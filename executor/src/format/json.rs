@@ -36,7 +36,7 @@
 //!
 //! Numbers: an integer literal is printed back as its digits (Jackson's `IntNode`, `LongNode` or
 //! `BigIntegerNode`; `-0` becomes `0`); a literal with a fraction or exponent is parsed to a double
-//! and printed with `java_double_to_string` (`1.10` is `1.1`, `1e3` is `1000.0`), because the
+//! and printed with `java::double_to_string` (`1.10` is `1.1`, `1e3` is `1000.0`), because the
 //! checksum is computed over that text.
 
 use std::collections::HashMap;
@@ -196,9 +196,9 @@ fn write_pretty(out: &mut String, value: &Json, nesting: usize) {
         Json::Null => out.push_str("null"),
         Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Json::Int(digits) => out.push_str(digits),
-        Json::Double(d) if d.is_finite() => out.push_str(&java_double_to_string(*d)),
+        Json::Double(d) if d.is_finite() => out.push_str(&crate::java::double_to_string(*d)),
         // JsonGenerator.Feature.QUOTE_NON_NUMERIC_NUMBERS is on by default.
-        Json::Double(d) => write_json_string(out, &java_double_to_string(*d)),
+        Json::Double(d) => write_json_string(out, &crate::java::double_to_string(*d)),
         Json::String(s) => write_json_string(out, s),
         Json::Array(items) if items.is_empty() => out.push_str("[ ]"),
         Json::Array(items) => {
@@ -260,81 +260,6 @@ fn write_json_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// Java's `Double.toString(double)` as specified since JDK 19 (JDK-4511638): the shortest decimal
-/// that rounds to the value (among those, the closest; when one digit would do, the closest of
-/// one or two digits, so `Double.MIN_VALUE` is `4.9E-324`), printed as plain decimal with at least
-/// one fraction digit for 10^-3 <= |v| < 10^7 and as `d.dddE±n` otherwise.
-///
-/// JDK 18 and older sometimes print a longer or different digit string (`2e23` gives
-/// `1.9999999999999998E23`, `1e23` gives `9.999999999999999E22`); for those rare values a
-/// checksum computed on an old JVM differs from ours.
-pub(crate) fn java_double_to_string(v: f64) -> String {
-    if v.is_nan() {
-        return "NaN".to_owned();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
-    }
-    let sign = if v.is_sign_negative() { "-" } else { "" };
-    if v == 0.0 {
-        return format!("{sign}0.0");
-    }
-    let abs = v.abs();
-    let shortest = format!("{abs:e}");
-    // Among the decimals of the shortest length, Java takes the one closest to the exact value
-    // (ties to an even digit); with a single digit, two-digit decimals compete too. Rust's
-    // `{:.N$e}` rounds the exact value that way, so it names the candidate; it counts only if it
-    // still reads back as the same double.
-    let len = split_scientific(&shortest).0.len().max(2);
-    let closest = format!("{abs:.prec$e}", prec = len - 1);
-    let chosen = if closest.parse::<f64>().is_ok_and(|back| back == abs) {
-        closest
-    } else {
-        shortest
-    };
-    let (digits, exp) = split_scientific(&chosen);
-    let mut out = String::from(sign);
-    if (-3..7).contains(&exp) {
-        if exp < 0 {
-            out.push_str("0.");
-            for _ in 0..(-exp - 1) {
-                out.push('0');
-            }
-            out.push_str(&digits);
-        } else {
-            let int_len = usize::try_from(exp).unwrap_or(0) + 1;
-            if digits.len() > int_len {
-                out.push_str(&digits[..int_len]);
-                out.push('.');
-                out.push_str(&digits[int_len..]);
-            } else {
-                out.push_str(&digits);
-                for _ in digits.len()..int_len {
-                    out.push('0');
-                }
-                out.push_str(".0");
-            }
-        }
-    } else {
-        out.push_str(&digits[..1]);
-        out.push('.');
-        out.push_str(if digits.len() > 1 { &digits[1..] } else { "0" });
-        let _ = write!(out, "E{exp}");
-    }
-    out
-}
-
-/// Splits Rust's `{:e}` output (`1.2345e-7`) into significant digits (`12345`) and exponent.
-fn split_scientific(s: &str) -> (String, i32) {
-    let (mantissa, exp) = s.split_once('e').unwrap_or((s, "0"));
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    let digits = match digits.trim_end_matches('0') {
-        "" => "0".to_owned(),
-        d => d.to_owned(),
-    };
-    (digits, exp.parse().unwrap_or(0))
-}
-
 // ---------------------------------------------------------------------------------------------
 // The extension's rules for members and array elements (`replaceParameters`).
 
@@ -386,7 +311,7 @@ fn item(value: Value) -> Loaded {
 fn as_text(json: Json) -> String {
     match json {
         Json::String(s) => s,
-        Json::Double(d) => java_double_to_string(d),
+        Json::Double(d) => crate::java::double_to_string(d),
         other => jackson_pretty(&other),
     }
 }

@@ -140,11 +140,6 @@ fn resolve_sibling(physical: &str, other: &str) -> String {
     }
 }
 
-/// Java's `String.compareTo`: UTF-16 code unit order (`includeAll` sorts with it).
-fn java_order(a: &str, b: &str) -> std::cmp::Ordering {
-    a.encode_utf16().cmp(b.encode_utf16())
-}
-
 // ---------------------------------------------------------------------------------------------
 // Decoding
 // ---------------------------------------------------------------------------------------------
@@ -174,103 +169,6 @@ fn decode_owned(bytes: Vec<u8>) -> std::result::Result<String, (usize, String)> 
         return decode(&bytes);
     }
     String::from_utf8(bytes).or_else(|e| decode(e.as_bytes()))
-}
-
-/// `java.util.Properties.load(InputStream)`: ISO-8859-1 text, `#`/`!` comments, `key=value`,
-/// `key:value` or `key value`, `\` line continuations and escapes. Later duplicates win.
-fn parse_properties(bytes: &[u8]) -> BTreeMap<String, String> {
-    // Properties.load(InputStream) decodes ISO-8859-1: every byte is one char. Liquibase uses
-    // that overload, so UTF-8 text in a .properties file arrives as mojibake there too.
-    let text: String = bytes.iter().map(|b| char::from(*b)).collect();
-    let mut logical_lines: Vec<String> = Vec::new();
-    let mut pending: Option<String> = None;
-    for raw in text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)) {
-        let line = raw.trim_start_matches([' ', '\t', '\u{c}']);
-        let mut current = match pending.take() {
-            Some(mut p) => {
-                p.push_str(line);
-                p
-            }
-            None => {
-                if line.is_empty() || line.starts_with('#') || line.starts_with('!') {
-                    continue;
-                }
-                line.to_owned()
-            }
-        };
-        let trailing = current.chars().rev().take_while(|c| *c == '\\').count();
-        if trailing % 2 == 1 {
-            current.pop();
-            pending = Some(current);
-        } else {
-            logical_lines.push(current);
-        }
-    }
-    logical_lines.extend(pending);
-
-    let mut out = BTreeMap::new();
-    for line in logical_lines {
-        let chars: Vec<char> = line.chars().collect();
-        let mut i = 0;
-        let mut key_end = chars.len();
-        while i < chars.len() {
-            match chars[i] {
-                '\\' => i += 2,
-                '=' | ':' | ' ' | '\t' | '\u{c}' => {
-                    key_end = i;
-                    break;
-                }
-                _ => i += 1,
-            }
-        }
-        let key_end = key_end.min(chars.len());
-        let mut v = key_end;
-        while v < chars.len() && matches!(chars[v], ' ' | '\t' | '\u{c}') {
-            v += 1;
-        }
-        if v < chars.len() && matches!(chars[v], '=' | ':') {
-            v += 1;
-            while v < chars.len() && matches!(chars[v], ' ' | '\t' | '\u{c}') {
-                v += 1;
-            }
-        }
-        let key = unescape_property(&chars[..key_end]);
-        let value = unescape_property(&chars[v.min(chars.len())..]);
-        out.insert(key, value);
-    }
-    out
-}
-
-fn unescape_property(chars: &[char]) -> String {
-    let mut out = String::new();
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i] != '\\' || i + 1 >= chars.len() {
-            out.push(chars[i]);
-            i += 1;
-            continue;
-        }
-        let c = chars[i + 1];
-        i += 2;
-        match c {
-            't' => out.push('\t'),
-            'n' => out.push('\n'),
-            'r' => out.push('\r'),
-            'f' => out.push('\u{c}'),
-            'u' => {
-                let hex: String = chars[i..chars.len().min(i + 4)].iter().collect();
-                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
-                    Some(decoded) if hex.len() == 4 => {
-                        out.push(decoded);
-                        i += 4;
-                    }
-                    _ => out.push('u'),
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1035,18 +933,25 @@ impl<'o> Loader<'o> {
                     return;
                 };
                 match std::fs::read(&found) {
-                    Ok(bytes) => {
-                        for (name, value) in parse_properties(&bytes) {
-                            self.define(
-                                PropertyDef {
-                                    name,
-                                    value,
-                                    ..template.clone()
-                                },
-                                site,
-                            );
+                    Ok(bytes) => match crate::java::parse_properties(&bytes) {
+                        Ok(entries) => {
+                            for (name, value) in entries {
+                                self.define(
+                                    PropertyDef {
+                                        name,
+                                        value,
+                                        ..template.clone()
+                                    },
+                                    site,
+                                );
+                            }
                         }
-                    }
+                        Err(e) => self.report(
+                            site,
+                            format!("cannot read property file `{path}`: {e}"),
+                            None,
+                        ),
+                    },
                     Err(e) => self.report(
                         site,
                         format!("cannot read property file `{path}`: {e}"),
@@ -1362,7 +1267,7 @@ impl<'o> Loader<'o> {
             }
         }
         let mut files: Vec<(String, PathBuf)> = found.into_iter().collect();
-        files.sort_by(|a, b| java_order(&a.0, &b.0));
+        files.sort_by(|a, b| crate::java::compare(&a.0, &b.0));
         files
     }
 
@@ -3138,7 +3043,10 @@ mod tests {
             ("latin=\u{e9}\n", vec![("latin", "\u{c3}\u{a9}")]),
         ];
         for (text, expected) in cases {
-            let parsed = parse_properties(text.as_bytes());
+            let parsed: BTreeMap<String, String> = crate::java::parse_properties(text.as_bytes())
+                .expect("loads")
+                .into_iter()
+                .collect();
             let expected: BTreeMap<String, String> = expected
                 .into_iter()
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))

@@ -24,6 +24,7 @@ use roxmltree::{Document, NodeType, ParsingOptions};
 use super::node::Node;
 use super::reader_problem;
 use crate::error::Problem;
+use crate::java;
 
 /// The deepest element nesting read (the JSON reader's limit): the conversion and the loader
 /// recurse once per level, and through JNI they run on JVM threads with 1 MB stacks.
@@ -32,7 +33,7 @@ const MAX_DEPTH: usize = 256;
 /// Reads an XML changelog into its `databaseChangeLog` node.
 pub fn read(text: &str, file: &str) -> Result<Node, Problem> {
     let problem = |line, message, hint| reader_problem(file, line, message, hint);
-    if java_trim(text).is_empty() {
+    if java::trim(text).is_empty() {
         // XMLChangeLogSAXParser: "Unable to parse empty file".
         return Err(problem(None, "unable to parse empty file".to_owned(), None));
     }
@@ -106,16 +107,11 @@ fn element(
             NodeType::Comment | NodeType::PI | NodeType::Root => {}
         }
     }
-    let trimmed = java_trim(&text);
+    let trimmed = java::trim(&text);
     if !trimmed.is_empty() {
         node.value = Some(trimmed.to_owned());
     }
     Ok(node)
-}
-
-/// Java's `String.trim()`: strips characters up to U+0020 from both ends, nothing else.
-fn java_trim(s: &str) -> &str {
-    s.trim_matches(|c: char| c <= ' ')
 }
 
 /// Line numbers by byte offset, computed once per file: `Document::text_pos_at` scans from the

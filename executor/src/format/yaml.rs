@@ -54,7 +54,7 @@ use std::rc::Rc;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
 
-use super::json::{Json, Loaded, RAW_JSON, jackson_pretty, java_double_to_string, node};
+use super::json::{Json, Loaded, RAW_JSON, jackson_pretty, node};
 use super::node::Node;
 use super::reader_problem;
 use crate::error::Problem;
@@ -584,7 +584,7 @@ impl Scalar {
             Scalar::Null => String::new(),
             Scalar::Bool(b) => b.to_string(),
             Scalar::Int(digits) => digits,
-            Scalar::Float(d) => java_double_to_string(d),
+            Scalar::Float(d) => crate::java::double_to_string(d),
             Scalar::Timestamp(text) | Scalar::Str(text) => text,
         }
     }
@@ -1049,7 +1049,7 @@ fn construct_timestamp(text: &str) -> Option<Scalar> {
         millis,
         zone,
     } = fields;
-    let days = days_from_civil(year, month, day)?;
+    let days = crate::java::epoch_day(year, month, day);
     if hour.is_none() {
         // YMD_REGEXP: a `Date` at midnight UTC; Liquibase stores its `toString()`.
         return Some(Scalar::Timestamp(date_to_string(
@@ -1152,34 +1152,10 @@ fn parse_timestamp(text: &str) -> Option<Timestamp> {
     Some(ts)
 }
 
-/// Days since 1970-01-01 of a lenient proleptic Gregorian date (month and day may overflow).
-fn days_from_civil(year: i64, month: i64, day: i64) -> Option<i64> {
-    let m0 = month.checked_sub(1)?;
-    let y = year.checked_add(m0.div_euclid(12))?;
-    let m = m0.rem_euclid(12) + 1;
-    // Howard Hinnant's days_from_civil.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468 + (day - 1))
-}
-
 /// (year, month, day, hour, minute, second) of milliseconds since the epoch, in UTC.
 fn civil_from_millis(millis: i64) -> (i64, i64, i64, i64, i64, i64) {
-    let days = millis.div_euclid(86_400_000);
+    let (y, m, d) = crate::java::date_of_epoch_day(millis.div_euclid(86_400_000));
     let secs = millis.rem_euclid(86_400_000) / 1000;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
     (y, m, d, secs / 3600, secs % 3600 / 60, secs % 60)
 }
 
