@@ -26,10 +26,12 @@ deps-demo:
 	@scripts/install-secantus.sh
 
 # --- targets ---------------------------------------------------------------------------------
-# Lints, docs and every test; MONGODB_URI=mongodb://… runs the end-to-end tests on that server.
+# Lints (clippy.toml bans raw JNI calls outside jvm-bridge's wrapper), the dependency policy
+# (deny.toml), docs and every test; MONGODB_URI=mongodb://… runs the end-to-end tests on that server.
 test: deps-test
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	CARGO=$(CARGO) scripts/check-deps.sh
 	RUSTDOCFLAGS=-Dwarnings $(CARGO) doc --workspace --no-deps --locked
 	$(CARGO) test --workspace --locked
 

@@ -7,6 +7,7 @@ mod args;
 mod config;
 mod generate;
 mod render;
+mod test_hook;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

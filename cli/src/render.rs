@@ -14,6 +14,7 @@ use executor::lock::LockRow;
 use serde_json::json;
 
 use crate::args::Output;
+use crate::test_hook::PausePoint;
 
 /// Set once stdout's reader has gone (`lbmongo history | head -1`): from then on data is dropped
 /// and the command finishes as if it had been read, exiting 0 as `git log | head` does, instead
@@ -49,13 +50,22 @@ pub(crate) struct Render {
     output: Output,
     /// A progress bar for long updates on a terminal (indicatif draws nothing elsewhere).
     progress: indicatif::ProgressBar,
+    /// The test hook (`crate::test_hook`), inert unless `LBMONGO_TEST_PAUSE` is set.
+    pause: PausePoint,
 }
 
 impl Listener for Render {
     fn on(&self, event: &Event) {
+        self.print(event);
+        self.pause.observe(event);
+    }
+}
+
+impl Render {
+    fn print(&self, event: &Event) {
         match event {
             Event::WaitingForLock => self.say("Waiting for changelog lock....".to_owned()),
-            Event::LockAcquired(_) => pause_for_tests("lock"),
+            Event::LockAcquired(_) => {}
             Event::Planned(n) => {
                 // Only a terminal gets a bar, and only when there is enough to wait for.
                 if *n >= 20 && std::io::stderr().is_terminal() && !self.json() {
@@ -69,7 +79,7 @@ impl Listener for Render {
                     );
                 }
             }
-            Event::Applied(id) => pause_for_tests(&format!("applied:{id}")),
+            Event::Applied(_) => {}
             Event::Running(id) => {
                 self.progress.set_message(id.to_string());
                 self.say(format!("Running Changeset: {id}"));
@@ -83,7 +93,6 @@ impl Listener for Render {
                         "Committed Changeset: {id} and its history row in one transaction"
                     ));
                 }
-                pause_for_tests(&format!("recorded:{id}"));
             }
             Event::PreconditionSkipped { id, message } => {
                 self.progress.inc(1);
@@ -111,7 +120,11 @@ impl Listener for Render {
 impl Render {
     pub(crate) fn new(output: Output) -> Self {
         let progress = indicatif::ProgressBar::hidden();
-        Self { output, progress }
+        Self {
+            output,
+            progress,
+            pause: PausePoint::from_env(),
+        }
     }
 
     /// Prints a message line on stderr without tearing the progress bar.
@@ -478,13 +491,6 @@ impl Render {
 /// The crash-recovery tests' hook: with `LBMONGO_TEST_PAUSE=<point>` (`lock`,
 /// `applied:<changeset>`, `recorded:<changeset>`) the process announces the point on stderr and
 /// stops there, so a test can `kill -9` it at a known place. Unset, it does nothing.
-fn pause_for_tests(point: &str) {
-    if std::env::var("LBMONGO_TEST_PAUSE").is_ok_and(|p| p == point) {
-        eprintln!("lbmongo: paused at `{point}`");
-        std::thread::sleep(std::time::Duration::from_secs(600));
-    }
-}
-
 fn format_date(d: DateTime) -> String {
     d.try_to_rfc3339_string()
         .unwrap_or_else(|_| d.timestamp_millis().to_string())

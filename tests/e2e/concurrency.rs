@@ -4,7 +4,7 @@
 //!
 //! The lock is what makes this true, so the tests also hold it on purpose. A holder is frozen
 //! with `SIGSTOP` once the lock document says `locked: true` (or, for lbmongo, stopped at the
-//! `lock` point of `LBMONGO_TEST_PAUSE`, see `cli/src/render.rs`), the other tool runs against
+//! `lock` point of `LBMONGO_TEST_PAUSE`, see `cli/src/test_hook.rs`), the other tool runs against
 //! it, and `SIGCONT` lets the holder finish. lbmongo's lease (`--lock-lease-seconds`) is a field
 //! only lbmongo reads: Liquibase never expires it, and lbmongo never expires a lock Liquibase
 //! wrote, which has no lease.

@@ -2,7 +2,7 @@
 //! never applies a changeset twice or loses history, and the lock it leaves is visible, releasable
 //! and — with a lease — expires.
 //!
-//! The binary stops at a named point when `LBMONGO_TEST_PAUSE` is set (see `cli/src/render.rs`),
+//! The binary stops at a named point when `LBMONGO_TEST_PAUSE` is set (see `cli/src/test_hook.rs`),
 //! so each kill lands exactly where the test wants it.
 
 use std::io::{BufRead, BufReader};
