@@ -7,6 +7,7 @@ mod bridge;
 mod commands;
 mod concurrency;
 mod crash;
+mod generated;
 mod generator;
 mod ground_truth;
 mod history_rows;
