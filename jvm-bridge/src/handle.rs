@@ -16,7 +16,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LazyLock, Mutex, Once};
 use std::time::Duration;
 
-use base64::Engine as _;
 use executor::change::{Mongo, MongoFile};
 use executor::connection::{Connection, ConnectionOptions};
 use executor::executor::{Quiet, Settings};
@@ -977,6 +976,7 @@ mod tests {
                 )),
             ),
         ];
+        use base64::Engine as _;
         let base64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
         for (bytes, encoding, relative, expected) in cases {
             let request = json!({ "path": "db/./scripts/a.js", "encoding": encoding,

@@ -104,7 +104,7 @@ public class MongoFileChange extends AbstractMongoshChange {
         try {
             raw = (String) Native.call("decodeScript", request).get("text");
         } catch (NativeException e) {
-            throw new UnexpectedLiquibaseException(e.getMessage(), e);
+            throw new UnexpectedLiquibaseException(where() + e.getMessage(), e);
         }
         String expanded = raw;
         DatabaseChangeLog changeLog = getChangeSet() == null ? null : getChangeSet().getChangeLog();
@@ -121,6 +121,18 @@ public class MongoFileChange extends AbstractMongoshChange {
         f.put("expanded", expanded);
         file = f;
         return f;
+    }
+
+    /**
+     * {@code <changelog>: changeset `<id>::<author>`: }, the place lbmongo names for the same
+     * refusal (Liquibase keeps no line numbers, so the changelog line is lbmongo's alone).
+     */
+    private String where() {
+        if (getChangeSet() == null) {
+            return "";
+        }
+        return getChangeSet().getFilePath() + ": changeset `" + getChangeSet().getId() + "::"
+                + getChangeSet().getAuthor() + "`: ";
     }
 
     private Resource resource() throws IOException {
