@@ -1796,9 +1796,10 @@ impl<'o> Loader<'o> {
             site,
         );
         let dbms = self.non_blank(node, "dbms", site);
-        // Harness reads only the named `mongo` property: element text (`<mongo>db…</mongo>`,
-        // YAML `- mongo: "db…"`) lands in the inherited `sql` and then fails validation. We
-        // accept the text form too, since its meaning is plain.
+        // Harness reads only the named `mongo` property, given as the attribute or as a nested
+        // `<mongodb:mongo>` element (both are a `mongo` child here); element text
+        // (`<mongo>db…</mongo>`, YAML `- mongo: "db…"`) lands in the inherited `sql` and then
+        // fails validation. We accept the text form too, since its meaning is plain.
         let script = match self.text(node, "mongo", site) {
             Some(script) => script,
             None => node.value.clone().unwrap_or_default(),
