@@ -980,3 +980,87 @@ fn every_mongo_xml_form_loads_in_lbmongo_and_in_liquibase_with_the_jar() {
         assert_eq!(data(jar_db, "forms", doc! { "form": 1 }), forms, "{core}");
     }
 }
+
+/// `encoding` takes Java's charset names and aliases, and a UTF-16 mark chooses the byte order
+/// when it is absent: each script below stores the same `"Tromsø €"` in lbmongo and in Liquibase
+/// 4.33 with the jar, with equal histories (the checksums cover each file's own bytes).
+#[test]
+fn java_charset_names_read_the_same_text_in_both_tools() {
+    let (lbm_db, lbm_url) = db("jar_msh_charsets_l");
+    let (jar_db, jar_url) = db("jar_msh_charsets_j");
+    let p = Project::new(lbm_db.clone(), lbm_url);
+    let script = |id: &str| format!("db.towns.insertOne({{_id: \"{id}\", name: \"Tromsø €\"}});\n");
+    let utf16 = |id: &str, big: bool| -> Vec<u8> {
+        script(id)
+            .encode_utf16()
+            .flat_map(|u| {
+                if big {
+                    u.to_be_bytes()
+                } else {
+                    u.to_le_bytes()
+                }
+            })
+            .collect()
+    };
+    // (changeset id, encoding attribute, file bytes)
+    let files: Vec<(&str, &str, Vec<u8>)> = vec![
+        // windows-1252: ø is 0xF8 and € is 0x80.
+        (
+            "cp1252",
+            "Cp1252",
+            script("cp1252")
+                .replace('ø', "\u{f8}")
+                .chars()
+                .map(|c| match c {
+                    '€' => 0x80,
+                    c => u8::try_from(u32::from(c)).expect("a windows-1252 byte"),
+                })
+                .collect(),
+        ),
+        (
+            "utf16le",
+            "UTF-16LE",
+            [&b"\xFF\xFE"[..], &utf16("utf16le", false)].concat(),
+        ),
+        ("utf16be", "UnicodeBigUnmarked", utf16("utf16be", true)),
+        ("utf16", "utf16", utf16("utf16", true)),
+        (
+            "marked",
+            "",
+            [&b"\xFF\xFE"[..], &utf16("marked", false)].concat(),
+        ),
+        ("utf8", "UTF8", script("utf8").into_bytes()),
+    ];
+    let mut change_sets = String::new();
+    std::fs::create_dir_all(p.dir.path().join("scripts")).expect("create scripts/");
+    for (id, encoding, bytes) in &files {
+        std::fs::write(p.dir.path().join(format!("scripts/{id}.js")), bytes)
+            .expect("write a script");
+        let encoding = if encoding.is_empty() {
+            String::new()
+        } else {
+            format!(" encoding=\"{encoding}\"")
+        };
+        change_sets.push_str(&format!(
+            "  <changeSet id=\"{id}\" author=\"x\" runWith=\"mongosh\">\n    \
+             <mongodb:mongoFile path=\"scripts/{id}.js\" relativeToChangelogFile=\"true\"{encoding}/>\n  \
+             </changeSet>\n"
+        ));
+    }
+    p.write("changelog.xml", &xml(&change_sets));
+    let (applied, lbmongo) = update_both(&p, &jar_url);
+    applied.ok();
+    lbmongo.ok();
+    let ours = history(&jar_db);
+    assert_eq!(ours.len(), files.len(), "{ours:?}");
+    assert_same_history(&ours, &history(&lbm_db), "4.33.0");
+    let towns: Vec<Document> = files
+        .iter()
+        .map(|(id, ..)| doc! { "_id": *id, "name": "Tromsø €" })
+        .collect();
+    let mut towns = towns;
+    towns.sort_by(|a, b| a.get_str("_id").ok().cmp(&b.get_str("_id").ok()));
+    for db in [&jar_db, &lbm_db] {
+        assert_eq!(data(db, "towns", doc! { "_id": 1 }), towns);
+    }
+}
