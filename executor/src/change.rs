@@ -237,12 +237,13 @@ pub struct MongoFile {
     pub path: String,
     /// Whether `path` is relative to the changelog that names it.
     pub relative_to_changelog_file: Option<bool>,
-    /// The file encoding as written (only UTF-8 is read).
+    /// The `encoding` attribute as written: one of Java's names for a charset lbmongo decodes.
     pub encoding: Option<String>,
     /// `dbms` of the change itself.
     pub dbms: Option<String>,
-    /// The file content as read, not `${}`-expanded: the checksum covers this text.
-    pub raw: String,
+    /// The file's bytes as read, byte order mark included: the checksum covers them, as the
+    /// Harness extension checksums the file's own stream.
+    pub raw: Vec<u8>,
     /// The script that runs: the content `${}`-expanded and trimmed.
     pub script: String,
 }

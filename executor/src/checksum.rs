@@ -102,7 +102,7 @@ impl CheckSum {
             JavaShape::Bean { properties, .. } => {
                 compute_string(&serialize(change.name(), &properties), version)
             }
-            JavaShape::Sql(script) if v9 => stripped_md5(&[script.as_bytes()], version),
+            JavaShape::Sql(script) if v9 => stripped_md5(&[script], version),
             JavaShape::Sql(script) => compute_bytes(&sql_v8(SQL_V8_HEADER, script), version),
         }
     }
@@ -147,8 +147,8 @@ enum JavaShape<'a> {
         properties: Vec<Property<'a>>,
         texts_v9: bool,
     },
-    /// An `AbstractSQLChange`: the text of its SQL stream.
-    Sql(&'a str),
+    /// An `AbstractSQLChange`: the bytes of its SQL stream.
+    Sql(&'a [u8]),
 }
 
 /// A bean property: its name and its value (`None` is a Java `null`).
@@ -227,10 +227,13 @@ fn java_shape(change: &Change) -> JavaShape<'_> {
         },
         // HAR `MongoshChange.setMongo` also sets `sql` (trimmed); `AbstractSQLChange` hashes
         // that field. Trimming cannot change the result: both rules drop edge whitespace.
-        Change::Mongo(c) => JavaShape::Sql(&c.mongo),
+        // The script is a Java string, so the stream is its UTF-8 bytes (`liquibase.fileEncoding`).
+        Change::Mongo(c) => JavaShape::Sql(c.mongo.as_bytes()),
         // HAR `MongoshFileChange.openSqlStream` is the file itself, so the checksum covers the
         // raw, unexpanded bytes (the cached expanded `sql` only wins once `getSql()` has run,
-        // which validation does not do). The stream is not BOM-aware: a UTF-8 BOM in `raw` counts.
+        // which validation does not do), undecoded: a byte order mark counts, and a Latin-1
+        // file's `ä` is the byte 0xE4, whatever `encoding` says. The vectors in
+        // `format::script_file`'s tests, recorded with the Harness extension, pin both.
         Change::MongoFile(c) => JavaShape::Sql(&c.raw),
     }
 }
@@ -283,9 +286,8 @@ fn mongo_texts(properties: &[Property<'_>], version: u32) -> CheckSum {
 ///
 /// Java fails outright (its push-back buffer holds 2048 bytes) on a whitespace run of more than
 /// about 2 KiB inside a script; lbmongo simply collapses it.
-fn sql_v8(header: &str, script: &str) -> Vec<u8> {
+fn sql_v8(header: &str, script: &[u8]) -> Vec<u8> {
     let words = script
-        .as_bytes()
         .split(|b| is_stream_whitespace(*b))
         .filter(|w| !w.is_empty());
     let mut bytes = header.as_bytes().to_vec();
@@ -430,7 +432,7 @@ mod tests {
             relative_to_changelog_file: None,
             encoding: None,
             dbms: None,
-            raw: raw.to_owned(),
+            raw: raw.as_bytes().to_vec(),
             script: raw.trim().to_owned(),
         })
     }
@@ -975,6 +977,42 @@ mod tests {
         );
     }
 
+    /// The MD5SUMs the Harness extension (Liquibase 4.24.0) stored for the shared vector
+    /// `tests/fixtures/harness_mongosh`: the checksum covers the file's bytes as they are, a
+    /// UTF-8 BOM (with CRLF line ends) and Latin-1 bytes included, not the decoded text.
+    #[test]
+    fn mongo_file_checksums_are_the_harness_extensions() {
+        let file = |raw: &[u8], encoding: Option<&str>| {
+            Change::MongoFile(MongoFile {
+                path: "scripts/x.js".to_owned(),
+                relative_to_changelog_file: Some(true),
+                encoding: encoding.map(str::to_owned),
+                dbms: None,
+                raw: raw.to_vec(),
+                script: String::new(),
+            })
+        };
+        let bom = include_bytes!("../../tests/fixtures/harness_mongosh/scripts/bom.js");
+        let latin1 = include_bytes!("../../tests/fixtures/harness_mongosh/scripts/latin1.js");
+        for (name, change, expected) in [
+            ("bom", file(bom, None), "9:4bc6015fc6a5d5beffcfb5e93666a180"),
+            (
+                "latin1",
+                file(latin1, Some("ISO-8859-1")),
+                "9:9f05e85e848457a82d5b6670495a1afa",
+            ),
+            // What lbmongo 0.1.0 stored for `bom.js`: the BOM dropped before checksumming.
+            (
+                "bom dropped",
+                file(&bom[3..], None),
+                "9:50f5eff287e7d2ecfdc321137122ec69",
+            ),
+        ] {
+            let actual = CheckSum::of_change_set(&change_set(vec![change]), 9, "mongodb");
+            assert_eq!(actual.to_string(), expected, "{name}");
+        }
+    }
+
     #[test]
     fn sql_v8_collapses_whitespace_behind_header() {
         let cases = [
@@ -985,7 +1023,11 @@ mod tests {
             ("", "h:"),
         ];
         for (script, expected) in cases {
-            assert_eq!(sql_v8("h:", script), expected.as_bytes(), "{script:?}");
+            assert_eq!(
+                sql_v8("h:", script.as_bytes()),
+                expected.as_bytes(),
+                "{script:?}"
+            );
         }
     }
 

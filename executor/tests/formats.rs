@@ -330,3 +330,42 @@ fn formatted_file_line_endings_and_byte_order_mark_change_nothing() {
         );
     }
 }
+
+/// The Harness extension's `mongoFile` vector (`tests/fixtures/harness_mongosh`) loads with the
+/// checksums that extension stored, and with the texts it ran: the BOM of `bom.js` is not part
+/// of its script, and the Latin-1 `ä` (0xE4) of `latin1.js` is U+00E4.
+#[test]
+fn harness_mongo_file_vector_loads_with_the_recorded_checksums_and_texts() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/harness_mongosh");
+    let changelog = read(&dir, "changelog.yaml");
+    let expected = std::fs::read_to_string(dir.join("expected.tsv")).expect("expected.tsv");
+    let rows: Vec<(String, String)> = changelog
+        .change_sets
+        .iter()
+        .map(|cs| (cs.id.id.clone(), checksum(cs)))
+        .collect();
+    let wanted: Vec<(String, String)> = expected
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[0].to_owned(), f[2].to_owned())
+        })
+        .collect();
+    assert_eq!(rows, wanted);
+    let scripts: Vec<&str> = changelog
+        .change_sets
+        .iter()
+        .map(|cs| match cs.changes.as_slice() {
+            [Change::MongoFile(f)] => f.script.as_str(),
+            other => panic!("{}: expected one mongoFile, found {other:?}", cs.id.id),
+        })
+        .collect();
+    assert_eq!(
+        scripts,
+        [
+            "// BOM + CRLF file: Grüße\r\ndb.bomcoll.insertOne({ x: \"ä\" });\r\n\
+             db.bomcoll.insertOne({ x: \"${city}\" });",
+            "// Latin-1 file: Gr\u{fc}\u{df}e\ndb.latin.insertOne({ x: \"\u{e4}\" });",
+        ]
+    );
+}

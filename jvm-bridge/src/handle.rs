@@ -16,7 +16,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LazyLock, Mutex, Once};
 use std::time::Duration;
 
-use base64::Engine as _;
 use executor::change::{Mongo, MongoFile};
 use executor::connection::{Connection, ConnectionOptions};
 use executor::executor::{Quiet, Settings};
@@ -282,7 +281,7 @@ fn build(change: &crate::protocol::Change) -> Result<executor::Change> {
                     .filter(|e| !e.trim().is_empty())
                     .map(str::to_owned),
                 dbms,
-                raw: file.raw.clone(),
+                raw: file.raw()?,
                 script: file.expanded.trim().to_owned(),
             }))
         }
@@ -396,8 +395,10 @@ pub fn precondition(request: PreconditionRequest) -> Result<Value> {
 
 /// A `mongoFile` script's bytes into its text by the loader's own rules
 /// ([`executor::format::script_file`]), in the loader's order: the `encoding` attribute, the
-/// file's presence, then UTF-8 (BOM dropped, anything else refused with the line and byte). Liquibase would decode with any Java charset and turn bad bytes into U+FFFD; the jar
-/// asks here instead, so one file is one text, checksum and error in both tools.
+/// file's presence, then the charset (byte order mark dropped, anything that is not a
+/// character of it refused with the line and byte). Liquibase's `StreamUtil` would turn bad
+/// bytes into U+FFFD; the jar asks here instead, so one file is one text, checksum and error
+/// in both tools.
 pub fn decode_script(request: DecodeScript) -> Result<Value> {
     use executor::format::script_file;
     let refused = |r: script_file::Refusal| -> BridgeError {
@@ -407,18 +408,17 @@ pub fn decode_script(request: DecodeScript) -> Result<Value> {
         }
         .into()
     };
-    script_file::check_encoding(request.encoding.as_deref()).map_err(refused)?;
     let path = executor::format::normalize_path(&request.path);
+    let charset =
+        script_file::check_encoding(&path, request.encoding.as_deref()).map_err(refused)?;
     let Some(encoded) = request.bytes else {
         return Err(refused(script_file::not_found(
             &path,
             request.relative_to_changelog_file,
         )));
     };
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(encoded)
-        .map_err(|e| BridgeError::request(format!("`bytes` is not base64: {e}")))?;
-    let text = script_file::text(&path, &bytes).map_err(refused)?;
+    let bytes = crate::protocol::base64_bytes(&encoded)?;
+    let text = script_file::text(&path, charset, &bytes).map_err(refused)?;
     Ok(json!({ "text": text }))
 }
 
@@ -802,7 +802,9 @@ mod tests {
         let file = json!({ "name": "mongoFile",
             "properties": [{ "name": "path", "value": "scripts/a.js" },
                            { "name": "relativeToChangelogFile", "value": "true" }],
-            "file": { "raw": "db.users.insertOne({name: \"a\"});", "expanded": "ignored by the checksum" } });
+            // base64 of `db.users.insertOne({name: "a"});`
+            "file": { "bytes": "ZGIudXNlcnMuaW5zZXJ0T25lKHtuYW1lOiAiYSJ9KTs=",
+                      "expanded": "ignored by the checksum" } });
         let description = "mongoFile DBMS_PROPERTY_NAME=dbms, PATH_PROPERTY_NAME=path, \
             RELATIVE_TO_CHANGELOG_FILE_PROPERTY_NAME=relativeToChangelogFile, path=scripts/a.js";
         let cases = [
@@ -883,7 +885,7 @@ mod tests {
 
     #[test]
     fn scripts_are_decoded_by_the_loader_rule() {
-        const UTF8: &str = "save the script as UTF-8";
+        const UTF8: &str = "save the script as UTF-8, or name its charset in `encoding`";
         /// bytes (none: not found), encoding, relativeToChangelogFile, then the text or the
         /// error's message and hint.
         type Case = (
@@ -892,8 +894,16 @@ mod tests {
             bool,
             std::result::Result<&'static str, (&'static str, &'static str)>,
         );
-        let cases: [Case; 7] = [
+        let cases: [Case; 9] = [
             (Some(b"db.a.drop()"), None, true, Ok("db.a.drop()")),
+            // Java's charset names, aliases included.
+            (
+                Some(b"db.a.insertOne({s: '\xE4'})"),
+                Some("latin1"),
+                true,
+                Ok("db.a.insertOne({s: '\u{e4}'})"),
+            ),
+            (Some(b"\xFF\xFEd\0b\0"), Some("UTF-16LE"), true, Ok("db")),
             (
                 Some("\u{feff}db.a.insertOne({s: 'é'})".as_bytes()),
                 Some(" UTF8 "),
@@ -921,11 +931,14 @@ mod tests {
             // The encoding is refused before the file is looked at, as the loader does.
             (
                 None,
-                Some("ISO-8859-1"),
+                Some("latin-2"),
                 true,
                 Err((
-                    "mongoFile: encoding `ISO-8859-1` is not supported",
-                    "lbmongo reads scripts as UTF-8",
+                    "mongoFile `db/scripts/a.js`: encoding `latin-2` is not a charset lbmongo \
+                     reads",
+                    "use one of `UTF-8`, `UTF-16`, `UTF-16BE`, `UTF-16LE`, `ISO-8859-1`, \
+                     `windows-1252`, `US-ASCII` or one of Java's aliases for them (e.g. \
+                     `latin1`, `Cp1252`, `UTF8`)",
                 )),
             ),
             (
@@ -948,6 +961,7 @@ mod tests {
                 )),
             ),
         ];
+        use base64::Engine as _;
         let base64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
         for (bytes, encoding, relative, expected) in cases {
             let request = json!({ "path": "db/./scripts/a.js", "encoding": encoding,

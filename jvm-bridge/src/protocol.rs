@@ -5,6 +5,8 @@
 //! is made by `executor` (called from `handle`).
 
 use executor::service::ChangeSpec;
+
+use crate::error::BridgeError;
 use serde::{Deserialize, Serialize};
 
 /// `Native.connect`: open a client for a Liquibase URL.
@@ -88,13 +90,30 @@ pub struct DecodeScript {
     pub bytes: Option<String>,
 }
 
-/// The text of a `mongoFile` script, read on the Java side.
+/// A `mongoFile` script, read on the Java side.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ScriptFile {
-    /// The content as decoded by `Native.decodeScript`: the checksum covers it.
-    pub raw: String,
-    /// The content with Liquibase's `${}` parameters expanded: what runs.
+    /// The file's bytes in standard base64, as sent to `Native.decodeScript`: the checksum
+    /// covers them.
+    pub bytes: String,
+    /// The text `Native.decodeScript` returned, with Liquibase's `${}` parameters expanded:
+    /// what runs.
     pub expanded: String,
+}
+
+impl ScriptFile {
+    /// The file's bytes.
+    pub fn raw(&self) -> Result<Vec<u8>, BridgeError> {
+        base64_bytes(&self.bytes)
+    }
+}
+
+/// Bytes sent from Java in standard base64 (JSON has no byte strings).
+pub fn base64_bytes(encoded: &str) -> Result<Vec<u8>, BridgeError> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .map_err(|e| BridgeError::request(format!("`bytes` is not base64: {e}")))
 }
 
 /// The `liquibase.mongodb.mongosh*` settings as Liquibase's configuration holds them (texts,

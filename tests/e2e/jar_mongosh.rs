@@ -265,8 +265,10 @@ fn update_both(p: &Project, jar_url: &str) -> (Run, Run) {
 }
 
 /// A `mongoFile` script saved with a UTF-8 BOM and holding non-ASCII text (and a `${}`
-/// property) is the same text in both tools: equal rows, MD5SUM included, equal data, and the
-/// same checksum as a copy of the script without the BOM (the BOM is not part of the text).
+/// property) is the same text in both tools: equal rows, MD5SUM included, and equal data, the
+/// same as from a copy of the script without the BOM (the BOM is not part of the text). The
+/// checksums of the two copies differ, as the Harness extension's do: it checksums the file's
+/// bytes, BOM included (`harness_vector_runs_alike_with_the_harness_checksums`).
 #[test]
 fn mongo_file_with_a_bom_and_non_ascii_text_is_one_text_in_both_tools() {
     let (lbm_db, lbm_url) = db("jar_msh_bom_l");
@@ -300,10 +302,10 @@ fn mongo_file_with_a_bom_and_non_ascii_text_is_one_text_in_both_tools() {
         md5sum(&ours[0]).is_ok_and(|m| m.starts_with("9:")),
         "{ours:?}"
     );
-    assert_eq!(
+    assert_ne!(
         md5sum(&ours[0]),
         md5sum(&ours[1]),
-        "the BOM changed the checksum"
+        "the BOM is part of the checksummed bytes"
     );
     let town = doc! { "name": "Tromsø", "by": "åsa", "note": "ünï 😀" };
     assert_eq!(data(&jar_db, "towns", doc! {}), [town.clone(), town]);
@@ -313,21 +315,24 @@ fn mongo_file_with_a_bom_and_non_ascii_text_is_one_text_in_both_tools() {
     );
 }
 
-/// A `mongoFile` script that is not UTF-8, or whose `encoding` names another charset, is refused
-/// by Liquibase + jar with lbmongo's message (file, line and byte; the encoding) and hint, before
-/// anything runs: neither tool records a row or runs the valid changeset before it.
+/// A `mongoFile` script with bytes outside its charset, or whose `encoding` names a charset
+/// lbmongo does not read, is refused by Liquibase + jar with lbmongo's message (the changelog
+/// and changeset; the script file, line and byte; the accepted charsets) and hint, before
+/// anything runs: neither tool records a row or runs the valid changeset before it. lbmongo also
+/// names the changelog line of the `mongoFile` element.
 #[test]
-fn mongo_files_that_are_not_utf8_are_refused_alike_and_nothing_is_recorded() {
+fn mongo_files_outside_their_charset_are_refused_alike_and_nothing_is_recorded() {
     // A Latin-1 `ø` (0xF8) on line 2, at byte 42 of the file.
     let latin1: &[u8] = b"// a town\ndb.towns.insertOne({name: 'Troms\xF8'});\n";
+    const UTF8: &str = "save the script as UTF-8, or name its charset in `encoding`";
     // (case, encoding attribute, file bytes, lbmongo's message, its hint)
-    let cases: [(&str, &str, &[u8], &str, &str); 3] = [
+    let cases: [(&str, &str, &[u8], &str, &str); 4] = [
         (
             "byte",
             "",
             latin1,
             "mongoFile `scripts/bad.js`: line 2: not valid UTF-8 at byte 42",
-            "save the script as UTF-8",
+            UTF8,
         ),
         // The offset counts the BOM: it is a byte of the file.
         (
@@ -335,16 +340,25 @@ fn mongo_files_that_are_not_utf8_are_refused_alike_and_nothing_is_recorded() {
             r#" encoding="UTF-8""#,
             b"\xEF\xBB\xBFdb.towns.drop();\n// \xC3\n",
             "mongoFile `scripts/bad.js`: line 2: not valid UTF-8 at byte 23",
-            "save the script as UTF-8",
+            UTF8,
         ),
-        // Liquibase would decode this file as ISO-8859-1 and run it; lbmongo refuses the
-        // attribute, and so does the jar.
+        // Java's US-ASCII would read 0xF8 as U+FFFD and run the script.
+        (
+            "ascii",
+            r#" encoding="ascii""#,
+            latin1,
+            "mongoFile `scripts/bad.js`: line 2: not valid US-ASCII at byte 42",
+            "save the script as US-ASCII, or name its charset in `encoding`",
+        ),
+        // Not a charset name Java knows (it is `latin1` or `ISO-8859-1`): Liquibase would
+        // fail with `UnsupportedCharsetException: latin-1` when the script runs.
         (
             "charset",
-            r#" encoding="ISO-8859-1""#,
+            r#" encoding="latin-1""#,
             latin1,
-            "mongoFile: encoding `ISO-8859-1` is not supported",
-            "lbmongo reads scripts as UTF-8",
+            "mongoFile `scripts/bad.js`: encoding `latin-1` is not a charset lbmongo reads",
+            "use one of `UTF-8`, `UTF-16`, `UTF-16BE`, `UTF-16LE`, `ISO-8859-1`, `windows-1252`, \
+             `US-ASCII` or one of Java's aliases for them (e.g. `latin1`, `Cp1252`, `UTF8`)",
         ),
     ];
     for (case, encoding, bytes, message, hint) in cases {
@@ -368,10 +382,11 @@ fn mongo_files_that_are_not_utf8_are_refused_alike_and_nothing_is_recorded() {
         std::fs::write(scripts.join("bad.js"), bytes).expect("write the script");
         let (refused, lbmongo) = update_both(&p, &jar_url);
         let lbmongo = lbmongo.failed();
+        // The `mongoFile` element is on line 12 of the changelog.
         assert!(
-            lbmongo
-                .stderr
-                .contains(&format!("changeset `2::alice`: {message}\n  hint: {hint}")),
+            lbmongo.stderr.contains(&format!(
+                "changelog.xml:12: changeset `2::alice`: {message}\n  hint: {hint}"
+            )),
             "{case}: {}",
             lbmongo.stderr
         );
@@ -379,7 +394,8 @@ fn mongo_files_that_are_not_utf8_are_refused_alike_and_nothing_is_recorded() {
         let output = format!("{}{}", refused.stdout, refused.stderr);
         assert!(
             output.contains(&format!(
-                "Unexpected error running Liquibase: {message}\nhint: {hint}"
+                "Unexpected error running Liquibase: changelog.xml: changeset `2::alice`: \
+                 {message}\nhint: {hint}"
             )),
             "{case}: {output}"
         );
@@ -765,4 +781,284 @@ fn an_update_reads_the_history_a_constant_number_of_times() {
         "{} commands besides the changes and their rows for {CHANGESETS} changesets: {setup:?}",
         setup.len()
     );
+}
+
+/// Copies `tests/fixtures/harness_mongosh` (the Harness extension's `mongoFile` vector: a UTF-8
+/// script with a BOM and CRLF, a Latin-1 one with `encoding: ISO-8859-1`) into `dir`, byte for
+/// byte.
+fn write_harness_vector(dir: &Path) {
+    let from = repo_root().join("tests/fixtures/harness_mongosh");
+    std::fs::create_dir_all(dir.join("scripts")).expect("create scripts/");
+    for file in ["changelog.yaml", "scripts/bom.js", "scripts/latin1.js"] {
+        std::fs::copy(from.join(file), dir.join(file)).expect("copy the vector");
+    }
+}
+
+/// The MD5SUMs the Harness extension stored for the vector, by changeset id (`expected.tsv`).
+fn harness_md5sums() -> Vec<(String, String)> {
+    let tsv =
+        std::fs::read_to_string(repo_root().join("tests/fixtures/harness_mongosh/expected.tsv"))
+            .expect("read expected.tsv");
+    tsv.lines()
+        .map(|line| {
+            let fields: Vec<&str> = line.split('\t').collect();
+            (fields[0].to_owned(), fields[2].to_owned())
+        })
+        .collect()
+}
+
+/// The Harness extension's vector runs in lbmongo (natively and through the pinned mongosh) and
+/// in Liquibase 4.24.0 and 4.33.0 with the jar, and each stores exactly the MD5SUMs the Harness
+/// extension stored: the checksum covers the file's bytes, BOM and Latin-1 bytes included. What
+/// runs is the decoded text: the BOM is not sent (the native reader would refuse U+FEFF), `ä`
+/// of the Latin-1 file is stored as U+00E4, and the unset `${city}` stays as written.
+#[test]
+fn harness_vector_runs_alike_with_the_harness_checksums() {
+    let (lbm_db, lbm_url) = db("jar_msh_harness_l");
+    let (sh_db, sh_url) = db("jar_msh_harness_sh");
+    let p = Project::new(lbm_db.clone(), lbm_url);
+    write_harness_vector(p.dir.path());
+    let sh = Project::new(sh_db.clone(), sh_url);
+    write_harness_vector(sh.dir.path());
+    let mongosh = mongosh_bin().display().to_string();
+    let cores = [("4.24.0", "4.24.0"), ("4.33.0", "4.33.0")];
+    let jar_dbs: Vec<(Database, String)> = cores
+        .iter()
+        .map(|(core, _)| db(&format!("jar_msh_harness_{}", core.replace('.', "_"))))
+        .collect();
+    let (runs, lbmongo, through_mongosh) = std::thread::scope(|s| {
+        let lbmongo = s.spawn(|| {
+            let mut args = vec!["update", "--changelog-file", "changelog.yaml"];
+            args.extend(NATIVE_ARGS);
+            p.run(&args)
+        });
+        let through_mongosh = s.spawn(|| {
+            sh.run(&[
+                "update",
+                "--changelog-file",
+                "changelog.yaml",
+                "--mongosh-native",
+                "never",
+                "--mongosh-path",
+                &mongosh,
+            ])
+        });
+        let runs: Vec<Run> = cores
+            .iter()
+            .zip(&jar_dbs)
+            .map(|((core, _), (_, url))| {
+                liquibase(
+                    p.dir.path(),
+                    core,
+                    "changelog.yaml",
+                    url,
+                    &["update"],
+                    &NATIVE_ENV,
+                )
+            })
+            .collect();
+        (
+            runs,
+            lbmongo.join().expect("the lbmongo thread"),
+            through_mongosh.join().expect("the mongosh thread"),
+        )
+    });
+    lbmongo.ok();
+    through_mongosh.ok();
+    let expected = harness_md5sums();
+    assert_eq!(expected.len(), 2);
+    let md5sums = |db: &Database| -> Vec<(String, String)> {
+        history(db)
+            .iter()
+            .map(|r| {
+                (
+                    r.get_str("id").expect("id").to_owned(),
+                    r.get_str("md5sum").expect("md5sum").to_owned(),
+                )
+            })
+            .collect()
+    };
+    let bomcoll = [doc! { "x": "ä" }, doc! { "x": "${city}" }];
+    let latin = [doc! { "x": "\u{e4}" }];
+    for (who, db) in [("lbmongo", &lbm_db), ("lbmongo through mongosh", &sh_db)] {
+        assert_eq!(md5sums(db), expected, "{who}");
+        assert_eq!(data(db, "bomcoll", doc! { "x": -1 }), bomcoll, "{who}");
+        assert_eq!(data(db, "latin", doc! {}), latin, "{who}");
+    }
+    for ((run, (core, version)), (jar_db, _)) in runs.into_iter().zip(cores).zip(&jar_dbs) {
+        run.ok();
+        assert_eq!(md5sums(jar_db), expected, "jar on {core}");
+        assert_same_history(&history(jar_db), &history(&lbm_db), version);
+        assert_eq!(data(jar_db, "bomcoll", doc! { "x": -1 }), bomcoll, "{core}");
+        assert_eq!(data(jar_db, "latin", doc! {}), latin, "{core}");
+    }
+}
+
+/// Every XML form of `mongo` loads, with the schema location given: the `mongo` attribute and
+/// the nested `<mongodb:mongo>` element (the forms the Harness extension reads) and the element
+/// text (lbmongo's own). lbmongo and Liquibase 4.24.0, the npm 4.28.1 distribution's core and
+/// 4.33.0 with the jar (whose XSD validates the changelog) write equal histories and data, and
+/// the same script gives the same checksum in every form.
+#[test]
+fn every_mongo_xml_form_loads_in_lbmongo_and_in_liquibase_with_the_jar() {
+    let (lbm_db, lbm_url) = db("jar_msh_forms_l");
+    let p = Project::new(lbm_db.clone(), lbm_url);
+    p.write(
+        "changelog.xml",
+        &xml(r#"  <changeSet id="attribute" author="x" runWith="mongosh">
+    <mongodb:mongo mongo='db.forms.insertOne({form: "same"});'/>
+  </changeSet>
+  <changeSet id="nested" author="x" runWith="mongosh">
+    <mongodb:mongo>
+      <mongodb:mongo>db.forms.insertOne({form: "same"});</mongodb:mongo>
+    </mongodb:mongo>
+  </changeSet>
+  <changeSet id="text" author="x" runWith="mongosh">
+    <mongodb:mongo>db.forms.insertOne({form: "same"});</mongodb:mongo>
+  </changeSet>
+  <changeSet id="nested-attributes" author="x" runWith="mongosh">
+    <mongodb:mongo dbms="mongodb" splitStatements="false"><mongodb:mongo>
+      db.forms.insertOne({form: "nested, with attributes"});
+    </mongodb:mongo></mongodb:mongo>
+  </changeSet>
+"#),
+    );
+    let cores = [
+        ("4.24.0", "4.24.0"),
+        ("npm-4.28.1", "4.28.0"),
+        ("4.33.0", "4.33.0"),
+    ];
+    let jar_dbs: Vec<(Database, String)> = cores
+        .iter()
+        .map(|(core, _)| db(&format!("jar_msh_forms_{}", core.replace(['.', '-'], "_"))))
+        .collect();
+    let (runs, lbmongo) = std::thread::scope(|s| {
+        let lbmongo = s.spawn(|| {
+            let mut args = vec!["update", "--changelog-file", "changelog.xml"];
+            args.extend(NATIVE_ARGS);
+            p.run(&args)
+        });
+        let runs: Vec<Run> = cores
+            .iter()
+            .zip(&jar_dbs)
+            .map(|((core, _), (_, url))| {
+                liquibase(
+                    p.dir.path(),
+                    core,
+                    "changelog.xml",
+                    url,
+                    &["update"],
+                    &NATIVE_ENV,
+                )
+            })
+            .collect();
+        (runs, lbmongo.join().expect("the lbmongo thread"))
+    });
+    lbmongo.ok();
+    let ours = history(&lbm_db);
+    let ids: Vec<&str> = ours.iter().filter_map(|r| r.get_str("id").ok()).collect();
+    assert_eq!(ids, ["attribute", "nested", "text", "nested-attributes"]);
+    let same = ours[0].get_str("md5sum").expect("md5sum");
+    for row in &ours[1..3] {
+        assert_eq!(row.get_str("md5sum"), Ok(same), "{row:?}");
+    }
+    let forms = [
+        doc! { "form": "nested, with attributes" },
+        doc! { "form": "same" },
+        doc! { "form": "same" },
+        doc! { "form": "same" },
+    ];
+    assert_eq!(data(&lbm_db, "forms", doc! { "form": 1 }), forms);
+    for ((run, (core, version)), (jar_db, _)) in runs.into_iter().zip(cores).zip(&jar_dbs) {
+        let run = run.ok();
+        assert!(
+            !run.stderr.contains("cvc-"),
+            "{core}: schema complaint\n{}",
+            run.stderr
+        );
+        assert_same_history(&history(jar_db), &ours, version);
+        assert_eq!(data(jar_db, "forms", doc! { "form": 1 }), forms, "{core}");
+    }
+}
+
+/// `encoding` takes Java's charset names and aliases, and a UTF-16 mark chooses the byte order
+/// when it is absent: each script below stores the same `"Tromsø €"` in lbmongo and in Liquibase
+/// 4.33 with the jar, with equal histories (the checksums cover each file's own bytes).
+#[test]
+fn java_charset_names_read_the_same_text_in_both_tools() {
+    let (lbm_db, lbm_url) = db("jar_msh_charsets_l");
+    let (jar_db, jar_url) = db("jar_msh_charsets_j");
+    let p = Project::new(lbm_db.clone(), lbm_url);
+    let script = |id: &str| format!("db.towns.insertOne({{_id: \"{id}\", name: \"Tromsø €\"}});\n");
+    let utf16 = |id: &str, big: bool| -> Vec<u8> {
+        script(id)
+            .encode_utf16()
+            .flat_map(|u| {
+                if big {
+                    u.to_be_bytes()
+                } else {
+                    u.to_le_bytes()
+                }
+            })
+            .collect()
+    };
+    // (changeset id, encoding attribute, file bytes)
+    let files: Vec<(&str, &str, Vec<u8>)> = vec![
+        // windows-1252: ø is 0xF8 (as in Latin-1) and € is 0x80.
+        (
+            "cp1252",
+            "Cp1252",
+            script("cp1252")
+                .chars()
+                .map(|c| match c {
+                    '€' => 0x80,
+                    c => u8::try_from(u32::from(c)).expect("a Latin-1 character"),
+                })
+                .collect(),
+        ),
+        (
+            "utf16le",
+            "UTF-16LE",
+            [&b"\xFF\xFE"[..], &utf16("utf16le", false)].concat(),
+        ),
+        ("utf16be", "UnicodeBigUnmarked", utf16("utf16be", true)),
+        ("utf16", "utf16", utf16("utf16", true)),
+        (
+            "marked",
+            "",
+            [&b"\xFF\xFE"[..], &utf16("marked", false)].concat(),
+        ),
+        ("utf8", "UTF8", script("utf8").into_bytes()),
+    ];
+    let mut change_sets = String::new();
+    std::fs::create_dir_all(p.dir.path().join("scripts")).expect("create scripts/");
+    for (id, encoding, bytes) in &files {
+        std::fs::write(p.dir.path().join(format!("scripts/{id}.js")), bytes)
+            .expect("write a script");
+        let encoding = if encoding.is_empty() {
+            String::new()
+        } else {
+            format!(" encoding=\"{encoding}\"")
+        };
+        change_sets.push_str(&format!(
+            "  <changeSet id=\"{id}\" author=\"x\" runWith=\"mongosh\">\n    \
+             <mongodb:mongoFile path=\"scripts/{id}.js\" relativeToChangelogFile=\"true\"{encoding}/>\n  \
+             </changeSet>\n"
+        ));
+    }
+    p.write("changelog.xml", &xml(&change_sets));
+    let (applied, lbmongo) = update_both(&p, &jar_url);
+    applied.ok();
+    lbmongo.ok();
+    let ours = history(&jar_db);
+    assert_eq!(ours.len(), files.len(), "{ours:?}");
+    assert_same_history(&ours, &history(&lbm_db), "4.33.0");
+    let mut towns: Vec<Document> = files
+        .iter()
+        .map(|(id, ..)| doc! { "_id": *id, "name": "Tromsø €" })
+        .collect();
+    towns.sort_by(|a, b| a.get_str("_id").ok().cmp(&b.get_str("_id").ok()));
+    for db in [&jar_db, &lbm_db] {
+        assert_eq!(data(db, "towns", doc! { "_id": 1 }), towns);
+    }
 }

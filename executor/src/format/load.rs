@@ -1701,9 +1701,10 @@ impl<'o> Loader<'o> {
             site,
         );
         let dbms = self.non_blank(node, "dbms", site);
-        // Harness reads only the named `mongo` property: element text (`<mongo>db…</mongo>`,
-        // YAML `- mongo: "db…"`) lands in the inherited `sql` and then fails validation. We
-        // accept the text form too, since its meaning is plain.
+        // Harness reads only the named `mongo` property, given as the attribute or as a nested
+        // `<mongodb:mongo>` element (both are a `mongo` child here); element text
+        // (`<mongo>db…</mongo>`, YAML `- mongo: "db…"`) lands in the inherited `sql` and then
+        // fails validation. We accept the text form too, since its meaning is plain.
         let script = match self.text(node, "mongo", site) {
             Some(script) => script,
             None => node.value.clone().unwrap_or_default(),
@@ -1746,14 +1747,17 @@ impl<'o> Loader<'o> {
             .map(|_| self.flag(node, "relativeToChangelogFile", false, site));
         let encoding = self.non_blank(node, "encoding", site);
         let dbms = self.non_blank(node, "dbms", site);
-        if let Err(refused) = script_file::check_encoding(encoding.as_deref()) {
-            self.refuse(site, refused);
-            return None;
-        }
         let resolved = if relative_to_changelog_file == Some(true) {
             resolve_sibling(&file.physical, &path)
         } else {
             normalize_path(&path)
+        };
+        let charset = match script_file::check_encoding(&resolved, encoding.as_deref()) {
+            Ok(charset) => charset,
+            Err(refused) => {
+                self.refuse(site, refused);
+                return None;
+            }
         };
         let Some(found) = self.locate(&resolved) else {
             self.refuse(
@@ -1773,16 +1777,16 @@ impl<'o> Loader<'o> {
                 return None;
             }
         };
-        let raw = match script_file::text(&resolved, &bytes) {
-            Ok(raw) => raw,
+        let text = match script_file::text(&resolved, charset, &bytes) {
+            Ok(text) => text,
             Err(refused) => {
                 self.refuse(site, refused);
                 return None;
             }
         };
-        // MongoshFileChange: the content is `${}`-expanded and trimmed for running; the checksum
-        // covers the raw content.
-        let script = match self.params.expand(&raw, &file.file_path) {
+        // MongoshFileChange: the decoded content is `${}`-expanded and trimmed for running; the
+        // checksum covers the file's bytes.
+        let script = match self.params.expand(&text, &file.file_path) {
             Ok(expanded) => expanded.trim().to_owned(),
             Err(message) => {
                 self.report(site, format!("mongoFile `{resolved}`: {message}"), None);
@@ -1794,7 +1798,7 @@ impl<'o> Loader<'o> {
             relative_to_changelog_file,
             encoding,
             dbms,
-            raw,
+            raw: bytes,
             script,
         }))
     }
@@ -3343,7 +3347,8 @@ mod tests {
                 relative_to_changelog_file: Some(true),
                 encoding: None,
                 dbms: None,
-                raw: "  db.${coll}.drop();\n".into(),
+                // The bytes as read: the BOM is part of what the checksum covers.
+                raw: "\u{feff}  db.${coll}.drop();\n".into(),
                 script: "db.people.drop();".into(),
             })
         );

@@ -23,11 +23,13 @@ import liquibase.resource.ResourceAccessor;
  * path: as core's {@code SQLFileChange.openSqlStream} (4.24–4.33), the path is resolved as a
  * sibling of the changelog with {@code relativeToChangelogFile}, else through the accessor. The
  * bytes are decoded by the engine ({@code Native.decodeScript}) rather than by
- * {@code StreamUtil.readStreamAsString}, which takes any Java charset and turns bad bytes into
- * U+FFFD: lbmongo reads scripts as UTF-8 only (BOM dropped, anything else refused with the line
- * and byte), and one rule in one place gives both tools the same text, checksum and error. The
- * text is then {@code ${}}-expanded with the changelog's parameters, as Harness does. The engine
- * gets both texts and builds, checksums (over the raw text), describes and runs the change.
+ * {@code StreamUtil.readStreamAsString}, which would turn bad bytes into U+FFFD: the engine
+ * reads the {@code encoding} charsets by Java's names with {@code StreamUtil}'s byte order mark
+ * rules and refuses bad bytes with the line and byte, and one rule in one place gives both tools
+ * the same text, checksum and error. The text is then {@code ${}}-expanded with the changelog's
+ * parameters, as Harness does. The engine gets the bytes and the expanded text, and builds,
+ * checksums (over the bytes, as Harness's checksum reads the file's own stream), describes and
+ * runs the change.
  */
 @DatabaseChange(name = "mongoFile", description = "Runs a mongosh script file", priority = ChangeMetaData.PRIORITY_DATABASE)
 public class MongoFileChange extends AbstractMongoshChange {
@@ -77,7 +79,7 @@ public class MongoFileChange extends AbstractMongoshChange {
         }
     }
 
-    /** {@code {"raw", "expanded"}}, read once. */
+    /** {@code {"bytes", "expanded"}}, read once. */
     private Map<String, Object> file() {
         if (file != null) {
             return file;
@@ -102,7 +104,7 @@ public class MongoFileChange extends AbstractMongoshChange {
         try {
             raw = (String) Native.call("decodeScript", request).get("text");
         } catch (NativeException e) {
-            throw new UnexpectedLiquibaseException(e.getMessage(), e);
+            throw new UnexpectedLiquibaseException(where() + e.getMessage(), e);
         }
         String expanded = raw;
         DatabaseChangeLog changeLog = getChangeSet() == null ? null : getChangeSet().getChangeLog();
@@ -115,10 +117,22 @@ public class MongoFileChange extends AbstractMongoshChange {
             }
         }
         Map<String, Object> f = new LinkedHashMap<>();
-        f.put("raw", raw);
+        f.put("bytes", request.get("bytes"));
         f.put("expanded", expanded);
         file = f;
         return f;
+    }
+
+    /**
+     * {@code <changelog>: changeset `<id>::<author>`: }, the place lbmongo names for the same
+     * refusal (Liquibase keeps no line numbers, so the changelog line is lbmongo's alone).
+     */
+    private String where() {
+        if (getChangeSet() == null) {
+            return "";
+        }
+        return getChangeSet().getFilePath() + ": changeset `" + getChangeSet().getId() + "::"
+                + getChangeSet().getAuthor() + "`: ";
     }
 
     private Resource resource() throws IOException {
