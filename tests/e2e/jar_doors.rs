@@ -158,16 +158,29 @@ fn jar_settings_are_neither_reported_invalid_nor_missing_from_help() {
 
 // -- item 6: validate and status on an empty database ---------------------------------------------
 
-/// What a command left in a database: every collection's options, every index and the lock
-/// documents.
-fn left_behind(db: &Database) -> (Vec<Vec<String>>, Vec<Vec<String>>, Vec<Vec<String>>) {
+/// What a command left in a database, each entry as `typed_fields` lines.
+#[derive(Debug, PartialEq)]
+struct LeftBehind {
+    /// `listCollections`: names and options (validators included).
+    collections: Vec<Vec<String>>,
+    /// `listIndexes` of every collection.
+    indexes: Vec<Vec<String>>,
+    /// The lock documents.
+    locks: Vec<Vec<String>>,
+}
+
+fn left_behind(db: &Database) -> LeftBehind {
     block_on(async {
         let locks = find(db, "DATABASECHANGELOGLOCK", doc! { "_id": 1 })
             .await
             .iter()
             .map(|d| typed_fields(d, &["lockGranted"]))
             .collect();
-        (collection_specs(db).await, index_specs(db).await, locks)
+        LeftBehind {
+            collections: collection_specs(db).await,
+            indexes: index_specs(db).await,
+            locks,
+        }
     })
 }
 
@@ -212,7 +225,7 @@ fn validate_and_status_on_an_empty_database_leave_what_the_official_extension_le
         });
         let expected = left_behind(&official);
         let names: Vec<&str> = expected
-            .0
+            .collections
             .iter()
             .filter_map(|spec| spec.iter().find(|l| l.starts_with("name: ")))
             .map(String::as_str)
@@ -226,7 +239,7 @@ fn validate_and_status_on_an_empty_database_leave_what_the_official_extension_le
             "the official extension's `{command}` left other collections"
         );
         assert!(
-            expected.2.is_empty(),
+            expected.locks.is_empty(),
             "the official extension left a lock document"
         );
         for (core, ours) in theirs {
