@@ -788,6 +788,22 @@ mod tests {
     }
 
     #[test]
+    fn version_is_the_package_version_the_jar_compares_with_its_own() {
+        assert_eq!(
+            reply(&dispatch(b"{}", version)),
+            json!({ "ok": { "version": env!("CARGO_PKG_VERSION") } })
+        );
+    }
+
+    #[test]
+    fn awaiting_an_unknown_pending_lock_is_an_error() {
+        let answer = reply(&dispatch(br#"{"handle": 0}"#, |_: Handle| {
+            await_lock(u64::MAX)
+        }));
+        assert!(answer.get("error").is_some(), "{answer}");
+    }
+
+    #[test]
     fn reports_errors_and_panics_as_json() {
         type Handler = fn(Handle) -> Result<Value>;
         let cases: [(&[u8], Handler, &str, &str); 4] = [
