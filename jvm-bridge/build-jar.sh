@@ -8,6 +8,15 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cargo="${CARGO:-cargo}"
 
+# The jar's version (the pom's) is the one Native.java requires of the native library, which
+# reports the workspace's package version: the two must agree.
+cargo_version="$(sed -n 's/^version = "\(.*\)"$/\1/p' "$root/Cargo.toml" | head -1)"
+pom_version="$(sed -n 's|^  <version>\(.*\)</version>$|\1|p' "$root/jvm-bridge/pom.xml" | head -1)"
+if [[ "$cargo_version" != "$pom_version" ]]; then
+    echo "make jar: jvm-bridge/pom.xml is version $pom_version but Cargo.toml is $cargo_version" >&2
+    exit 1
+fi
+
 "$cargo" build --release --locked -p lbmongo-jvm
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

@@ -6,6 +6,8 @@
 #   .cache/liquibase/4.24.0/lib        liquibase-core 4.24.0 + its runtime deps
 #   .cache/liquibase/official-ext/lib  org.liquibase.ext:liquibase-mongodb 4.33.0.1 + driver + Jackson
 #   .cache/liquibase/npm-4.28.1        the npm package liquibase@4.28.1 (a full Liquibase 4.28 distribution)
+#   ~/.m2 (Maven's local repository)   org.liquibase:liquibase-maven-plugin 4.33.0 and
+#                                      maven-install-plugin 2.4, which the jar's Maven tests run offline
 #
 # Jars are resolved by tests/liquibase/pom.xml through Maven's normal repository settings; the npm
 # package through npm's. Set LBMONGO_LIQUIBASE_FORCE=1 to reinstall everything.
@@ -58,4 +60,15 @@ if [[ ! -f "$npm_dir/.complete" ]]; then
     rm -rf "$tmp"
     chmod +x "$npm_dir"/dist/liquibase/liquibase 2>/dev/null || true
     touch "$npm_dir/.complete"
+fi
+
+# The Maven plugin and `install:install-file`, resolved into Maven's local repository once so that
+# the tests that run the README's Maven examples (offline, `mvn -o`) never download anything.
+maven_plugins="$cache/maven-plugins.complete"
+maven_plugin_list="org.liquibase:liquibase-maven-plugin:4.33.0 org.apache.maven.plugins:maven-install-plugin:2.4"
+if [[ ! -f "$maven_plugins" || "$(cat "$maven_plugins")" != "$maven_plugin_list" ]]; then
+    for artifact in $maven_plugin_list; do
+        quiet mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:get -Dartifact="$artifact"
+    done
+    echo "$maven_plugin_list" >"$maven_plugins"
 fi

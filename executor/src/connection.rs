@@ -180,6 +180,34 @@ pub fn effective_url(options: &ConnectionOptions) -> Result<String> {
     Ok(url)
 }
 
+/// Liquibase's Maven plugin (`liquibase-maven-plugin` 4.33.0) hands an unset `username` and
+/// `password` to the connection as the text `null`, which spliced into the URL makes a credential
+/// for a user named `null` and fails authentication on a server without it (liquibase-mongodb
+/// does exactly that). When the URL carries no credentials of its own, a `null` username (and a
+/// `null` password with it) is dropped: no user is called `null` on purpose while the URL
+/// names none. Returns the line the caller logs, or `None` when nothing was dropped.
+pub fn drop_unset_null_credentials(options: &mut ConnectionOptions) -> Option<String> {
+    if options.username.as_deref() != Some("null") || url_has_credentials(&options.url) {
+        return None;
+    }
+    options.username = None;
+    if options.password.as_deref() == Some("null") {
+        options.password = None;
+    }
+    Some(
+        "username `null` (how Liquibase's Maven plugin passes an unset username) is treated as \
+         no username: the URL carries no credentials"
+            .to_owned(),
+    )
+}
+
+/// Whether the URL's authority holds a `user[:password]@` part.
+fn url_has_credentials(url: &str) -> bool {
+    let rest = url.trim().split_once("://").map_or("", |(_, rest)| rest);
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    authority.contains('@')
+}
+
 fn bad_url(url: &str) -> Error {
     Error::Config {
         message: format!("`{}` is not a MongoDB URL", mask(url)),
@@ -271,6 +299,28 @@ fn userinfo_encode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn maven_null_username_is_dropped_only_when_the_url_has_no_credentials() {
+        let options = |url: &str, user: &str, password: Option<&str>| ConnectionOptions {
+            url: url.to_owned(),
+            username: Some(user.to_owned()),
+            password: password.map(str::to_owned),
+            ..ConnectionOptions::default()
+        };
+        let mut unset = options("mongodb://h:27017/db", "null", Some("null"));
+        assert!(drop_unset_null_credentials(&mut unset).is_some());
+        assert_eq!((unset.username, unset.password), (None, None));
+        let mut in_url = options("mongodb://u:p@h:27017/db", "null", Some("null"));
+        assert!(drop_unset_null_credentials(&mut in_url).is_none());
+        assert_eq!(in_url.username.as_deref(), Some("null"));
+        let mut real = options("mongodb://h:27017/db", "alice", Some("null"));
+        assert!(drop_unset_null_credentials(&mut real).is_none());
+        assert_eq!(real.password.as_deref(), Some("null"));
+        // An `@` in the query (a tag value, say) is not a credential.
+        let mut query = options("mongodb://h/db?appName=a@b", "null", None);
+        assert!(drop_unset_null_credentials(&mut query).is_some());
+    }
 
     fn opts(url: &str) -> ConnectionOptions {
         ConnectionOptions {

@@ -240,6 +240,13 @@ fn expires_at(length: Duration) -> DateTime {
     DateTime::from_millis(DateTime::now().timestamp_millis().saturating_add(millis))
 }
 
+/// Creates the lock collection and, with `adjust`, its validator, and writes no lock document:
+/// what liquibase-mongodb's `MongoLockService.init` (4.33.0.1) leaves behind when Liquibase's
+/// `validate` and `status` initialise the lock service without taking the lock.
+pub async fn init(connection: &Connection, tracking: &TrackingOptions) -> Result<()> {
+    ensure(connection, tracking).await
+}
+
 /// Creates the lock collection and, with `adjust`, its validator (`MongoLockService.init`).
 async fn ensure(connection: &Connection, tracking: &TrackingOptions) -> Result<()> {
     let name = &tracking.lock_collection;

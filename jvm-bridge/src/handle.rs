@@ -5,8 +5,8 @@
 //! `{"error": {"kind", "message"}}`, which `Native.java` turns into a value or its one
 //! `NativeException`. The async engine runs on one process-wide Tokio runtime.
 //!
-//! State between calls lives in two registries keyed by ids Java holds: open connections
-//! (Liquibase's `DatabaseConnection`) and held locks. A held lock is a task that owns a
+//! State between calls lives in registries keyed by ids Java holds: open connections
+//! (Liquibase's `DatabaseConnection`), held locks and locks still being waited for. A held lock is a task that owns a
 //! connection clone and the engine's `Lock` until Java asks for its release, so the lock is
 //! released through the engine's own `Lock::release` on every path.
 
@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use executor::change::{Mongo, MongoFile};
 use executor::connection::{Connection, ConnectionOptions};
-use executor::executor::{Quiet, Settings};
+use executor::executor::Settings;
 use executor::history::{ExecType, History, NewRow, RanChangeSet};
 use executor::lock::{Lock, LockOptions};
 use executor::mongosh::{self, MongoshOptions, NativeMode};
@@ -30,7 +30,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tokio::runtime::Runtime;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::error::BridgeError;
 use crate::protocol::{
@@ -57,6 +57,7 @@ static CONNECTIONS: LazyLock<Mutex<HashMap<u64, Connection>>> = LazyLock::new(Mu
 /// the masked one).
 static URLS: LazyLock<Mutex<HashMap<u64, String>>> = LazyLock::new(Mutex::default);
 static LOCKS: LazyLock<Mutex<HashMap<u64, HeldLock>>> = LazyLock::new(Mutex::default);
+static PENDING: LazyLock<Mutex<HashMap<u64, PendingLock>>> = LazyLock::new(Mutex::default);
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Reads the request bytes, runs `handler` and returns the encoded reply as a new `byte[]`.
@@ -149,11 +150,18 @@ fn registry<T>(
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+// -- version --------------------------------------------------------------------------------
+
+/// `{"version": "0.1.0"}`: this library's package version, which must equal the jar's.
+pub fn version(_: Value) -> Result<Value> {
+    Ok(json!({ "version": env!("CARGO_PKG_VERSION") }))
+}
+
 // -- connections ----------------------------------------------------------------------------
 
 /// Opens a client and reports what Liquibase's connection shows.
 pub fn connect(request: Connect) -> Result<Connected> {
-    let options = ConnectionOptions {
+    let mut options = ConnectionOptions {
         url: request.url,
         username: request.username,
         password: request.password,
@@ -161,6 +169,9 @@ pub fn connect(request: Connect) -> Result<Connected> {
         app_name: request.app_name,
         ..ConnectionOptions::default()
     };
+    let notes: Vec<String> = executor::connection::drop_unset_null_credentials(&mut options)
+        .into_iter()
+        .collect();
     let url = executor::connection::effective_url(&options)?;
     RUNTIME.block_on(async {
         let connection = Connection::open(&options).await?;
@@ -173,6 +184,7 @@ pub fn connect(request: Connect) -> Result<Connected> {
             user: connection.user.clone(),
             version,
             display_url: connection.display_url.clone(),
+            notes,
         };
         registry(&CONNECTIONS).insert(handle, connection);
         registry(&URLS).insert(handle, url);
@@ -482,6 +494,15 @@ pub fn lock(request: LockRequest) -> Result<Value> {
     };
     match request.op {
         LockOp::Acquire => acquire(connection, options),
+        LockOp::Await => await_lock(
+            request
+                .lock
+                .ok_or_else(|| BridgeError::request("`await` needs `lock`"))?,
+        ),
+        LockOp::Init => {
+            RUNTIME.block_on(executor::lock::init(&connection, &tracking))?;
+            Ok(json!({}))
+        }
         LockOp::Release => {
             let id = request
                 .lock
@@ -532,12 +553,38 @@ pub fn lock(request: LockRequest) -> Result<Value> {
     }
 }
 
+/// An `acquire` whose engine task is waiting for another process's lock; [`LockOp::Await`]
+/// resumes it.
+struct PendingLock {
+    acquired: oneshot::Receiver<executor::Result<String>>,
+    waiting: mpsc::UnboundedReceiver<()>,
+    release: oneshot::Sender<()>,
+    released: oneshot::Receiver<executor::Result<()>>,
+}
+
+/// Passes the engine's `WaitingForLock` events to the JNI call that is waiting on the lock.
+struct WaitListener(mpsc::UnboundedSender<()>);
+
+impl executor::executor::Listener for WaitListener {
+    fn on(&self, event: &executor::executor::Event) {
+        if matches!(event, executor::executor::Event::WaitingForLock) {
+            // The receiver is gone only when Java gave the pending lock up.
+            let _ = self.0.send(());
+        }
+    }
+}
+
+/// Starts the engine's `Lock::acquire` (its wait and poll loop) in a task that then holds the
+/// lock, and answers as soon as it has it, has given up, or polls again: `{"waiting": id}`
+/// lets Java log Liquibase's `Waiting for changelog lock....` while the engine keeps waiting.
 fn acquire(connection: Connection, options: LockOptions) -> Result<Value> {
     let (acquired_tx, acquired_rx) = oneshot::channel();
     let (release_tx, release_rx) = oneshot::channel::<()>();
     let (released_tx, released_rx) = oneshot::channel();
+    let (waiting_tx, waiting_rx) = mpsc::unbounded_channel();
     RUNTIME.spawn(async move {
-        let lock = match Lock::acquire(&connection, &options, &Quiet).await {
+        let listener = WaitListener(waiting_tx);
+        let lock = match Lock::acquire(&connection, &options, &listener).await {
             Ok(lock) => lock,
             Err(e) => {
                 let _ = acquired_tx.send(Err(e));
@@ -549,23 +596,53 @@ fn acquire(connection: Connection, options: LockOptions) -> Result<Value> {
         let _ = release_rx.await;
         let _ = released_tx.send(lock.release().await);
     });
-    match RUNTIME.block_on(acquired_rx) {
-        Ok(Ok(locked_by)) => {
+    wait_for_lock(PendingLock {
+        acquired: acquired_rx,
+        waiting: waiting_rx,
+        release: release_tx,
+        released: released_rx,
+    })
+}
+
+/// `await`: keeps waiting on the pending lock `id` an earlier `acquire` or `await` reported.
+fn await_lock(id: u64) -> Result<Value> {
+    let pending = registry(&PENDING)
+        .remove(&id)
+        .ok_or_else(|| BridgeError::unknown("pending lock", id))?;
+    wait_for_lock(pending)
+}
+
+fn wait_for_lock(mut pending: PendingLock) -> Result<Value> {
+    let outcome = RUNTIME.block_on(async {
+        tokio::select! {
+            // The outcome first: a lock taken right after a poll is reported, not another wait.
+            biased;
+            outcome = &mut pending.acquired => Some(outcome),
+            Some(()) = pending.waiting.recv() => None,
+        }
+    });
+    match outcome {
+        None => {
+            let id = next_id();
+            registry(&PENDING).insert(id, pending);
+            Ok(json!({ "waiting": id }))
+        }
+        Some(Ok(Ok(locked_by))) => {
             let id = next_id();
             registry(&LOCKS).insert(
                 id,
                 HeldLock {
-                    release: release_tx,
-                    released: released_rx,
+                    release: pending.release,
+                    released: pending.released,
                 },
             );
             Ok(json!({ "lock": id, "lockedBy": locked_by }))
         }
-        Ok(Err(executor::Error::LockHeld { locked_by, since })) => {
+        Some(Ok(Err(executor::Error::LockHeld { locked_by, since }))) => {
             Ok(json!({ "heldBy": locked_by, "since": since }))
         }
-        Ok(Err(e)) => Err(e.into()),
-        Err(_) => Err(BridgeError::panic("the lock task ended without an answer")),
+        Some(Ok(Err(e))) => Err(e.into()),
+        Some(Err(_)) => Err(BridgeError::panic("the lock task ended without an answer")),
     }
 }
 
@@ -693,6 +770,22 @@ mod tests {
 
     fn panicking(_: Handle) -> Result<Value> {
         panic!("deliberate")
+    }
+
+    #[test]
+    fn version_is_the_package_version_the_jar_compares_with_its_own() {
+        assert_eq!(
+            reply(&dispatch(b"{}", version)),
+            json!({ "ok": { "version": env!("CARGO_PKG_VERSION") } })
+        );
+    }
+
+    #[test]
+    fn awaiting_an_unknown_pending_lock_is_an_error() {
+        let answer = reply(&dispatch(br#"{"handle": 0}"#, |_: Handle| {
+            await_lock(u64::MAX)
+        }));
+        assert!(answer.get("error").is_some(), "{answer}");
     }
 
     #[test]

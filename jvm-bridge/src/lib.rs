@@ -137,3 +137,15 @@ pub fn decode_script<'l>(
     env.with_env(|env| handle::call(env, &request, handle::decode_script))
         .resolve::<ThrowRuntimeExAndDefault>()
 }
+
+/// `byte[] Native.version(byte[])`: the library's version, which `Native.java` compares with the
+/// jar's before any other call ([`handle::version`]).
+#[jni_mangle("liquibase.ext.lbmongo.Native")]
+pub fn version<'l>(
+    mut env: EnvUnowned<'l>,
+    _: JClass<'l>,
+    request: JByteArray<'l>,
+) -> JByteArray<'l> {
+    env.with_env(|env| handle::call(env, &request, handle::version))
+        .resolve::<ThrowRuntimeExAndDefault>()
+}

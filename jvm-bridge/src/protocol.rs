@@ -45,6 +45,8 @@ pub struct Connected {
     pub version: String,
     /// The URL with the password masked.
     pub display_url: String,
+    /// Lines for Liquibase's log about how the request was read (a Maven `null` username).
+    pub notes: Vec<String>,
 }
 
 /// A request about an open connection only.
@@ -286,9 +288,16 @@ fn ten_seconds() -> u64 {
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum LockOp {
-    /// Take the lock, waiting up to `waitMillis`: `{"lock": id, "lockedBy": "…"}`, or `{}`
-    /// when another process holds it (Liquibase then builds its message from `list`).
+    /// Take the lock, waiting up to `waitMillis`: `{"lock": id, "lockedBy": "…"}`, or
+    /// `{"heldBy", "since"}` when another process still holds it after the wait, or
+    /// `{"waiting": id}` each time the engine polls again (Java logs it and sends `await`).
     Acquire,
+    /// Keep waiting for the pending lock `lock` that `acquire` or `await` reported `waiting`;
+    /// answers as `acquire` does.
+    Await,
+    /// Create the lock collection and its validator, without a lock document
+    /// (liquibase-mongodb's `MongoLockService.init`, run by `validate` and `status`).
+    Init,
     /// Release a lock `acquire` returned.
     Release,
     /// `{"locks": [{"id", "granted", "lockedBy", "locked"}]}`.

@@ -271,7 +271,7 @@ fn type_name(value: &Bson) -> String {
 
 /// One line per top-level field, in stored order: the name, the type and (unless the field is in
 /// `by_type`) the value.
-fn typed_fields(d: &Document, by_type: &[&str]) -> Vec<String> {
+pub(crate) fn typed_fields(d: &Document, by_type: &[&str]) -> Vec<String> {
     d.iter()
         .map(|(k, v)| {
             if by_type.contains(&k.as_str()) {
@@ -300,7 +300,7 @@ fn first_batch(reply: &Document) -> Vec<Document> {
 
 /// `listCollections` as stored (raw, key order kept), by name, without the per-collection uuid
 /// and the `_id` index's namespace.
-async fn collection_specs(db: &Database) -> Vec<Vec<String>> {
+pub(crate) async fn collection_specs(db: &Database) -> Vec<Vec<String>> {
     let reply = db
         .run_command(doc! { "listCollections": 1 })
         .await
@@ -324,7 +324,7 @@ async fn collection_specs(db: &Database) -> Vec<Vec<String>> {
 }
 
 /// `listIndexes` of every collection, as stored (without a namespace, which names the database).
-async fn index_specs(db: &Database) -> Vec<Vec<String>> {
+pub(crate) async fn index_specs(db: &Database) -> Vec<Vec<String>> {
     let mut names = db.list_collection_names().await.expect("list collections");
     names.sort();
     let mut all = Vec::new();

@@ -21,7 +21,7 @@ use mongodb::bson::{Bson, Document, doc};
 use crate::support::cli::{self, Run};
 use crate::support::{block_on, server};
 
-const XML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+pub(crate) const XML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <databaseChangeLog
     xmlns="http://www.liquibase.org/xml/ns/dbchangelog"
     xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
@@ -168,7 +168,7 @@ pub(crate) static LIQUIBASE: LazyLock<Result<(), String>> =
 /// `target/release/lbmongo-liquibase.jar`, brought up to date once per test run with
 /// `jvm-bridge/build-jar.sh` (what `make jar` runs; nearly free when nothing changed), so no
 /// test ever runs a stale jar.
-fn jar() -> PathBuf {
+pub(crate) fn jar() -> PathBuf {
     static BUILT: LazyLock<Result<(), String>> =
         LazyLock::new(|| run_script(&repo_root().join("jvm-bridge/build-jar.sh")));
     setup("jvm-bridge/build-jar.sh", &BUILT);

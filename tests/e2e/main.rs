@@ -12,6 +12,7 @@ mod generator;
 mod ground_truth;
 mod history_rows;
 mod jar;
+mod jar_doors;
 mod jar_mongosh;
 mod mongosh;
 mod reliability;

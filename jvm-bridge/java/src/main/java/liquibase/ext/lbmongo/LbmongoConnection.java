@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 
+import liquibase.Scope;
 import liquibase.database.Database;
 import liquibase.database.DatabaseConnection;
 import liquibase.exception.DatabaseException;
@@ -52,6 +53,9 @@ public class LbmongoConnection implements DatabaseConnection {
                 request.put("retryWrites", Boolean.valueOf(retryWrites));
             }
         }
+        if (!request.containsKey("retryWrites")) {
+            request.put("retryWrites", LbmongoDatabase.retryWrites());
+        }
         request.put("appName", "Liquibase_OSS_" + LbmongoDatabase.liquibaseVersion() + "_lbmongo");
         Map<String, Object> report;
         try {
@@ -65,6 +69,12 @@ public class LbmongoConnection implements DatabaseConnection {
         user = (String) report.get("user");
         version = (String) report.get("version");
         visibleUrl = (String) report.get("displayUrl");
+        Object notes = report.get("notes");
+        if (notes instanceof java.util.List) {
+            for (Object note : (java.util.List<?>) notes) {
+                Scope.getCurrentScope().getLog(getClass()).info(String.valueOf(note));
+            }
+        }
     }
 
     /** The native connection id every request names. */

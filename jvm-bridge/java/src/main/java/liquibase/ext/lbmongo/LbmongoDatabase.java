@@ -6,9 +6,7 @@ import java.util.Map;
 
 import liquibase.CatalogAndSchema;
 import liquibase.Scope;
-import liquibase.configuration.ConfigurationValueConverter;
 import liquibase.configuration.ConfiguredValue;
-import liquibase.configuration.LiquibaseConfiguration;
 import liquibase.database.AbstractJdbcDatabase;
 import liquibase.database.DatabaseConnection;
 import liquibase.exception.DatabaseException;
@@ -202,8 +200,8 @@ public class LbmongoDatabase extends AbstractJdbcDatabase {
         Map<String, Object> t = new LinkedHashMap<>();
         t.put("changelogCollection", getDatabaseChangeLogTableName());
         t.put("lockCollection", getDatabaseChangeLogLockTableName());
-        t.put("adjust", flag("liquibase.mongodb.adjustTrackingTablesOnStartup"));
-        t.put("supportsValidator", flag("liquibase.mongodb.supportsValidator"));
+        t.put("adjust", LbmongoConfiguration.ADJUST_TRACKING_TABLES_ON_STARTUP.getCurrentValue());
+        t.put("supportsValidator", LbmongoConfiguration.SUPPORTS_VALIDATOR.getCurrentValue());
         return t;
     }
 
@@ -215,29 +213,22 @@ public class LbmongoDatabase extends AbstractJdbcDatabase {
      */
     static Map<String, Object> mongoshSettings() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("path", setting("liquibase.mongodb.mongoshPath"));
-        m.put("native", setting("liquibase.mongodb.mongoshNative"));
-        m.put("timeoutSeconds", setting("liquibase.mongodb.mongoshTimeoutSeconds"));
-        m.put("extraArgs", setting("liquibase.mongodb.mongoshExtraArgs"));
-        m.put("logFile", setting("liquibase.mongodb.mongoshLogFile"));
+        m.put("path", LbmongoConfiguration.MONGOSH_PATH.getCurrentValue());
+        m.put("native", LbmongoConfiguration.MONGOSH_NATIVE.getCurrentValue());
+        m.put("timeoutSeconds", LbmongoConfiguration.MONGOSH_TIMEOUT_SECONDS.getCurrentValue());
+        m.put("extraArgs", LbmongoConfiguration.MONGOSH_EXTRA_ARGS.getCurrentValue());
+        m.put("logFile", LbmongoConfiguration.MONGOSH_LOG_FILE.getCurrentValue());
         return m;
     }
 
-    private static String setting(String key) {
-        LiquibaseConfiguration configuration = Scope.getCurrentScope().getSingleton(LiquibaseConfiguration.class);
-        ConfiguredValue<String> value = configuration.getCurrentConfiguredValue(ConfigurationValueConverter.STRING,
-                null, key);
-        return value == null ? null : value.getValue();
-    }
-
     /**
-     * A {@code liquibase.mongodb.*} switch that defaults to true, from the same sources as
-     * liquibase-mongodb's {@code MongoConfiguration} reads it: system property,
-     * {@code LIQUIBASE_MONGODB_*} environment variable or defaults file.
+     * {@code liquibase.mongodb.retryWrites} when it was set, else null: as liquibase-mongodb's
+     * {@code MongoConnection} (4.33.0.1), only a configured value rewrites the URL's
+     * {@code retryWrites}.
      */
-    private static boolean flag(String name) {
-        String value = setting(name);
-        return value == null || Boolean.parseBoolean(value.trim());
+    static Boolean retryWrites() {
+        ConfiguredValue<Boolean> value = LbmongoConfiguration.RETRY_WRITES.getCurrentConfiguredValue();
+        return value.wasDefaultValueUsed() ? null : value.getValue();
     }
 
     /** The running core's version, for the history {@code liquibase} field. */

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import liquibase.GlobalConfiguration;
+import liquibase.Scope;
 import liquibase.database.Database;
 import liquibase.exception.DatabaseException;
 import liquibase.exception.LockException;
@@ -28,6 +29,8 @@ public class LbmongoLockService implements LockService {
     /** Set by a caller of the setters (embedded use); else Liquibase's global settings. */
     private Long waitMillis;
     private Long pollMillis;
+    /** {@link #init()} created the collection already (as StandardLockService's flag). */
+    private boolean initialized;
 
     @Override
     public int getPriority() {
@@ -102,7 +105,7 @@ public class LbmongoLockService implements LockService {
             previewLocked = true;
             return;
         }
-        Map<String, Object> report = call("acquire", waitMillis(), null);
+        Map<String, Object> report = acquire(waitMillis());
         if (!report.containsKey("lock")) {
             // As StandardLockService.waitForLock (4.28.0): "Currently locked by <who> since <when>".
             throw new LockException("Could not acquire change log lock.  Currently locked by " + report.get("heldBy")
@@ -116,12 +119,26 @@ public class LbmongoLockService implements LockService {
         if (held != null) {
             return true;
         }
-        Map<String, Object> report = call("acquire", 0, null);
+        Map<String, Object> report = acquire(0);
         if (report.containsKey("lock")) {
             held = ((Number) report.get("lock")).longValue();
             return true;
         }
         return false;
+    }
+
+    /**
+     * The engine's acquire, which polls while another process holds the lock: each time it
+     * polls again, this logs what core's {@code StandardLockService.waitForLock} (4.33.0) logs
+     * before each sleep, and lets it go on waiting.
+     */
+    private Map<String, Object> acquire(long wait) throws LockException {
+        Map<String, Object> report = call("acquire", wait, null);
+        while (report.containsKey("waiting")) {
+            Scope.getCurrentScope().getLog(getClass()).info("Waiting for changelog lock....");
+            report = call("await", wait, ((Number) report.get("waiting")).longValue());
+        }
+        return report;
     }
 
     @Override
@@ -144,6 +161,7 @@ public class LbmongoLockService implements LockService {
      * so the release core sends next has nothing to do (the engine's holder is told to stop).
      */
     void lockCollectionDropped() {
+        initialized = false;
         if (held == null) {
             return;
         }
@@ -182,15 +200,31 @@ public class LbmongoLockService implements LockService {
     public void reset() {
         held = null;
         previewLocked = false;
+        initialized = false;
     }
 
+    /**
+     * Creates the lock collection with its validator and no lock document, as liquibase-mongodb's
+     * {@code MongoLockService.init} does: {@code validate} and {@code status} call this without
+     * taking the lock, and leave the same collections behind. A {@code *-sql} command writes
+     * nothing (its preview prints the setup with the lock command instead).
+     */
     @Override
-    public void init() {
-        // The engine creates the collection and its validator when it first takes the lock.
+    public void init() throws DatabaseException {
+        if (initialized || database == null || previewing()) {
+            return;
+        }
+        try {
+            call("init", 0, null);
+        } catch (LockException e) {
+            throw new DatabaseException(e.getMessage(), e);
+        }
+        initialized = true;
     }
 
     @Override
     public void destroy() throws DatabaseException {
+        initialized = false;
         try {
             call("destroy", 0, null);
         } catch (LockException e) {

@@ -25,15 +25,23 @@ import java.util.Map;
  *
  * <p>Loading order: the path in {@code -Dlbmongo.library} (or {@code LBMONGO_LIBRARY}), then
  * {@code java.library.path}, then the copy bundled under {@code native/<os>-<arch>/}, extracted
- * into a fresh private temporary directory (under {@code -Dlbmongo.tmpdir} if set) with its
- * SHA-256 in the file name.
+ * into a fresh private temporary directory (under {@code -Dlbmongo.tmpdir} or
+ * {@code LBMONGO_TMPDIR} if set) with its SHA-256 in the file name, and deleted once loaded or
+ * when loading fails. A library whose version is not the jar's is refused.
+ *
+ * <p>The library is loaded on the first call, not when the class initialises: a failure is then
+ * an {@link UnsatisfiedLinkError} with the reason and the setting that fixes it, on that call and
+ * on every later one, rather than a bare "Could not initialize class" after the first.
  */
 public final class Native {
     private static final String LIBRARY = "lbmongo_jvm";
+    /** The jar's version, which the library must report ({@code version.properties}, from the pom). */
+    private static final String RESOURCE_VERSION = "/liquibase/ext/lbmongo/version.properties";
 
-    static {
-        load();
-    }
+    private static final Object LOADING = new Object();
+    private static boolean loaded;
+    /** Why loading failed, kept so later calls fail the same way without extracting again. */
+    private static UnsatisfiedLinkError failure;
 
     private Native() {
     }
@@ -60,9 +68,12 @@ public final class Native {
 
     private static native byte[] decodeScript(byte[] request);
 
+    private static native byte[] version(byte[] request);
+
     /** Calls one export; returns the report or throws the executor's error. */
     @SuppressWarnings("unchecked")
     static Map<String, Object> call(String export, Map<String, Object> request) {
+        ensureLoaded();
         byte[] bytes = Json.write(request).getBytes(StandardCharsets.UTF_8);
         byte[] reply;
         try {
@@ -101,6 +112,7 @@ public final class Native {
             case "dropAll": return dropAll(request);
             case "parseFormatted": return parseFormatted(request);
             case "decodeScript": return decodeScript(request);
+            case "version": return version(request);
             default: throw new IllegalArgumentException("no native export " + export);
         }
     }
@@ -115,17 +127,48 @@ public final class Native {
         return o + "-" + a;
     }
 
+    /** Loads the library once per JVM; a failure is kept and thrown again on every call. */
+    static void ensureLoaded() {
+        synchronized (LOADING) {
+            if (loaded) {
+                return;
+            }
+            if (failure == null) {
+                try {
+                    load();
+                    loaded = true;
+                    return;
+                } catch (UnsatisfiedLinkError e) {
+                    failure = e;
+                }
+            }
+            UnsatisfiedLinkError again = new UnsatisfiedLinkError(failure.getMessage());
+            again.initCause(failure.getCause());
+            throw again;
+        }
+    }
+
     private static void load() {
         String configured = System.getProperty("lbmongo.library", System.getenv("LBMONGO_LIBRARY"));
         if (configured != null && !configured.trim().isEmpty()) {
-            System.load(new File(configured.trim()).getAbsolutePath());
+            String path = new File(configured.trim()).getAbsolutePath();
+            System.load(path);
+            checkVersion(path + " (-Dlbmongo.library)", "point -Dlbmongo.library at the library of this jar's build");
             return;
         }
+        boolean onPath;
         try {
             System.loadLibrary(LIBRARY);
-            return;
+            onPath = true;
         } catch (UnsatisfiedLinkError notOnPath) {
             // Not installed on java.library.path: use the copy in the jar.
+            onPath = false;
+        }
+        if (onPath) {
+            checkVersion(onLibraryPath() + " (found first on java.library.path)",
+                    "remove it from java.library.path (LD_LIBRARY_PATH, -Djava.library.path) so the jar's own copy "
+                            + "is used, or replace it with the library of this jar's build");
+            return;
         }
         String platform = platform();
         String resource = "/native/" + platform + "/" + System.mapLibraryName(LIBRARY);
@@ -139,14 +182,75 @@ public final class Native {
             throw linkError("cannot read " + resource + " from the jar", e);
         }
         Path file = extract(bytes);
-        System.load(file.toString());
+        try {
+            System.load(file.toString());
+        } catch (UnsatisfiedLinkError e) {
+            // A temporary directory mounted noexec fails here ("failed to map segment from
+            // shared object"): nothing of this attempt may stay behind.
+            deleteQuietly(file);
+            throw linkError("cannot load the lbmongo native library extracted into " + file.getParent()
+                    + "; if that file system is mounted noexec, set -Dlbmongo.tmpdir (or LBMONGO_TMPDIR) "
+                    + "to a writable directory on one that allows executables", e);
+        }
         // POSIX keeps a loaded library mapped after its file is gone; nothing is left behind.
+        deleteQuietly(file);
+        checkVersion("the copy bundled in this jar", "rebuild the jar with `make jar`");
+    }
+
+    /** Deletes the extracted library and its private directory; a leftover is only reported by the OS. */
+    private static void deleteQuietly(Path file) {
         try {
             Files.deleteIfExists(file);
             Files.deleteIfExists(file.getParent());
         } catch (IOException ignored) {
-            // A leftover file in a private temporary directory is harmless.
+            // Nothing more can be done; the directory is private and named lbmongo-*.
         }
+    }
+
+    /**
+     * Refuses a library whose version is not this jar's: an older build found first on
+     * {@code java.library.path} would otherwise run with a newer jar's Java side, silently.
+     */
+    private static void checkVersion(String where, String fix) {
+        String jar = jarVersion();
+        String library;
+        try {
+            Object v = ((Map<?, ?>) ((Map<?, ?>) Json.read(new String(version("{}".getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8)))
+                    .get("ok")).get("version");
+            library = String.valueOf(v);
+        } catch (UnsatisfiedLinkError tooOld) {
+            library = "older than 0.1.0 (it has no version export)";
+        }
+        if (jar != null && !jar.equals(library)) {
+            throw new UnsatisfiedLinkError("the lbmongo native library at " + where + " is version " + library
+                    + ", but this jar (lbmongo-liquibase) is version " + jar + ": " + fix);
+        }
+    }
+
+    /** The version {@code version.properties} records, or null when the jar has none. */
+    static String jarVersion() {
+        try (InputStream in = Native.class.getResourceAsStream(RESOURCE_VERSION)) {
+            if (in == null) {
+                return null;
+            }
+            java.util.Properties p = new java.util.Properties();
+            p.load(in);
+            return p.getProperty("version");
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** The first {@code liblbmongo_jvm.so} on {@code java.library.path}, for messages. */
+    private static String onLibraryPath() {
+        String name = System.mapLibraryName(LIBRARY);
+        for (String dir : System.getProperty("java.library.path", "").split(File.pathSeparator)) {
+            File candidate = new File(dir.isEmpty() ? "." : dir, name);
+            if (candidate.isFile()) {
+                return candidate.getAbsolutePath();
+            }
+        }
+        return name;
     }
 
     /** The message when the jar has no library for {@code platform}. */
@@ -162,22 +266,27 @@ public final class Native {
     }
 
     private static Path extract(byte[] bytes) {
+        String configured = System.getProperty("lbmongo.tmpdir", System.getenv("LBMONGO_TMPDIR"));
+        String base = configured != null && !configured.trim().isEmpty() ? configured.trim()
+                : System.getProperty("java.io.tmpdir");
+        Path dir = null;
+        Path file = null;
         try {
-            String base = System.getProperty("lbmongo.tmpdir", System.getProperty("java.io.tmpdir"));
-            Path dir;
             if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
                 dir = Files.createTempDirectory(Paths.get(base), "lbmongo-",
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             } else {
                 dir = Files.createTempDirectory(Paths.get(base), "lbmongo-");
             }
-            String name = System.mapLibraryName(LIBRARY + "-" + sha256(bytes));
-            Path file = dir.resolve(name);
+            file = dir.resolve(System.mapLibraryName(LIBRARY + "-" + sha256(bytes)));
             Files.write(file, bytes);
             return file;
         } catch (IOException e) {
-            throw linkError("cannot extract the lbmongo native library (set -Dlbmongo.tmpdir to a writable, "
-                    + "executable directory)", e);
+            if (dir != null) {
+                deleteQuietly(file != null ? file : dir.resolve("none"));
+            }
+            throw linkError("cannot extract the lbmongo native library into " + base + " (set -Dlbmongo.tmpdir "
+                    + "or LBMONGO_TMPDIR to a writable directory that allows executables)", e);
         }
     }
 
