@@ -9,7 +9,6 @@ mod generate;
 mod render;
 mod test_hook;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -24,7 +23,7 @@ use executor::expression::{Contexts, LabelExpression};
 use executor::format::{ReadOptions, read};
 use executor::history::TrackingOptions;
 use executor::lock::LockOptions;
-use executor::mongosh::MongoshOptions;
+use executor::mongosh::{MongoshOptions, MongoshSettings, SettingNames};
 use executor::parameter::{
     ChangeLogParameters, DatabaseInfo, MissingPropertyMode, ParameterOptions,
 };
@@ -318,7 +317,8 @@ async fn dispatch(cli: Cli, ctx: &Session, render: &Render) -> Result<()> {
         }
         Command::ReleaseLocks => {
             let connection = connect(ctx).await?;
-            executor::lock::force_release(&connection, &ctx.settings.lock).await?;
+            executor::lock::force_release(&connection, &ctx.settings.tracking, &ctx.settings.lock)
+                .await?;
             render.locks_released(&connection);
         }
         Command::ListLocks => {
@@ -400,10 +400,7 @@ fn settings(config: &Config) -> Result<Settings> {
     if let Some(v) = config.flag("mongodb-supports-validator")? {
         tracking.supports_validator = v;
     }
-    let mut lock = LockOptions {
-        tracking: tracking.clone(),
-        ..LockOptions::default()
-    };
+    let mut lock = LockOptions::default();
     if let Some(minutes) = config.number("changelog-lock-wait-time-in-minutes")? {
         lock.wait = duration(minutes * 60.0, "changelog-lock-wait-time-in-minutes")?;
     }
@@ -441,29 +438,15 @@ fn settings(config: &Config) -> Result<Settings> {
 /// canonical names), then Liquibase Pro's `liquibase.mongosh.*` keys.
 fn mongosh_options(config: &Config) -> Result<MongoshOptions> {
     let get = |ours: &str, pro: &str| config.get(ours).or_else(|| config.get(pro));
-    let mut options = MongoshOptions {
-        path: get("mongodb-mongosh-path", "mongosh-path").map(PathBuf::from),
-        log_file: get("mongodb-mongosh-log-file", "mongosh-log-file").map(PathBuf::from),
-        ..MongoshOptions::default()
-    };
-    if let Some(mode) = config.get("mongodb-mongosh-native") {
-        options.native = mode.parse().map_err(|e: String| usage(e))?;
-    }
-    if let Some(seconds) = get("mongodb-mongosh-timeout-seconds", "mongosh-timeout") {
-        let seconds: f64 = seconds.trim().parse().map_err(|_| {
-            usage(format!(
-                "`--mongosh-timeout-seconds` must be a number of seconds or -1, not `{seconds}`"
-            ))
-        })?;
-        options.timeout = if seconds < 0.0 {
-            None
-        } else {
-            Some(duration(seconds, "mongosh-timeout-seconds")?)
-        };
-    }
-    if let Some(args) = get("mongodb-mongosh-extra-args", "mongosh-args") {
-        options.extra_args = args.split_whitespace().map(str::to_owned).collect();
-    }
+    let mut options = MongoshOptions::from_settings(&MongoshSettings {
+        path: get("mongodb-mongosh-path", "mongosh-path"),
+        native: config.get("mongodb-mongosh-native"),
+        timeout_seconds: get("mongodb-mongosh-timeout-seconds", "mongosh-timeout"),
+        extra_args: get("mongodb-mongosh-extra-args", "mongosh-args"),
+        log_file: get("mongodb-mongosh-log-file", "mongosh-log-file"),
+        names: SettingNames::Cli,
+    })
+    .map_err(|e| usage(e.to_string()))?;
     // mongosh gets the URL with its credentials through a private file, never through argv;
     // a bad URL is reported when the connection opens.
     options.url = config.get("url").and_then(|url| {

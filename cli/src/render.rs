@@ -455,15 +455,7 @@ impl Render {
     }
 
     pub(crate) fn commands(&self, preview: &[Preview]) {
-        let lines: Vec<String> = preview
-            .iter()
-            .map(|p| match p {
-                Preview::Command(c) => c.to_js(),
-                Preview::Script { id, script } => {
-                    format!("// mongosh script of changeset {id}\n{script}")
-                }
-            })
-            .collect();
+        let lines: Vec<String> = preview.iter().map(Preview::to_text).collect();
         if self.json() {
             println!("{}", json!({ "commands": lines }));
             return;

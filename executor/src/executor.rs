@@ -259,7 +259,7 @@ async fn locked<T>(
     listener: &dyn Listener,
     body: impl AsyncFnOnce(&Lock<'_>) -> Result<T>,
 ) -> Result<T> {
-    let lock = Lock::acquire(connection, &settings.lock, listener).await?;
+    let lock = Lock::acquire(connection, &settings.tracking, &settings.lock, listener).await?;
     listener.on(&Event::LockAcquired(lock.locked_by().to_owned()));
     let outcome = body(&lock).await; // no `?` between acquire and release
     let locked_by = lock.locked_by().to_owned();
@@ -1080,6 +1080,19 @@ pub enum Preview {
         /// The script.
         script: String,
     },
+}
+
+impl Preview {
+    /// The text `update-sql` prints for it, in both tools: a command as mongosh would send it
+    /// (`db.runCommand(…);`), a script under a `// mongosh script of changeset …` line.
+    pub fn to_text(&self) -> String {
+        match self {
+            Preview::Command(c) => c.to_js(),
+            Preview::Script { id, script } => {
+                format!("// mongosh script of changeset {id}\n{script}")
+            }
+        }
+    }
 }
 
 /// `update-sql`: every command `update` would send, in order — tracking-collection setup, lock,

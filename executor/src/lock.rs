@@ -30,8 +30,6 @@ use crate::history::{TrackingOptions, collection_exists, create_collection};
 /// Lock settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockOptions {
-    /// Collection names and the adjust/validator switches.
-    pub tracking: TrackingOptions,
     /// `changelogLockWaitTimeInMinutes` (default 5 minutes).
     pub wait: Duration,
     /// `changelogLockPollRate` (default 10 seconds).
@@ -46,7 +44,6 @@ pub struct LockOptions {
 impl Default for LockOptions {
     fn default() -> Self {
         Self {
-            tracking: TrackingOptions::default(),
             wait: Duration::from_secs(5 * 60),
             poll: Duration::from_secs(10),
             host_description: None,
@@ -93,12 +90,13 @@ impl<'c> Lock<'c> {
     /// `wait` has passed.
     pub async fn acquire(
         connection: &'c Connection,
+        tracking: &TrackingOptions,
         options: &LockOptions,
         listener: &dyn Listener,
     ) -> Result<Lock<'c>> {
-        ensure(connection, &options.tracking).await?;
+        ensure(connection, tracking).await?;
         let locked_by = locked_by(options.host_description.as_deref());
-        let collection = options.tracking.lock_collection.clone();
+        let collection = tracking.lock_collection.clone();
         let owner = options.lease.map(|length| (lease_owner(), length));
         let deadline = Instant::now() + options.wait;
         loop {
@@ -132,7 +130,7 @@ impl<'c> Lock<'c> {
             listener.on(&Event::WaitingForLock);
             tokio::time::sleep(options.poll).await;
         }
-        let holder = list(connection, &options.tracking)
+        let holder = list(connection, tracking)
             .await?
             .into_iter()
             .find(|l| l.locked);
@@ -450,9 +448,13 @@ pub async fn list(connection: &Connection, tracking: &TrackingOptions) -> Result
 /// `release-locks`: frees the lock whoever holds it — the way out after a crashed update. Unlike
 /// liquibase-mongodb, which refuses a lock held by another host (spec mongo §6.4), a stuck lock
 /// from a dead CI runner must be releasable from anywhere.
-pub async fn force_release(connection: &Connection, options: &LockOptions) -> Result<()> {
-    ensure(connection, &options.tracking).await?;
-    let collection = &options.tracking.lock_collection;
+pub async fn force_release(
+    connection: &Connection,
+    tracking: &TrackingOptions,
+    options: &LockOptions,
+) -> Result<()> {
+    ensure(connection, tracking).await?;
+    let collection = &tracking.lock_collection;
     let me = locked_by(options.host_description.as_deref());
     let n = replace(
         connection,

@@ -72,6 +72,50 @@ impl FromStr for NativeMode {
     }
 }
 
+/// The mongosh settings as a door reads them (text, unset as `None`), to become
+/// [`MongoshOptions`] by one rule in both tools: [`MongoshOptions::from_settings`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MongoshSettings<'a> {
+    /// `--mongosh-path` / `liquibase.mongodb.mongoshPath`.
+    pub path: Option<&'a str>,
+    /// `--mongosh-native` / `liquibase.mongodb.mongoshNative`: `auto`, `always` or `never`.
+    pub native: Option<&'a str>,
+    /// `--mongosh-timeout-seconds` / `liquibase.mongodb.mongoshTimeoutSeconds`; `-1` for none.
+    pub timeout_seconds: Option<&'a str>,
+    /// `--mongosh-extra-args` / `liquibase.mongodb.mongoshExtraArgs`, split at whitespace.
+    pub extra_args: Option<&'a str>,
+    /// `--mongosh-log-file` / `liquibase.mongodb.mongoshLogFile`.
+    pub log_file: Option<&'a str>,
+    /// How the door's users name the settings, for messages.
+    pub names: SettingNames,
+}
+
+/// The names a door gives the mongosh settings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SettingNames {
+    /// `lbmongo`'s flags: `--mongosh-native`.
+    #[default]
+    Cli,
+    /// Liquibase's configuration keys: `liquibase.mongodb.mongoshNative`.
+    Liquibase,
+}
+
+impl SettingNames {
+    fn native(self) -> &'static str {
+        match self {
+            SettingNames::Cli => "--mongosh-native",
+            SettingNames::Liquibase => "liquibase.mongodb.mongoshNative",
+        }
+    }
+
+    fn timeout(self) -> &'static str {
+        match self {
+            SettingNames::Cli => "--mongosh-timeout-seconds",
+            SettingNames::Liquibase => "liquibase.mongodb.mongoshTimeoutSeconds",
+        }
+    }
+}
+
 /// How `mongo`/`mongoFile` scripts run (the `liquibase.mongodb.mongosh*` settings).
 #[derive(Clone, PartialEq, Eq)]
 pub struct MongoshOptions {
@@ -91,6 +135,59 @@ pub struct MongoshOptions {
     /// connection's URL, which works only without a password (the connection keeps the
     /// password masked).
     pub url: Option<String>,
+}
+
+impl MongoshOptions {
+    /// The options the settings give; blank values count as unset. `url` is left `None` for
+    /// the door to fill in. `Err` names the setting as the door's users know it.
+    pub fn from_settings(settings: &MongoshSettings<'_>) -> Result<MongoshOptions> {
+        fn set(v: Option<&str>) -> Option<&str> {
+            v.map(str::trim).filter(|v| !v.is_empty())
+        }
+        let names = settings.names;
+        let mut options = MongoshOptions {
+            path: set(settings.path).map(PathBuf::from),
+            log_file: set(settings.log_file).map(PathBuf::from),
+            ..MongoshOptions::default()
+        };
+        if let Some(native) = set(settings.native) {
+            options.native = native.parse::<NativeMode>().map_err(|_| {
+                setting_error(format!(
+                    "`{}` must be auto, always or never, not `{native}`",
+                    names.native()
+                ))
+            })?;
+        }
+        if let Some(seconds) = set(settings.timeout_seconds) {
+            let parsed: f64 = seconds.parse().map_err(|_| {
+                setting_error(format!(
+                    "`{}` must be a number of seconds or -1, not `{seconds}`",
+                    names.timeout()
+                ))
+            })?;
+            options.timeout = if parsed < 0.0 {
+                None
+            } else {
+                Some(Duration::try_from_secs_f64(parsed).map_err(|_| {
+                    setting_error(format!(
+                        "`{}` is out of range: `{seconds}`",
+                        names.timeout()
+                    ))
+                })?)
+            };
+        }
+        if let Some(args) = set(settings.extra_args) {
+            options.extra_args = args.split_whitespace().map(str::to_owned).collect();
+        }
+        Ok(options)
+    }
+}
+
+fn setting_error(message: String) -> Error {
+    Error::Config {
+        message,
+        hint: None,
+    }
 }
 
 impl Default for MongoshOptions {

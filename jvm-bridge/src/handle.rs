@@ -19,9 +19,9 @@ use std::time::Duration;
 use executor::change::{Mongo, MongoFile};
 use executor::connection::{Connection, ConnectionOptions};
 use executor::executor::Settings;
-use executor::history::{ExecType, History, NewRow, RanChangeSet};
+use executor::history::{ExecType, History, NewRow, RanChangeSet, TrackingOptions};
 use executor::lock::{Lock, LockOptions};
-use executor::mongosh::{self, MongoshOptions, NativeMode};
+use executor::mongosh::{self, MongoshOptions, MongoshSettings, SettingNames};
 use executor::service::{self, Verdict};
 use executor::{CheckSum, bson::DateTime};
 use jni::Env;
@@ -224,14 +224,8 @@ pub fn change(request: ChangeQuery) -> Result<Value> {
             let url_db = request.database.as_deref().unwrap_or_default();
             let native = mongosh_options(request.mongosh.as_ref(), None)?.native;
             let lines: Vec<String> = mongosh::preview(&change, &id, url_db, native)
-                .into_iter()
-                .map(|p| match p {
-                    executor::executor::Preview::Command(c) => c.to_js(),
-                    // As `lbmongo update-sql` prints a script (cli render.rs).
-                    executor::executor::Preview::Script { id, script } => {
-                        format!("// mongosh script of changeset {id}\n{script}")
-                    }
-                })
+                .iter()
+                .map(executor::executor::Preview::to_text)
                 .collect();
             json!({ "lines": lines })
         }
@@ -319,48 +313,15 @@ fn change_set_id(id: Option<&Id>) -> executor::ChangeSetId {
 fn mongosh_options(settings: Option<&Mongosh>, url: Option<String>) -> Result<MongoshOptions> {
     let default = Mongosh::default();
     let settings = settings.unwrap_or(&default);
-    fn set(v: &Option<String>) -> Option<&str> {
-        v.as_deref().map(str::trim).filter(|v| !v.is_empty())
-    }
-    let mut options = MongoshOptions {
-        path: set(&settings.path).map(std::path::PathBuf::from),
-        log_file: set(&settings.log_file).map(std::path::PathBuf::from),
-        url,
-        ..MongoshOptions::default()
-    };
-    if let Some(native) = set(&settings.native) {
-        options.native = native.parse::<NativeMode>().map_err(|e| {
-            config(e.replace("`--mongosh-native`", "`liquibase.mongodb.mongoshNative`"))
-        })?;
-    }
-    if let Some(seconds) = set(&settings.timeout_seconds) {
-        let parsed: f64 = seconds.parse().map_err(|_| {
-            config(format!(
-                "`liquibase.mongodb.mongoshTimeoutSeconds` must be a number of seconds or -1, not `{seconds}`"
-            ))
-        })?;
-        options.timeout = if parsed < 0.0 {
-            None
-        } else {
-            Some(Duration::try_from_secs_f64(parsed).map_err(|_| {
-                config(format!(
-                    "`liquibase.mongodb.mongoshTimeoutSeconds` is out of range: `{seconds}`"
-                ))
-            })?)
-        };
-    }
-    if let Some(args) = set(&settings.extra_args) {
-        options.extra_args = args.split_whitespace().map(str::to_owned).collect();
-    }
-    Ok(options)
-}
-
-fn config(message: String) -> BridgeError {
-    executor::Error::Config {
-        message,
-        hint: None,
-    }
-    .into()
+    let options = MongoshOptions::from_settings(&MongoshSettings {
+        path: settings.path.as_deref(),
+        native: settings.native.as_deref(),
+        timeout_seconds: settings.timeout_seconds.as_deref(),
+        extra_args: settings.extra_args.as_deref(),
+        log_file: settings.log_file.as_deref(),
+        names: SettingNames::Liquibase,
+    })?;
+    Ok(MongoshOptions { url, ..options })
 }
 
 /// Runs one change or its inverse.
@@ -466,7 +427,6 @@ fn settings(tracking: &Tracking, liquibase: Option<&str>) -> Settings {
         tracking: tracking.to_options(),
         ..Settings::default()
     };
-    settings.lock.tracking = tracking.to_options();
     if let Some(version) = liquibase {
         settings.liquibase_version = version.to_owned();
     }
@@ -486,14 +446,13 @@ pub fn lock(request: LockRequest) -> Result<Value> {
     let connection = connection(request.handle)?;
     let tracking = request.tracking.to_options();
     let options = LockOptions {
-        tracking: tracking.clone(),
         wait: Duration::from_millis(request.wait_millis),
         poll: Duration::from_millis(request.poll_millis.max(1)),
         host_description: request.host_description.clone(),
         ..LockOptions::default()
     };
     match request.op {
-        LockOp::Acquire => acquire(connection, options),
+        LockOp::Acquire => acquire(connection, tracking, options),
         LockOp::Await => await_lock(
             request
                 .lock
@@ -532,7 +491,11 @@ pub fn lock(request: LockRequest) -> Result<Value> {
             Ok(json!({ "locks": locks }))
         }
         LockOp::ForceRelease => {
-            RUNTIME.block_on(executor::lock::force_release(&connection, &options))?;
+            RUNTIME.block_on(executor::lock::force_release(
+                &connection,
+                &tracking,
+                &options,
+            ))?;
             Ok(json!({}))
         }
         LockOp::PreviewAcquire | LockOp::PreviewRelease => {
@@ -577,14 +540,18 @@ impl executor::executor::Listener for WaitListener {
 /// Starts the engine's `Lock::acquire` (its wait and poll loop) in a task that then holds the
 /// lock, and answers as soon as it has it, has given up, or polls again: `{"waiting": id}`
 /// lets Java log Liquibase's `Waiting for changelog lock....` while the engine keeps waiting.
-fn acquire(connection: Connection, options: LockOptions) -> Result<Value> {
+fn acquire(
+    connection: Connection,
+    tracking: TrackingOptions,
+    options: LockOptions,
+) -> Result<Value> {
     let (acquired_tx, acquired_rx) = oneshot::channel();
     let (release_tx, release_rx) = oneshot::channel::<()>();
     let (released_tx, released_rx) = oneshot::channel();
     let (waiting_tx, waiting_rx) = mpsc::unbounded_channel();
     RUNTIME.spawn(async move {
         let listener = WaitListener(waiting_tx);
-        let lock = match Lock::acquire(&connection, &options, &listener).await {
+        let lock = match Lock::acquire(&connection, &tracking, &options, &listener).await {
             Ok(lock) => lock,
             Err(e) => {
                 let _ = acquired_tx.send(Err(e));
@@ -970,7 +937,7 @@ mod tests {
         };
         let options = mongosh_options(Some(&settings), None).expect("valid settings");
         assert_eq!(options.path, Some("/opt/mongosh".into()));
-        assert_eq!(options.native, NativeMode::Never);
+        assert_eq!(options.native, mongosh::NativeMode::Never);
         assert_eq!(options.timeout, None);
         assert_eq!(options.extra_args, ["--quiet", "--norc", "--tls"]);
         assert_eq!(options.log_file, None);
