@@ -183,6 +183,42 @@ impl MongoshOptions {
     }
 }
 
+/// What is wrong with running `changes` with the executor `run_with` names, as (message, hint):
+/// core's `ChangeSet.getRunWith` + `ExecutorService` know only `jdbc` (the default) and Harness's
+/// `mongosh` executors for MongoDB; `mongo`/`mongoFile` need `mongosh`, which runs nothing else
+/// (Harness `MongoshExecutor.validate`). The loader checks each changeset with it, the jar each
+/// change it is asked to run.
+pub fn run_with_problem(run_with: Option<&str>, changes: &[Change]) -> Option<(String, String)> {
+    match run_with {
+        None | Some("jdbc") => changes
+            .iter()
+            .find(|c| matches!(c, Change::Mongo(_) | Change::MongoFile(_)))
+            .map(|c| {
+                (
+                    format!("`{}` needs runWith=\"mongosh\"", c.name()),
+                    "add runWith=\"mongosh\" to the changeSet".to_owned(),
+                )
+            }),
+        Some("mongosh") => changes
+            .iter()
+            .find(|c| !matches!(c, Change::Mongo(_) | Change::MongoFile(_) | Change::Empty))
+            .map(|c| {
+                (
+                    format!(
+                        "unsupported change type `{}` with runWith=\"mongosh\": such a changeset may only \
+                         contain `mongo` or `mongoFile`",
+                        c.name()
+                    ),
+                    "move the other changes to a changeset without runWith".to_owned(),
+                )
+            }),
+        Some(other) => Some((
+            format!("runWith `{other}` is not supported"),
+            "MongoDB changesets run with `mongosh` or the default (`jdbc`)".to_owned(),
+        )),
+    }
+}
+
 fn setting_error(message: String) -> Error {
     Error::Config {
         message,

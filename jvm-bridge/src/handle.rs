@@ -329,11 +329,13 @@ pub fn execute(request: Execute) -> Result<Value> {
     let change = build(&request.change)?;
     let connection = connection(request.handle)?;
     if mongosh::script_of(&change).is_some() && !request.rollback {
-        // The loader's rule (load.rs): only Harness's `mongosh` executor runs these changes.
-        if request.run_with.as_deref() != Some("mongosh") {
+        // The loader's rule: only Harness's `mongosh` executor runs these changes.
+        if let Some((message, hint)) =
+            mongosh::run_with_problem(request.run_with.as_deref(), std::slice::from_ref(&change))
+        {
             return Err(executor::Error::Config {
-                message: format!("`{}` needs runWith=\"mongosh\"", change.name()),
-                hint: Some("add runWith=\"mongosh\" to the changeSet".to_owned()),
+                message,
+                hint: Some(hint),
             }
             .into());
         }

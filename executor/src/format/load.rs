@@ -2399,40 +2399,10 @@ impl<'o> Loader<'o> {
                 ));
             }
 
-            // Core ChangeSet.getRunWith + ExecutorService: only `jdbc` (the default) and
-            // Harness's `mongosh` executors exist for MongoDB.
-            match cs.run_with.as_deref() {
-                None | Some("jdbc") => {
-                    if let Some(c) = cs
-                        .changes
-                        .iter()
-                        .find(|c| matches!(c, Change::Mongo(_) | Change::MongoFile(_)))
-                    {
-                        problems.push(problem(
-                            format!("`{}` needs runWith=\"mongosh\"", c.name()),
-                            Some("add runWith=\"mongosh\" to the changeSet".into()),
-                        ));
-                    }
-                }
-                Some("mongosh") => {
-                    // Harness MongoshExecutor.validate.
-                    if let Some(c) = cs.changes.iter().find(|c| {
-                        !matches!(c, Change::Mongo(_) | Change::MongoFile(_) | Change::Empty)
-                    }) {
-                        problems.push(problem(
-                            format!(
-                                "unsupported change type `{}` with runWith=\"mongosh\": such a changeset may only \
-                                 contain `mongo` or `mongoFile`",
-                                c.name()
-                            ),
-                            Some("move the other changes to a changeset without runWith".into()),
-                        ));
-                    }
-                }
-                Some(other) => problems.push(problem(
-                    format!("runWith `{other}` is not supported"),
-                    Some("MongoDB changesets run with `mongosh` or the default (`jdbc`)".into()),
-                )),
+            if let Some((message, hint)) =
+                crate::mongosh::run_with_problem(cs.run_with.as_deref(), &cs.changes)
+            {
+                problems.push(problem(message, Some(hint)));
             }
         }
         self.problems.extend(problems);
