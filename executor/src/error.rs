@@ -43,8 +43,9 @@ pub enum Error {
         /// The server's or driver's message (credentials masked).
         message: String,
     },
-    /// A changeset failed while it ran.
-    #[error("changeset `{id}` failed: {message}")]
+    /// A changeset failed while it ran. Liquibase's words (`Migration failed for changeset …`),
+    /// which users' scripts grep for.
+    #[error("Migration failed for changeset {id}: {message}")]
     ChangeSetFailed {
         /// The changeset.
         id: ChangeSetId,

@@ -485,7 +485,7 @@ fn lock_is_released_after_a_failing_changeset() {
   <changeSet id="1" author="a"><mongodb:insertOne collectionName="c"><mongodb:document>{_id: 1}</mongodb:document></mongodb:insertOne></changeSet>
   <changeSet id="2" author="a"><mongodb:insertOne collectionName="c"><mongodb:document>{_id: 1}</mongodb:document></mongodb:insertOne></changeSet>"#));
     let run = p.run_changelog(&["update"]).failed();
-    run.assert_stderr_contains("changeset `changelog.xml::2::a` failed");
+    run.assert_stderr_contains("Migration failed for changeset changelog.xml::2::a: ");
     run.assert_stderr_contains("E11000");
     block_on(async {
         assert_eq!(p.history().await.len(), 1);

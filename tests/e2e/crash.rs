@@ -128,7 +128,7 @@ fn killed_between_a_change_and_its_history_row_is_reported_clearly_on_rerun() {
     p.run(&["release-locks"]).ok();
     assert_eq!(block_on(p.history_ids()), ["1"]);
     let rerun = p.run_changelog(&["update"]).failed();
-    rerun.assert_stderr_contains("changeset `changelog.xml::2::a` failed");
+    rerun.assert_stderr_contains("Migration failed for changeset changelog.xml::2::a: ");
     rerun.assert_stderr_contains("hint: the change may have run without being recorded");
     // The documented way out: record it, then carry on.
     p.run_changelog(&["mark-next-changeset-ran"]).ok();

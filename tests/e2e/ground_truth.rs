@@ -934,8 +934,8 @@ fn messages_users_grep_for_equal_official() {
     );
     let failed = "Migration failed for changeset changelog.xml::3::a";
     assert!(official.stderr.contains(failed), "{official:?}");
-    diffs.check(ours.stderr.contains("changelog.xml::3::a"), || {
-        format!("lbmongo's failed update does not name the changeset: {ours:?}")
+    diffs.check(ours.stderr.contains(failed), || {
+        format!("lbmongo's failed update does not say `{failed}`: {ours:?}")
     });
 
     let sentences = [

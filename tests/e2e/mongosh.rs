@@ -424,7 +424,7 @@ fn a_failing_mongosh_script_names_the_changeset_and_quotes_mongosh() {
         ],
     )
     .failed();
-    run.assert_stderr_contains("changeset `changelog.js::1::a` failed: mongosh exited with code 1; last lines of its output:");
+    run.assert_stderr_contains("Migration failed for changeset changelog.js::1::a: mongosh exited with code 1; last lines of its output:");
     run.assert_stderr_contains("E11000");
     // The natively run equivalent fails the same way, naming the statement's line.
     let native = js_project(

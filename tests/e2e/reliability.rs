@@ -198,10 +198,13 @@ fn update_through_an_outage(
     finish(child, stdout, stderr, Instant::now(), GIVE_UP_WITHIN)
 }
 
-/// The id of the changeset the failure names: `error: changeset `changelog.xml::<n>::alice` …`.
+/// The id of the changeset the failure names:
+/// `error: Migration failed for changeset changelog.xml::<n>::alice: …`.
 fn failed_changeset(stderr: &str) -> Option<usize> {
     let line = error_line(stderr);
-    let rest = line.split("changeset `changelog.xml::").nth(1)?;
+    let rest = line
+        .split("Migration failed for changeset changelog.xml::")
+        .nth(1)?;
     rest.split("::").next()?.parse().ok()
 }
 
