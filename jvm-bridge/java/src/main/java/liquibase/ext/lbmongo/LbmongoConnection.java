@@ -2,6 +2,7 @@ package liquibase.ext.lbmongo;
 
 import java.sql.Driver;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -69,9 +70,10 @@ public class LbmongoConnection implements DatabaseConnection {
         user = (String) report.get("user");
         version = (String) report.get("version");
         visibleUrl = (String) report.get("displayUrl");
+        // What the engine changed in reading the request (a Maven `null` username), for the log.
         Object notes = report.get("notes");
-        if (notes instanceof java.util.List) {
-            for (Object note : (java.util.List<?>) notes) {
+        if (notes instanceof List) {
+            for (Object note : (List<?>) notes) {
                 Scope.getCurrentScope().getLog(getClass()).info(String.valueOf(note));
             }
         }

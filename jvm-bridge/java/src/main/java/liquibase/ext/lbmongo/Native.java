@@ -197,13 +197,13 @@ public final class Native {
         checkVersion("the copy bundled in this jar", "rebuild the jar with `make jar`");
     }
 
-    /** Deletes the extracted library and its private directory; a leftover is only reported by the OS. */
+    /** Deletes the extracted library and its private directory, as far as the file system lets it. */
     private static void deleteQuietly(Path file) {
         try {
             Files.deleteIfExists(file);
             Files.deleteIfExists(file.getParent());
         } catch (IOException ignored) {
-            // Nothing more can be done; the directory is private and named lbmongo-*.
+            // Nothing more can be done here; the directory is private and named lbmongo-*.
         }
     }
 
@@ -215,14 +215,14 @@ public final class Native {
         String jar = jarVersion();
         String library;
         try {
-            Object v = ((Map<?, ?>) ((Map<?, ?>) Json.read(new String(version("{}".getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8)))
-                    .get("ok")).get("version");
-            library = String.valueOf(v);
-        } catch (UnsatisfiedLinkError tooOld) {
-            library = "older than 0.1.0 (it has no version export)";
+            byte[] reply = version("{}".getBytes(StandardCharsets.UTF_8));
+            Map<?, ?> envelope = (Map<?, ?>) Json.read(new String(reply, StandardCharsets.UTF_8));
+            library = "version " + ((Map<?, ?>) envelope.get("ok")).get("version");
+        } catch (UnsatisfiedLinkError noVersionExport) {
+            library = "a build older than the version check (it has no version export)";
         }
-        if (jar != null && !jar.equals(library)) {
-            throw new UnsatisfiedLinkError("the lbmongo native library at " + where + " is version " + library
+        if (jar != null && !library.equals("version " + jar)) {
+            throw new UnsatisfiedLinkError("the lbmongo native library at " + where + " is " + library
                     + ", but this jar (lbmongo-liquibase) is version " + jar + ": " + fix);
         }
     }
@@ -282,8 +282,15 @@ public final class Native {
             Files.write(file, bytes);
             return file;
         } catch (IOException e) {
-            if (dir != null) {
-                deleteQuietly(file != null ? file : dir.resolve("none"));
+            // A full disk fails the write: a partial file must not stay behind either.
+            if (file != null) {
+                deleteQuietly(file);
+            } else if (dir != null) {
+                try {
+                    Files.deleteIfExists(dir);
+                } catch (IOException ignored) {
+                    // As in deleteQuietly.
+                }
             }
             throw linkError("cannot extract the lbmongo native library into " + base + " (set -Dlbmongo.tmpdir "
                     + "or LBMONGO_TMPDIR to a writable directory that allows executables)", e);
