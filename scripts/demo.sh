@@ -42,6 +42,24 @@ demo_steps() {
         "$LBMONGO" update --changelog-file changelog.xml --url "$URL"
     step "nobody holds the lock" \
         "$LBMONGO" list-locks --url "$URL"
+
+    # The generator: read the schema back, turn it into a changelog, compare databases.
+    local out="$workdir/generated"
+    mkdir -p "$out"
+    step "snapshot the schema the changelog built (JSON)" \
+        "$LBMONGO" snapshot --url "$URL" --output-file "$out/shop-snapshot.json"
+    step "generate a baseline changelog from the live database" \
+        "$LBMONGO" generate-changelog --url "$URL" --changelog-file "$out/baseline.xml" --author demo
+    step "apply the baseline to an empty database" \
+        "$LBMONGO" update --changelog-file "$out/baseline.xml" --url "$URL2"
+    step "the two databases have the same schema" \
+        "$LBMONGO" diff --reference-url "$URL" --url "$URL2"
+    # (what `db.products.createIndex({price: 1}, {name: "by_price"})` in mongosh does)
+    step "an index added by hand in the copy..." \
+        "$venv/bin/python" -c 'import sys, pymongo
+pymongo.MongoClient(sys.argv[1]).get_default_database().products.create_index("price", name="by_price")' "$URL2"
+    step "...is the one difference, as a changeset that would undo it" \
+        "$LBMONGO" diff-changelog --reference-url "$URL" --url "$URL2" --author demo
 }
 
 die() {
@@ -145,6 +163,7 @@ done
 [[ -n "$PORT" ]] || die "SecantusDB could not bind a free loopback port after five tries"
 
 URL="mongodb://127.0.0.1:$PORT/shop"
+URL2="mongodb://127.0.0.1:$PORT/shop_copy"
 echo "SecantusDB is listening on 127.0.0.1:$PORT (demo database: $URL)"
 demo_steps
 printf '\ndemo: all %d steps passed\n' "$step_number"

@@ -227,7 +227,7 @@ pub(crate) async fn snapshot(ctx: &Session, args: SnapshotArgs) -> Result<()> {
     match &args.output_file {
         Some(path) => std::fs::write(path, text)
             .with_context(|| format!("cannot write `{}`", path.display()))?,
-        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+        None => crate::render::Stdout.write_all(text.as_bytes())?,
     }
     Ok(())
 }
@@ -281,7 +281,7 @@ pub(crate) async fn generate_changelog(ctx: &Session, args: GenerateArgs) -> Res
         Some(p) => Box::new(BufWriter::new(
             File::create(p).with_context(|| format!("cannot write `{}`", p.display()))?,
         )),
-        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+        None => Box::new(BufWriter::new(crate::render::Stdout)),
     };
     let written = write_baseline(
         &connection,
@@ -528,7 +528,7 @@ pub(crate) async fn diff(ctx: &Session, args: DiffArgs, output: Option<Output>) 
         }
         _ => report.to_text(),
     };
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    crate::render::Stdout.write_all(text.as_bytes())?;
     Ok(())
 }
 
@@ -598,9 +598,7 @@ pub(crate) async fn diff_changelog(ctx: &Session, args: DiffChangelogArgs) -> Re
                 path.display()
             ));
         }
-        (None, _) => std::io::stdout()
-            .lock()
-            .write_all(render(format, change_sets).as_bytes())?,
+        (None, _) => crate::render::Stdout.write_all(render(format, change_sets).as_bytes())?,
     }
     Ok(())
 }

@@ -34,6 +34,30 @@ fn out(text: std::fmt::Arguments<'_>) {
     }
 }
 
+/// stdout for data written in bulk (snapshots, generated changelogs, diff reports), with `out`'s
+/// rule: once the reader has gone, the rest is dropped and the command still succeeds.
+pub(crate) struct Stdout;
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        use std::sync::atomic::Ordering;
+        if !STDOUT_CLOSED.load(Ordering::Relaxed)
+            && std::io::stdout().lock().write_all(buf).is_err()
+        {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        use std::sync::atomic::Ordering;
+        if !STDOUT_CLOSED.load(Ordering::Relaxed) && std::io::stdout().lock().flush().is_err() {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+}
+
 // Every line of data in this module goes through `out` (textual scoping makes these shadow the
 // standard macros here).
 macro_rules! println {

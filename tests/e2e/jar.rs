@@ -861,28 +861,34 @@ fn change_set_executed_sees_the_same_run_through_the_jar_as_in_lbmongo() {
     )
     .expect("read the fixture");
     let p = Project::new("changelog.xml", &text);
-    let (jar_db, jar_url) = db("jar_executed_in_run_j");
     let (lbm_db, lbm_url) = db("jar_executed_in_run_l");
-    p.liquibase("4.33.0", Ext::Jar, &jar_url, &["update", "--contexts=dev"])
-        .ok();
     p.lbmongo(&lbm_url, &["update", "--contexts", "dev"]).ok();
-    let rows = history(&jar_db);
-    let exec_types: Vec<_> = rows
-        .iter()
-        .map(|r| {
-            format!(
-                "{}:{}",
-                r.get_str("id").unwrap_or("?"),
-                r.get_str("execType").unwrap_or("?")
-            )
-        })
-        .collect();
-    assert_eq!(
-        exec_types,
-        ["1:EXECUTED", "2:EXECUTED", "6:EXECUTED", "7:MARK_RAN"]
-    );
-    assert_same_history(&rows, &history(&lbm_db), "4.33.0");
-    assert_eq!(user_data(&jar_db), user_data(&lbm_db));
+    for core in ["4.24.0", "npm-4.28.1", "4.33.0"] {
+        let (jar_db, jar_url) = db(&format!(
+            "jar_executed_in_run_{}",
+            core.replace(['.', '-'], "")
+        ));
+        p.liquibase(core, Ext::Jar, &jar_url, &["update", "--contexts=dev"])
+            .ok();
+        let rows = history(&jar_db);
+        let exec_types: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}:{}",
+                    r.get_str("id").unwrap_or("?"),
+                    r.get_str("execType").unwrap_or("?")
+                )
+            })
+            .collect();
+        assert_eq!(
+            exec_types,
+            ["1:EXECUTED", "2:EXECUTED", "6:EXECUTED", "7:MARK_RAN"],
+            "{core}"
+        );
+        assert_same_history(&rows, &history(&lbm_db), written_version(core));
+        assert_eq!(user_data(&jar_db), user_data(&lbm_db), "{core}");
+    }
 }
 
 /// Issue 18, item 8 through the jar: an unnamed `createIndex` gets the drivers' default name under
@@ -905,21 +911,21 @@ fn unnamed_index_through_the_jar_gets_the_drivers_default_name() {
             keys: '{ clientId: 1, type: 1 }'
 "#;
     let p = Project::new("changelog.yaml", text);
-    let (jar_db, jar_url) = db("jar_unnamed_index");
-    p.liquibase("4.33.0", Ext::Jar, &jar_url, &["update"]).ok();
-    let names = || {
-        let mut names = block_on(jar_db.collection::<Document>("events").list_index_names())
-            .unwrap_or_default();
-        names.sort();
-        names
-    };
-    assert_eq!(names(), ["_id_", "clientId_1_type_1"]);
-    p.liquibase(
-        "4.33.0",
-        Ext::Jar,
-        &jar_url,
-        &["rollback-count", "--count=1"],
-    )
-    .ok();
-    assert_eq!(names(), ["_id_"]);
+    for core in ["4.24.0", "npm-4.28.1", "4.33.0"] {
+        let (jar_db, jar_url) = db(&format!(
+            "jar_unnamed_index_{}",
+            core.replace(['.', '-'], "")
+        ));
+        p.liquibase(core, Ext::Jar, &jar_url, &["update"]).ok();
+        let names = || {
+            let mut names = block_on(jar_db.collection::<Document>("events").list_index_names())
+                .unwrap_or_default();
+            names.sort();
+            names
+        };
+        assert_eq!(names(), ["_id_", "clientId_1_type_1"], "{core}");
+        p.liquibase(core, Ext::Jar, &jar_url, &["rollback-count", "--count=1"])
+            .ok();
+        assert_eq!(names(), ["_id_"], "{core}");
+    }
 }
