@@ -9,6 +9,15 @@
 //! problem: everything wrong is collected into one [`Error::Invalid`].
 //!
 //! Nothing here touches a database; what runs is decided later by `plan`.
+//!
+//! The loader is being split into one module per concept; these have theirs so far: `vocabulary`, `path`, `source`.
+//! Each such module adds the `Loader` methods of its concept.
+
+mod path;
+mod source;
+#[cfg(test)]
+mod testing;
+mod vocabulary;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -30,6 +39,16 @@ use crate::error::{Error, Problem, Result};
 use crate::expression::{ContextExpression, Labels, dbms_matches};
 use crate::json::{self, JsonError};
 use crate::parameter::{ChangeLogParameters, ParameterOptions, PropertyDef};
+
+pub use path::normalize_path;
+use path::{normalize_logical, resolve_sibling};
+pub use source::decode;
+pub(super) use vocabulary::INCLUDE_ATTRIBUTES;
+use vocabulary::{
+    CHANGE_LOG_ELEMENTS, CHANGE_NAMES, CHANGE_SET_ATTRIBUTES, CHANGE_SET_ELEMENTS,
+    PRECONDITION_ATTRIBUTES, PRECONDITION_NAMES, SQL_CHANGES, SQL_PRECONDITIONS, backticked,
+    did_you_mean, is_change_name, sql_change_hint,
+};
 
 /// How to read a changelog tree.
 #[derive(Debug, Clone)]
@@ -93,310 +112,6 @@ pub fn read_str(text: &str, path: &str, options: &ReadOptions) -> Result<ChangeL
     loader.finish(physical)
 }
 
-// ---------------------------------------------------------------------------------------------
-// Paths
-// ---------------------------------------------------------------------------------------------
-
-/// `DatabaseChangeLog.normalizePath` (4.28.0): drop `classpath:`, turn `\` into `/`, drop a
-/// drive prefix `X:` and the leading `/`, and resolve `.`, `..` and repeated `/` as commons-io
-/// `FilenameUtils.normalizeNoEndSeparator` does. A `..` that would climb above the root is kept
-/// (commons-io gives up there; the file is then looked up as written).
-pub fn normalize_path(path: &str) -> String {
-    let path = path
-        .strip_prefix("classpath:")
-        .unwrap_or(path)
-        .replace('\\', "/");
-    let bytes = path.as_bytes();
-    let path = if bytes.len() >= 2 && bytes[1] == b':' && bytes[0].is_ascii_alphabetic() {
-        &path[2..]
-    } else {
-        &path[..]
-    };
-    let mut segments: Vec<&str> = Vec::new();
-    for segment in path.split('/') {
-        match segment {
-            "" | "." => {}
-            ".." if segments.last().is_some_and(|s| *s != "..") => {
-                segments.pop();
-            }
-            _ => segments.push(segment),
-        }
-    }
-    segments.join("/")
-}
-
-/// A `logicalFilePath` as recorded: `\` to `/` and one leading `/` dropped, nothing else
-/// (`DatabaseChangeLog.getLogicalFilePath`, `ChangeSet.load`, 4.28.0).
-fn normalize_logical(path: &str) -> String {
-    let path = path.replace('\\', "/");
-    path.strip_prefix('/').map(str::to_owned).unwrap_or(path)
-}
-
-/// `Resource.resolveSibling`: `other` next to `physical`, normalized.
-fn resolve_sibling(physical: &str, other: &str) -> String {
-    match physical.rfind('/') {
-        Some(slash) => normalize_path(&format!("{}/{}", &physical[..slash], other)),
-        None => normalize_path(other),
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Decoding
-// ---------------------------------------------------------------------------------------------
-
-/// Changelog and script bytes to text, for lbmongo and (through the bridge) the jar alike: a
-/// UTF-8 BOM is dropped, anything that is not UTF-8 is rejected with the line and byte offset
-/// of the first bad byte.
-pub fn decode(bytes: &[u8]) -> std::result::Result<String, (usize, String)> {
-    let (bom, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        Some(body) => (3, body),
-        None => (0, bytes),
-    };
-    match std::str::from_utf8(body) {
-        Ok(text) => Ok(text.to_owned()),
-        Err(e) => {
-            let offset = e.valid_up_to();
-            let line = body[..offset].iter().filter(|b| **b == b'\n').count() + 1;
-            Err((line, format!("not valid UTF-8 at byte {}", bom + offset)))
-        }
-    }
-}
-
-/// [`decode`] of bytes the caller no longer needs: UTF-8 without a BOM becomes the text in
-/// place, without a second copy of a file that can be megabytes.
-fn decode_owned(bytes: Vec<u8>) -> std::result::Result<String, (usize, String)> {
-    if bytes.starts_with(b"\xEF\xBB\xBF") {
-        return decode(&bytes);
-    }
-    String::from_utf8(bytes).or_else(|e| decode(e.as_bytes()))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Names
-// ---------------------------------------------------------------------------------------------
-
-/// `changeSet` attributes (`ChangeSet.load`, 4.28.0).
-const CHANGE_SET_ATTRIBUTES: &[&str] = &[
-    "id",
-    "author",
-    "runAlways",
-    "alwaysRun",
-    "runOnChange",
-    "context",
-    "contextFilter",
-    "labels",
-    "dbms",
-    "failOnError",
-    "runInTransaction",
-    "onValidationFail",
-    "logicalFilePath",
-    "created",
-    "ignore",
-    "runWith",
-    "runWithSpoolFile",
-    "runOrder",
-    "objectQuotingStrategy",
-];
-
-/// Child elements of `changeSet` that are not changes (`ChangeSet.handleChildNode`).
-const CHANGE_SET_ELEMENTS: &[&str] = &[
-    "comment",
-    "preConditions",
-    "preconditions",
-    "validCheckSum",
-    "validCheckSums",
-    "rollback",
-    "changes",
-    "modifySql",
-];
-
-/// Every change type lbmongo runs: liquibase-mongodb's eight, Harness's `mongo`/`mongoFile`,
-/// core's `tagDatabase`/`empty`, and lbmongo's update/delete extensions.
-const CHANGE_NAMES: &[&str] = &[
-    "createCollection",
-    "dropCollection",
-    "createIndex",
-    "dropIndex",
-    "insertOne",
-    "insertMany",
-    "runCommand",
-    "adminCommand",
-    "mongo",
-    "mongoFile",
-    "tagDatabase",
-    "empty",
-    "updateOne",
-    "updateMany",
-    "deleteOne",
-    "deleteMany",
-];
-
-/// Liquibase core changes that generate SQL (liquibase-core `liquibase.change.core`, 4.28.0).
-const SQL_CHANGES: &[&str] = &[
-    "addAutoIncrement",
-    "addColumn",
-    "addDefaultValue",
-    "addForeignKeyConstraint",
-    "addLookupTable",
-    "addNotNullConstraint",
-    "addPrimaryKey",
-    "addUniqueConstraint",
-    "alterSequence",
-    "createProcedure",
-    "createSequence",
-    "createTable",
-    "createView",
-    "customChange",
-    "delete",
-    "dropAllForeignKeyConstraints",
-    "dropColumn",
-    "dropDefaultValue",
-    "dropForeignKeyConstraint",
-    "dropNotNullConstraint",
-    "dropPrimaryKey",
-    "dropProcedure",
-    "dropSequence",
-    "dropTable",
-    "dropUniqueConstraint",
-    "dropView",
-    "executeCommand",
-    "insert",
-    "loadData",
-    "loadUpdateData",
-    "mergeColumns",
-    "modifyDataType",
-    "output",
-    "renameColumn",
-    "renameSequence",
-    "renameTable",
-    "renameView",
-    "setColumnRemarks",
-    "setTableRemarks",
-    "sql",
-    "sqlFile",
-    "stop",
-    "update",
-];
-
-/// Precondition container attributes (`PreconditionContainer.load`, 4.28.0).
-const PRECONDITION_ATTRIBUTES: &[&str] = &[
-    "onFail",
-    "onError",
-    "onFailMessage",
-    "onErrorMessage",
-    "onSqlOutput",
-    "onUpdateSQL",
-    "onUpdateSql",
-];
-
-/// Preconditions lbmongo evaluates.
-const PRECONDITION_NAMES: &[&str] = &[
-    "and",
-    "or",
-    "not",
-    "collectionExists",
-    "documentExists",
-    "expectedDocumentCount",
-    "indexExists",
-    "changeSetExecuted",
-    "dbms",
-];
-
-/// Core preconditions that query SQL metadata or run SQL (liquibase-core
-/// `liquibase.precondition.core`, 4.28.0).
-const SQL_PRECONDITIONS: &[&str] = &[
-    "sqlCheck",
-    "tableExists",
-    "columnExists",
-    "viewExists",
-    "foreignKeyConstraintExists",
-    "primaryKeyExists",
-    "sequenceExists",
-    "runningAs",
-    "rowCount",
-    "tableIsEmpty",
-    "uniqueConstraintExists",
-    "expectedQuotingStrategy",
-];
-
-/// Root elements of a changelog (`DatabaseChangeLog.handleChildNode`, 4.28.0).
-const CHANGE_LOG_ELEMENTS: &[&str] = &[
-    "property",
-    "preConditions",
-    "changeSet",
-    "include",
-    "includeAll",
-    "modifyChangeSets",
-    "removeChangeSetProperty",
-];
-
-/// `<include>` attributes (DatabaseChangeLog.include, 4.28.0, and `logicalFilePath` of 4.30), in
-/// the order unknown-attribute hints list them. Formatted files' `// include` lines take the
-/// same names.
-pub(super) const INCLUDE_ATTRIBUTES: &[&str] = &[
-    "file",
-    "relativeToChangelogFile",
-    "errorIfMissing",
-    "context",
-    "contextFilter",
-    "labels",
-    "ignore",
-    "logicalFilePath",
-];
-
-/// Levenshtein distance over chars.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous + usize::from(ca != *cb);
-            previous = row[j + 1];
-            row[j + 1] = substitution.min(previous + 1).min(row[j] + 1);
-        }
-    }
-    row[b.len()]
-}
-
-/// The candidates closest to `name` (case-insensitive edit distance of at most a third of the
-/// length, and at least 2), best first, at most three.
-fn near_names<'a>(name: &str, candidates: &[&'a str]) -> Vec<&'a str> {
-    let lower = name.to_lowercase();
-    let mut scored: Vec<(usize, &str)> = candidates
-        .iter()
-        .map(|c| (edit_distance(&lower, &c.to_lowercase()), *c))
-        .filter(|(d, c)| *d <= (c.chars().count() / 3).max(2))
-        .collect();
-    scored.sort_by_key(|(d, _)| *d);
-    scored.dedup_by_key(|(_, c)| *c);
-    scored.into_iter().take(3).map(|(_, c)| c).collect()
-}
-
-/// ``did you mean `a`?`` / ``did you mean `a` or `b`?``, or `None`.
-fn did_you_mean(name: &str, candidates: &[&str]) -> Option<String> {
-    let near = near_names(name, candidates);
-    let quoted: Vec<String> = near.iter().map(|n| format!("`{n}`")).collect();
-    match quoted.as_slice() {
-        [] => None,
-        [one] => Some(format!("did you mean {one}?")),
-        [init @ .., last] => Some(format!("did you mean {} or {last}?", init.join(", "))),
-    }
-}
-
-fn backticked(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-// ---------------------------------------------------------------------------------------------
-// The loader
-// ---------------------------------------------------------------------------------------------
-
 /// Where a problem is: the file and, inside a changeset, its `id::author`.
 #[derive(Clone, Copy)]
 struct Site<'a> {
@@ -453,17 +168,6 @@ enum OnUnknown {
     Skip,
 }
 
-/// Whether a JSON-ish property may be absent or blank.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Need {
-    /// Absent or blank is `None`.
-    Optional,
-    /// Must be present; blank is `{}` (liquibase-mongodb `BsonUtils.orEmptyDocument`).
-    Present,
-    /// Must be present and not blank.
-    NonBlank,
-}
-
 struct Loader<'o> {
     options: &'o ReadOptions,
     params: ChangeLogParameters,
@@ -517,17 +221,6 @@ impl<'o> Loader<'o> {
         }
     }
 
-    // -- files ---------------------------------------------------------------------------------
-
-    /// The first search root holding `path` as a file.
-    fn locate(&self, path: &str) -> Option<PathBuf> {
-        self.options
-            .search_path
-            .iter()
-            .map(|root| root.join(path))
-            .find(|p| p.is_file())
-    }
-
     fn load_root(&mut self, physical: &str, text: Option<&str>) {
         let site = Site {
             file: physical,
@@ -557,51 +250,6 @@ impl<'o> Loader<'o> {
             OnUnknown::Fail,
             site,
         );
-    }
-
-    /// Reads and decodes a file found through the search path; a missing file is reported.
-    fn read_source(&mut self, physical: &str, site: Site<'_>) -> Option<String> {
-        let Some(found) = self.locate(physical) else {
-            // As SearchPathResourceAccessor (4.28.0): an absolute path is looked up under each
-            // search root after its leading `/` is dropped, so it is only found when a root
-            // covers it.
-            self.report(
-                site,
-                format!("file `{physical}` was not found in the search path"),
-                Some(
-                    "paths are relative to the search path (`--search-path`, default: the \
-                     current directory)"
-                        .into(),
-                ),
-            );
-            return None;
-        };
-        self.read_found(&found, physical, site)
-    }
-
-    fn read_found(&mut self, found: &PathBuf, physical: &str, site: Site<'_>) -> Option<String> {
-        let bytes = match std::fs::read(found) {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                self.report(site, format!("cannot read `{physical}`: {e}"), None);
-                return None;
-            }
-        };
-        match decode_owned(bytes) {
-            Ok(text) => Some(text),
-            Err((line, message)) => {
-                self.report(
-                    Site {
-                        file: physical,
-                        change_set: None,
-                        line: Some(line),
-                    },
-                    message,
-                    Some("changelogs are read as UTF-8; save the file as UTF-8".into()),
-                );
-                None
-            }
-        }
     }
 
     /// Parses `text` in `format` and loads the changelog it holds.
@@ -666,8 +314,6 @@ impl<'o> Loader<'o> {
         self.stack.pop();
     }
 
-    // -- one changelog -------------------------------------------------------------------------
-
     /// `DatabaseChangeLog.load` + `handleChildNode` for one file.
     fn load_changelog(&mut self, mut root: Node, physical: &str, inherited: Inherited) {
         let site = Site {
@@ -702,23 +348,7 @@ impl<'o> Loader<'o> {
         let context = ContextExpression::new(context);
         self.check_context(&context, site);
 
-        // FILENAME: the file's own logicalFilePath, else the include's (4.30+), else with the
-        // 4.31+ rule the nearest ancestor's, else the physical path. 4.31.0 let the includer's
-        // win over the file's own; 4.31.1 fixed that, and we follow the fix.
-        let logical = own_logical
-            .map(str::to_owned)
-            .or_else(|| inherited.include_logical.clone())
-            .or_else(|| {
-                if self.options.inherit_logical_file_path {
-                    inherited.ancestor_logical.clone()
-                } else {
-                    None
-                }
-            });
-        let file_path = match &logical {
-            Some(l) => normalize_logical(l),
-            None => physical.to_owned(),
-        };
+        let (logical, file_path) = path::file_name(physical, own_logical, &inherited, self.options);
         if let Some(parent) = &inherited.parent_file {
             // 4.33 ChangeLogParameters: an included file sees its includer's local properties.
             self.params.include(parent, &file_path);
@@ -839,8 +469,6 @@ impl<'o> Loader<'o> {
             }
         }
     }
-
-    // -- properties ----------------------------------------------------------------------------
 
     /// Expands `${…}` in every value of the subtree (`DatabaseChangeLog.expandExpressions`).
     fn expand_tree(&mut self, node: &mut Node, file: &str, site: Site<'_>) {
@@ -967,8 +595,6 @@ impl<'o> Loader<'o> {
             self.report(site, message, None);
         }
     }
-
-    // -- includes ------------------------------------------------------------------------------
 
     /// What an `include`/`includeAll` element hands to the files it reads.
     fn inherited_for(
@@ -1271,8 +897,6 @@ impl<'o> Loader<'o> {
         files
     }
 
-    // -- changesets ----------------------------------------------------------------------------
-
     /// `ChangeSet.load` + `handleChildNode` (4.28.0).
     fn change_set(&mut self, node: &Node, file: &FileCx) {
         let site = Site {
@@ -1520,8 +1144,6 @@ impl<'o> Loader<'o> {
             );
         }
     }
-
-    // -- changes -------------------------------------------------------------------------------
 
     /// One change element (liquibase-mongodb change classes, Harness mongosh changes, core
     /// `tagDatabase`/`empty`, lbmongo extensions). `None` when it is wrong (reported).
@@ -2019,8 +1641,6 @@ impl<'o> Loader<'o> {
         }
     }
 
-    // -- preconditions -------------------------------------------------------------------------
-
     /// `PreconditionContainer.load` (4.28.0). `changelog_level`: the XSD allows only HALT and
     /// WARN there.
     fn preconditions(
@@ -2240,8 +1860,6 @@ impl<'o> Loader<'o> {
         }
     }
 
-    // -- attribute access ----------------------------------------------------------------------
-
     /// The text of property `name` (attribute or child element; Liquibase's ParsedNode makes
     /// them the same). A nested mapping where text belongs and a repeated property are
     /// reported (ParsedNode.getChild: "Multiple nodes match").
@@ -2319,8 +1937,6 @@ impl<'o> Loader<'o> {
             self.report(site, message, None);
         }
     }
-
-    // -- whole-tree validation -----------------------------------------------------------------
 
     /// Checks that need the whole tree (`ValidatingVisitor`, `ChangeSet.handleRollbackNode`,
     /// Harness `MongoshExecutor.validate`).
@@ -2409,6 +2025,17 @@ impl<'o> Loader<'o> {
     }
 }
 
+/// Whether a JSON-ish property may be absent or blank.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Need {
+    /// Absent or blank is `None`.
+    Optional,
+    /// Must be present; blank is `{}` (liquibase-mongodb `BsonUtils.orEmptyDocument`).
+    Present,
+    /// Must be present and not blank.
+    NonBlank,
+}
+
 /// What a changeSet's children add up to.
 #[derive(Default)]
 struct Body {
@@ -2417,28 +2044,6 @@ struct Body {
     preconditions: Option<Preconditions>,
     changes: Vec<Change>,
     rollback: Option<Vec<RollbackStep>>,
-}
-
-fn is_change_name(name: &str) -> bool {
-    CHANGE_NAMES.contains(&name) || SQL_CHANGES.contains(&name)
-}
-
-fn sql_change_hint(name: &str) -> String {
-    match name {
-        "createTable" => "use `createCollection`".into(),
-        "dropTable" => "use `dropCollection`".into(),
-        "insert" => "use `insertOne` or `insertMany`".into(),
-        "loadData" | "loadUpdateData" => "use `insertMany`".into(),
-        "update" => "use `updateOne`/`updateMany`, or `runCommand` with an `update` command".into(),
-        "delete" => "use `deleteOne`/`deleteMany`, or `runCommand` with a `delete` command".into(),
-        "sql" | "sqlFile" => {
-            "use `runCommand`, or `mongo`/`mongoFile` in a changeSet with runWith=\"mongosh\""
-                .into()
-        }
-        "createView" => "use `createCollection` with `viewOn` and `pipeline` options".into(),
-        "renameTable" => "use `adminCommand` with a `renameCollection` command".into(),
-        _ => format!("MongoDB changes are {}", backticked(CHANGE_NAMES)),
-    }
 }
 
 /// MongoDB's maximum BSON document size (`maxBsonObjectSize`).
@@ -2469,189 +2074,12 @@ fn bson_size(doc: &Document) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::parameter::ParameterOptions;
     use mongodb::bson::doc;
 
-    // -- helpers ---------------------------------------------------------------------------------
-
-    /// Writes `files` under a fresh directory and returns it.
-    fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().expect("temp dir");
-        for (path, text) in files {
-            let full = dir.path().join(path);
-            std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
-            std::fs::write(full, text).expect("write");
-        }
-        dir
-    }
-
-    fn options(root: &std::path::Path) -> ReadOptions {
-        ReadOptions {
-            search_path: vec![root.to_path_buf()],
-            ..ReadOptions::default()
-        }
-    }
-
-    /// A formatted changelog: header, `extra` lines, then one changeset per `author:id`.
-    fn js(extra: &str, changesets: &[&str]) -> String {
-        let mut text = format!("// liquibase formatted mongodb\n{extra}");
-        for cs in changesets {
-            text.push_str(&format!("// changeset {cs} runWith:mongosh\ndb.x.find()\n"));
-        }
-        text
-    }
-
-    fn ids(log: &ChangeLog) -> Vec<String> {
-        log.change_sets.iter().map(|cs| cs.id.to_string()).collect()
-    }
-
-    fn message(result: Result<ChangeLog>) -> String {
-        match result {
-            Ok(log) => panic!("expected an error, read {:?}", ids(&log)),
-            Err(e) => e.to_string(),
-        }
-    }
-
-    /// A node with leaf attributes, then `children`.
-    fn node(name: &str, attrs: &[(&str, &str)], children: Vec<Node>) -> Node {
-        let mut n = Node::new(name, None);
-        n.children
-            .extend(attrs.iter().map(|(k, v)| Node::leaf(*k, *v, None)));
-        n.children.extend(children);
-        n
-    }
-
-    fn at(mut n: Node, line: usize) -> Node {
-        n.line = Some(line);
-        n
-    }
-
-    fn change_set(id: &str, children: Vec<Node>) -> Node {
-        node("changeSet", &[("id", id), ("author", "alice")], children)
-    }
-
-    fn drop_collection(name: &str) -> Node {
-        node("dropCollection", &[("collectionName", name)], vec![])
-    }
-
-    /// Loads a hand-built root node as `db/main.xml`.
-    fn load_with(children: Vec<Node>, options: &ReadOptions) -> Result<ChangeLog> {
-        let physical = "db/main.xml";
-        let mut loader = Loader::new(options);
-        loader.stack.push(physical.to_owned());
-        loader.load_changelog(
-            node("databaseChangeLog", &[], children),
-            physical,
-            Inherited::default(),
-        );
-        loader.finish(physical.to_owned())
-    }
-
-    fn load(children: Vec<Node>) -> Result<ChangeLog> {
-        load_with(children, &ReadOptions::default())
-    }
-
-    fn json(text: &str, doc: Document) -> Json {
-        Json::new(text, doc)
-    }
-
-    // -- paths -----------------------------------------------------------------------------------
-
-    #[test]
-    fn normalize_path_follows_database_change_log_normalize_path() {
-        let cases = [
-            ("cl/master.xml", "cl/master.xml"),
-            ("./cl/master.xml", "cl/master.xml"),
-            ("cl/../cl/master.xml", "cl/master.xml"),
-            ("cl\\master.xml", "cl/master.xml"),
-            ("cl//master.xml", "cl/master.xml"),
-            ("/srv/lbt/cl/master.xml", "srv/lbt/cl/master.xml"),
-            ("classpath:cl/master.xml", "cl/master.xml"),
-            ("C:\\srv\\cl\\master.xml", "srv/cl/master.xml"),
-            ("c:/srv/master.xml", "srv/master.xml"),
-            ("../up.xml", "../up.xml"),
-            ("a/b/../../c.xml", "c.xml"),
-        ];
-        for (given, expected) in cases {
-            assert_eq!(normalize_path(given), expected, "{given}");
-        }
-    }
-
-    #[test]
-    fn logical_paths_lose_only_backslashes_and_one_leading_slash() {
-        let cases = [
-            ("/logical/path.xml", "logical/path.xml"),
-            ("\\logical\\path.xml", "logical/path.xml"),
-            ("//x.xml", "/x.xml"),
-            ("a/./b.xml", "a/./b.xml"),
-        ];
-        for (given, expected) in cases {
-            assert_eq!(normalize_logical(given), expected, "{given}");
-        }
-    }
-
-    /// Core §2.1: FILENAME for the same `--changelog-file` and `--search-path` as Liquibase.
-    #[test]
-    fn filename_matches_the_liquibase_table() {
-        let dir = tree(&[("srv/lbt/cl/master.js", &js("", &["a:1"]))]);
-        let srv = dir.path().join("srv");
-        let lbt = srv.join("lbt");
-        let absolute = lbt
-            .join("cl/master.js")
-            .to_str()
-            .expect("utf-8 path")
-            .to_owned();
-        let cases: Vec<(Vec<PathBuf>, String, &str)> = vec![
-            (vec![lbt.clone()], "cl/master.js".into(), "cl/master.js"),
-            (vec![lbt.clone()], "./cl/master.js".into(), "cl/master.js"),
-            (
-                vec![lbt.clone()],
-                "cl/../cl/master.js".into(),
-                "cl/master.js",
-            ),
-            (vec![lbt.clone()], "cl\\master.js".into(), "cl/master.js"),
-            (vec![lbt.join("cl")], "master.js".into(), "master.js"),
-            (
-                vec![srv.clone()],
-                "lbt/cl/master.js".into(),
-                "lbt/cl/master.js",
-            ),
-            (
-                vec![PathBuf::from("/")],
-                absolute.clone(),
-                absolute.trim_start_matches('/'),
-            ),
-            // A second root that does not hold the file is passed over.
-            (
-                vec![srv.join("nowhere"), lbt.clone()],
-                "cl/master.js".into(),
-                "cl/master.js",
-            ),
-        ];
-        for (search_path, given, expected) in cases {
-            let options = ReadOptions {
-                search_path,
-                ..ReadOptions::default()
-            };
-            let log = read(&given, &options).unwrap_or_else(|e| panic!("{given}: {e}"));
-            assert_eq!(ids(&log), [format!("{expected}::1::a")], "{given}");
-            assert_eq!(log.physical_path, expected, "{given}");
-            assert_eq!(log.change_sets[0].physical_path, expected, "{given}");
-        }
-
-        // 4.28 resolves an absolute path under each search root after dropping its `/`.
-        let err = message(read(&absolute, &options(&lbt)));
-        assert_eq!(
-            err,
-            format!(
-                "invalid changelog: {}: file `{}` was not found in the search path\n  hint: paths are \
-                 relative to the search path (`--search-path`, default: the current directory)",
-                absolute.trim_start_matches('/'),
-                absolute.trim_start_matches('/'),
-            )
-        );
-    }
+    use super::*;
+    use crate::change::{Change, Mongo};
+    use crate::changelog::{OnFail, Precondition, RollbackStep};
+    use crate::format::load::testing::*;
 
     #[test]
     fn include_paths_are_relative_to_the_search_path_or_the_including_file() {
@@ -2796,84 +2224,6 @@ mod tests {
     }
 
     #[test]
-    fn logical_file_path_inheritance_follows_the_chosen_liquibase_rule() {
-        let dir = tree(&[
-            (
-                "db/root.js",
-                "// liquibase formatted mongodb logicalFilePath:/logical/root.js\n\
-                 // include file:db/child.js\n\
-                 // include file:db/own.js\n\
-                 // include file:db/child.js logicalFilePath:by/include.js\n",
-            ),
-            (
-                "db/child.js",
-                &js("// include file:db/grandchild.js\n", &["c:1"]),
-            ),
-            ("db/grandchild.js", &js("", &["g:1"])),
-            (
-                "db/own.js",
-                "// liquibase formatted mongodb logicalFilePath:own.js\n// changeset o:1 runWith:mongosh\ndb.x.find()\n",
-            ),
-        ]);
-        let options_431 = ReadOptions {
-            allow_duplicate_identifiers: true,
-            ..options(dir.path())
-        };
-        let log = read("db/root.js", &options_431).expect("reads");
-        assert_eq!(
-            ids(&log),
-            [
-                "logical/root.js::1::g",
-                "logical/root.js::1::c",
-                "own.js::1::o",
-                "by/include.js::1::g",
-                "by/include.js::1::c",
-            ],
-        );
-        let options_428 = ReadOptions {
-            inherit_logical_file_path: false,
-            ..options_431
-        };
-        let log = read("db/root.js", &options_428).expect("reads");
-        assert_eq!(
-            ids(&log),
-            [
-                "db/grandchild.js::1::g",
-                "db/child.js::1::c",
-                "own.js::1::o",
-                "db/grandchild.js::1::g",
-                "by/include.js::1::c",
-            ],
-        );
-        // Under the 4.31+ rule the grandchild of a logical root collides with nothing here, but
-        // two includes of one file under the same logical path do.
-        let dup = tree(&[
-            (
-                "r.js",
-                "// liquibase formatted mongodb logicalFilePath:l.js\n// include file:c.js\n// include file:d.js\n",
-            ),
-            ("c.js", &js("", &["a:1"])),
-            ("d.js", &js("", &["a:1"])),
-        ]);
-        let err = message(read("r.js", &options(dup.path())));
-        assert_eq!(
-            err,
-            "invalid changelog: d.js:2: changeset `1::a`: duplicate changeset identifier `l.js::1::a` (first \
-             at line 2)\n  hint: give each changeset its own id, or allow duplicates with \
-             `--allow-duplicated-changeset-identifiers`"
-        );
-        let log = read(
-            "r.js",
-            &ReadOptions {
-                inherit_logical_file_path: false,
-                ..options(dup.path())
-            },
-        )
-        .expect("4.28 keeps the physical paths");
-        assert_eq!(ids(&log), ["c.js::1::a", "d.js::1::a"]);
-    }
-
-    #[test]
     fn include_contexts_labels_and_ignore_are_inherited() {
         let dir = tree(&[
             (
@@ -2954,8 +2304,6 @@ mod tests {
             ["optional.js::1::a"]
         );
     }
-
-    // -- properties ------------------------------------------------------------------------------
 
     #[test]
     fn property_precedence_through_the_loader() {
@@ -3089,8 +2437,6 @@ mod tests {
         assert_eq!(cs.contexts.text(), Some("dev"));
         assert_eq!(cs.labels.text(), Some("l-dev"));
     }
-
-    // -- changesets and changes ------------------------------------------------------------------
 
     #[test]
     fn change_set_attributes_are_read() {
@@ -3524,8 +2870,6 @@ mod tests {
         );
     }
 
-    // -- preconditions ---------------------------------------------------------------------------
-
     #[test]
     fn preconditions_are_read() {
         let log = load(vec![
@@ -3691,8 +3035,6 @@ mod tests {
         );
     }
 
-    // -- document size -----------------------------------------------------------------------------
-
     #[test]
     fn bson_bound_covers_the_densest_forms() {
         // Each form repeated until the array indexes need six digits, in a document as
@@ -3733,66 +3075,6 @@ mod tests {
             &"x".repeat(MAX_BSON_SIZE / BSON_BYTES_PER_TEXT_BYTE + 1)
         ));
     }
-
-    // -- hints -----------------------------------------------------------------------------------
-
-    #[test]
-    fn near_names_suggest_by_edit_distance() {
-        let cases = [
-            (
-                "kyes",
-                &["collectionName", "keys", "options"][..],
-                Some("did you mean `keys`?"),
-            ),
-            (
-                "collectionname",
-                &["collectionName", "keys"][..],
-                Some("did you mean `collectionName`?"),
-            ),
-            (
-                "createIndx",
-                CHANGE_NAMES,
-                Some("did you mean `createIndex`?"),
-            ),
-            (
-                "dropIndexes",
-                CHANGE_NAMES,
-                Some("did you mean `dropIndex`?"),
-            ),
-            ("insert1", CHANGE_NAMES, Some("did you mean `insertOne`?")),
-            ("xyz", CHANGE_NAMES, None),
-        ];
-        for (name, candidates, expected) in cases {
-            assert_eq!(
-                did_you_mean(name, candidates).as_deref(),
-                expected,
-                "{name}"
-            );
-        }
-    }
-
-    #[test]
-    fn decode_rejects_non_utf8_with_offset_and_line() {
-        assert_eq!(decode(b"\xEF\xBB\xBFabc").as_deref(), Ok("abc"));
-        for bytes in [
-            &b"abc"[..],
-            b"\xEF\xBB\xBFabc",
-            b"a\nb\n\xFFc",
-            b"\xEF\xBB\xBF\n\xC3",
-        ] {
-            assert_eq!(decode_owned(bytes.to_vec()), decode(bytes), "{bytes:?}");
-        }
-        assert_eq!(
-            decode(b"a\nb\n\xFFc"),
-            Err((3, "not valid UTF-8 at byte 4".to_owned()))
-        );
-        assert_eq!(
-            decode(b"\xEF\xBB\xBF\n\xC3"),
-            Err((2, "not valid UTF-8 at byte 4".to_owned()))
-        );
-    }
-
-    // -- the three formats, through the real readers ------------------------------------------------
 
     /// The forms the liquibase-mongodb harness fixtures use: rollback as a `changes` item, an
     /// empty string rollback, `<rollback/>`, `$rawJson`, list-form preConditions, and Harness's
