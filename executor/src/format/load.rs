@@ -10,9 +10,11 @@
 //!
 //! Nothing here touches a database; what runs is decided later by `plan`.
 //!
-//! The loader is being split into one module per concept; these have theirs so far: `vocabulary`, `path`, `source`.
+//! The loader is being split into one module per concept; these have theirs so far: `vocabulary`, `path`, `source`, `attribute`, `document`.
 //! Each such module adds the `Loader` methods of its concept.
 
+mod attribute;
+mod document;
 mod path;
 mod source;
 #[cfg(test)]
@@ -22,14 +24,12 @@ mod vocabulary;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
-use mongodb::bson::{Bson, Document};
-
 use super::Format;
 use super::node::Node;
 use super::script_file;
 use crate::change::{
     AdminCommand, Change, CreateCollection, CreateIndex, Delete, DropCollection, DropIndex,
-    InsertMany, InsertOne, Json, JsonArray, Mongo, MongoFile, RunCommand, TagDatabase, Update,
+    InsertMany, InsertOne, Mongo, MongoFile, RunCommand, TagDatabase, Update,
 };
 use crate::changelog::{
     ChangeLog, ChangeSet, ChangeSetId, ChangeSetRef, OnFail, OnSqlOutput, Precondition,
@@ -37,9 +37,9 @@ use crate::changelog::{
 };
 use crate::error::{Error, Problem, Result};
 use crate::expression::{ContextExpression, Labels, dbms_matches};
-use crate::json::{self, JsonError};
 use crate::parameter::{ChangeLogParameters, ParameterOptions, PropertyDef};
 
+use document::Need;
 pub use path::normalize_path;
 use path::{normalize_logical, resolve_sibling};
 pub use source::decode;
@@ -1425,222 +1425,6 @@ impl<'o> Loader<'o> {
         }))
     }
 
-    /// Reports properties a change does not have.
-    fn check_fields(&mut self, node: &Node, change: &str, fields: &[&str], site: Site<'_>) {
-        self.check_unknown(node, change, fields, site);
-        if node.value.as_deref().is_some_and(|v| !v.trim().is_empty()) && change != "mongo" {
-            self.report(
-                site,
-                format!(
-                    "{change}: unexpected text; the properties are attributes or child elements"
-                ),
-                Some(format!("{change} takes {}", backticked(fields))),
-            );
-        }
-    }
-
-    fn collection_name(&mut self, node: &Node, change: &str, site: Site<'_>) -> Option<String> {
-        self.required_text(node, change, "collectionName", site)
-    }
-
-    /// The context expression of a changeset, include or property: `contextFilter`, or its older
-    /// name `context` when `contextFilter` is absent or blank (as `ChangeSet.load` reads it,
-    /// 4.28.0).
-    fn context_filter(&mut self, node: &Node, site: Site<'_>) -> Option<String> {
-        let context = self.text(node, "contextFilter", site);
-        if context.as_deref().is_none_or(|c| c.trim().is_empty()) {
-            return self.text(node, "context", site);
-        }
-        context
-    }
-
-    /// `text`, with a value of only white space read as absent: the attributes read this way
-    /// (ids, paths, `dbms`, `logicalFilePath`, …) mean nothing when blank.
-    fn non_blank(&mut self, node: &Node, field: &str, site: Site<'_>) -> Option<String> {
-        self.text(node, field, site)
-            .filter(|t| !t.trim().is_empty())
-    }
-
-    fn required_text(
-        &mut self,
-        node: &Node,
-        change: &str,
-        field: &str,
-        site: Site<'_>,
-    ) -> Option<String> {
-        match self.text_unless_reported(node, field, site)? {
-            Some(v) if !v.trim().is_empty() => Some(v),
-            _ => {
-                self.report_required(node, change, field, site);
-                None
-            }
-        }
-    }
-
-    /// `text`, or `None` when `text` itself reported a problem (a nested mapping or a repeated
-    /// property), so that the same attribute is not reported twice.
-    fn text_unless_reported(
-        &mut self,
-        node: &Node,
-        field: &str,
-        site: Site<'_>,
-    ) -> Option<Option<String>> {
-        let mark = self.problems.len();
-        let text = self.text(node, field, site);
-        (self.problems.len() == mark).then_some(text)
-    }
-
-    /// Reports a required attribute that is blank (`is empty`) or absent (`missing required
-    /// attribute`).
-    fn report_required(&mut self, node: &Node, change: &str, field: &str, site: Site<'_>) {
-        let message = if node.child(field).is_some() {
-            format!("{change}: `{field}` is empty")
-        } else {
-            format!("{change}: missing required attribute `{field}`")
-        };
-        self.report(site, message, None);
-    }
-
-    /// A JSON-ish property: the trimmed text, checked (parsed when a change runs).
-    fn json(
-        &mut self,
-        node: &Node,
-        change: &str,
-        field: &str,
-        need: Need,
-        site: Site<'_>,
-    ) -> Option<Json> {
-        let text = self.json_text(node, change, field, need, site)?;
-        let line = node.child(field).and_then(|c| c.line).or(site.line);
-        let site = Site { line, ..site };
-        if !may_exceed_bson_limit(&text) {
-            return match Json::from_text(text) {
-                Ok(json) => Some(json),
-                Err(e) => {
-                    self.json_problem(change, field, &e, site);
-                    None
-                }
-            };
-        }
-        match json::parse_document(&text) {
-            Ok(doc) if bson_size(&doc) > MAX_BSON_SIZE => {
-                self.too_large(change, field, bson_size(&doc), site);
-                None
-            }
-            Ok(doc) => Some(Json::new(text, doc)),
-            Err(e) => {
-                self.json_problem(change, field, &e, site);
-                None
-            }
-        }
-    }
-
-    /// `updateOne/updateMany.update`: a document, or an aggregation pipeline `[…]`, which is
-    /// kept as `{$pipeline: […]}` (what `command` lowers to a pipeline update).
-    fn update_json(&mut self, node: &Node, change: &str, site: Site<'_>) -> Option<Json> {
-        let text = self.json_text(node, change, "update", Need::NonBlank, site)?;
-        let line = node.child("update").and_then(|c| c.line).or(site.line);
-        let parsed = if text.starts_with('[') {
-            json::parse_documents(&text).map(|stages| {
-                let mut doc = Document::new();
-                doc.insert(
-                    "$pipeline",
-                    Bson::Array(stages.into_iter().map(Bson::Document).collect()),
-                );
-                doc
-            })
-        } else {
-            json::parse_document(&text)
-        };
-        match parsed {
-            Ok(doc) => Some(Json::new(text, doc)),
-            Err(e) => {
-                self.json_problem(change, "update", &e, Site { line, ..site });
-                None
-            }
-        }
-    }
-
-    /// `insertMany.documents`: a JSON array of documents, checked (parsed when the change runs).
-    fn json_array(
-        &mut self,
-        node: &Node,
-        change: &str,
-        field: &str,
-        site: Site<'_>,
-    ) -> Option<JsonArray> {
-        let text = self.json_text(node, change, field, Need::NonBlank, site)?;
-        let line = node.child(field).and_then(|c| c.line).or(site.line);
-        let site = Site { line, ..site };
-        if !may_exceed_bson_limit(&text) {
-            return match JsonArray::from_text(text) {
-                Ok(array) => Some(array),
-                Err(e) => {
-                    self.json_problem(change, field, &e, site);
-                    None
-                }
-            };
-        }
-        match json::parse_documents(&text) {
-            Ok(docs) if docs.iter().any(|d| bson_size(d) > MAX_BSON_SIZE) => {
-                let size = docs.iter().map(bson_size).max().unwrap_or_default();
-                self.too_large(change, field, size, site);
-                None
-            }
-            Ok(docs) => Some(JsonArray::new(text, docs)),
-            Err(e) => {
-                self.json_problem(change, field, &e, site);
-                None
-            }
-        }
-    }
-
-    /// A document MongoDB can never store (its 16 MiB BSON limit), rejected before anything runs.
-    fn too_large(&mut self, change: &str, field: &str, size: usize, site: Site<'_>) {
-        self.report(
-            site,
-            format!(
-                "{change} `{field}`: a document of {size} bytes is over MongoDB's 16 MiB limit"
-            ),
-            Some("split the data over several changesets or documents".to_owned()),
-        );
-    }
-
-    fn json_problem(&mut self, change: &str, field: &str, e: &JsonError, site: Site<'_>) {
-        self.report(
-            site,
-            format!(
-                "{change} `{field}`: line {}, column {}: {}",
-                e.line, e.column, e.message
-            ),
-            None,
-        );
-    }
-
-    /// The trimmed text of a JSON-ish property, `None` when absent or blank and optional (or
-    /// wrong, reported).
-    fn json_text(
-        &mut self,
-        node: &Node,
-        change: &str,
-        field: &str,
-        need: Need,
-        site: Site<'_>,
-    ) -> Option<String> {
-        let text = self
-            .text_unless_reported(node, field, site)?
-            .map(|t| t.trim().to_owned());
-        match (text, need) {
-            (Some(t), _) if !t.is_empty() => Some(t),
-            (_, Need::Optional) => None,
-            (_, Need::Present) if node.child(field).is_some() => Some(String::new()),
-            _ => {
-                self.report_required(node, change, field, site);
-                None
-            }
-        }
-    }
-
     /// `PreconditionContainer.load` (4.28.0). `changelog_level`: the XSD allows only HALT and
     /// WARN there.
     fn preconditions(
@@ -1860,84 +1644,6 @@ impl<'o> Loader<'o> {
         }
     }
 
-    /// The text of property `name` (attribute or child element; Liquibase's ParsedNode makes
-    /// them the same). A nested mapping where text belongs and a repeated property are
-    /// reported (ParsedNode.getChild: "Multiple nodes match").
-    fn text(&mut self, node: &Node, name: &str, site: Site<'_>) -> Option<String> {
-        let mut matching = node.children.iter().filter(|c| c.name == name);
-        let first = matching.next()?;
-        if matching.next().is_some() {
-            self.report(
-                site.at(first),
-                format!("{}: `{name}` is given more than once", node.name),
-                None,
-            );
-            return None;
-        }
-        if !first.children.is_empty() && first.value.is_none() {
-            // liquibase-mongodb#207: the JSON parser silently drops a nested object here.
-            self.report(
-                site.at(first),
-                format!("{}: `{name}` must be text, not a nested mapping", node.name),
-                Some("wrap the object in {\"$rawJson\": …} or give it as a string".into()),
-            );
-            return None;
-        }
-        first.value.clone()
-    }
-
-    /// A boolean property: `true`/`false` (any case) or `1`/`0` as `xsd:boolean`.
-    fn flag(&mut self, node: &Node, name: &str, default: bool, site: Site<'_>) -> bool {
-        match self.text(node, name, site) {
-            None => default,
-            Some(v) => match v.trim().to_ascii_lowercase().as_str() {
-                "true" | "1" => true,
-                "false" | "0" => false,
-                "" => default,
-                _ => {
-                    self.report(
-                        site,
-                        format!(
-                            "{}: `{name}` must be `true` or `false`, not `{v}`",
-                            node.name
-                        ),
-                        None,
-                    );
-                    default
-                }
-            },
-        }
-    }
-
-    /// Reports children of `node` not in `known`.
-    fn check_unknown(&mut self, node: &Node, what: &str, known: &[&str], site: Site<'_>) {
-        for child in &node.children {
-            let name = child.name.as_str();
-            if known.contains(&name) {
-                continue;
-            }
-            let hint = match name {
-                "tableName" => {
-                    Some("MongoDB changes name the collection with `collectionName`".to_owned())
-                }
-                _ => did_you_mean(name, known).or_else(|| {
-                    (!known.is_empty()).then(|| format!("{what} takes {}", backticked(known)))
-                }),
-            };
-            self.report(
-                site.at(child),
-                format!("{what}: unknown attribute `{name}`"),
-                hint,
-            );
-        }
-    }
-
-    fn check_context(&mut self, context: &ContextExpression, site: Site<'_>) {
-        if let Err(message) = context.validate() {
-            self.report(site, message, None);
-        }
-    }
-
     /// Checks that need the whole tree (`ValidatingVisitor`, `ChangeSet.handleRollbackNode`,
     /// Harness `MongoshExecutor.validate`).
     fn validate(&mut self) {
@@ -2025,17 +1731,6 @@ impl<'o> Loader<'o> {
     }
 }
 
-/// Whether a JSON-ish property may be absent or blank.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Need {
-    /// Absent or blank is `None`.
-    Optional,
-    /// Must be present; blank is `{}` (liquibase-mongodb `BsonUtils.orEmptyDocument`).
-    Present,
-    /// Must be present and not blank.
-    NonBlank,
-}
-
 /// What a changeSet's children add up to.
 #[derive(Default)]
 struct Body {
@@ -2044,32 +1739,6 @@ struct Body {
     preconditions: Option<Preconditions>,
     changes: Vec<Change>,
     rollback: Option<Vec<RollbackStep>>,
-}
-
-/// MongoDB's maximum BSON document size (`maxBsonObjectSize`).
-const MAX_BSON_SIZE: usize = 16 * 1024 * 1024;
-
-/// How many BSON bytes one byte of lenient JSON text can become, at most, with a margin.
-///
-/// The densest forms the parser accepts are array elements without separators (`[{}{}…]`,
-/// `[""""…]`: 2 bytes of text for a type byte, an index key of up to 7 bytes with its NUL and a
-/// 5-byte value, 6.5 times), digits (`[1 1 …]`, 6 times) and `Date()` (6 bytes of text for a
-/// 33-byte string, under 7 times with its key); every key and every other value costs at least
-/// as many text bytes as BSON bytes, or a small multiple of them. Twice the densest gives room
-/// for forms not thought of here; `bson_bound_covers_the_densest_forms` pins the bound.
-const BSON_BYTES_PER_TEXT_BYTE: usize = 16;
-
-/// Whether a document read from `text` could be over [`MAX_BSON_SIZE`], so that its size must
-/// be measured; shorter texts (under 1 MiB) are only checked, not built, when read.
-fn may_exceed_bson_limit(text: &str) -> bool {
-    text.len().saturating_mul(BSON_BYTES_PER_TEXT_BYTE) > MAX_BSON_SIZE
-}
-
-fn bson_size(doc: &Document) -> usize {
-    let mut bytes = Vec::new();
-    // Writing to a Vec only fails for documents the BSON format cannot hold at all.
-    doc.to_writer(&mut bytes)
-        .map_or(usize::MAX, |()| bytes.len())
 }
 
 #[cfg(test)]
@@ -3033,47 +2702,6 @@ mod tests {
              mean `collectionExists`?\n\
              - db/main.xml:8: changeset `1::alice`: indexExists: give `keys`, `indexName` or both"
         );
-    }
-
-    #[test]
-    fn bson_bound_covers_the_densest_forms() {
-        // Each form repeated until the array indexes need six digits, in a document as
-        // `insertMany` elements and `document` values are; each must stay within half the bound.
-        let forms = [
-            "{}",
-            "[]",
-            "\"\"",
-            "1 ",
-            "1e1 ",
-            "Date()",
-            "/a/ ",
-            "MinKey ",
-            "true ",
-            "null ",
-            "new Date()",
-            "NumberLong(1)",
-        ];
-        for form in forms {
-            let text = format!("{{a: [{}]}}", form.repeat(120_000));
-            let doc = json::parse_document(&text).expect("a dense form parses");
-            let size = bson_size(&doc);
-            assert!(
-                size * 2 <= text.len() * BSON_BYTES_PER_TEXT_BYTE,
-                "`{form}`: {size} BSON bytes from {} bytes of text",
-                text.len()
-            );
-        }
-        let keys: String = (0..120_000).map(|i| format!("k{i}:1,")).collect();
-        let text = format!("{{{keys}}}");
-        let doc = json::parse_document(&text).expect("many keys parse");
-        assert!(bson_size(&doc) * 2 <= text.len() * BSON_BYTES_PER_TEXT_BYTE);
-        // Below 1 MiB of text only the check runs; above it the size is measured.
-        assert!(!may_exceed_bson_limit(
-            &"x".repeat(MAX_BSON_SIZE / BSON_BYTES_PER_TEXT_BYTE)
-        ));
-        assert!(may_exceed_bson_limit(
-            &"x".repeat(MAX_BSON_SIZE / BSON_BYTES_PER_TEXT_BYTE + 1)
-        ));
     }
 
     /// The forms the liquibase-mongodb harness fixtures use: rollback as a `changes` item, an
