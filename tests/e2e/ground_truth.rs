@@ -883,20 +883,8 @@ fn change_set_executed_sees_changesets_applied_earlier_in_the_same_update() {
         "what the official extension inserted"
     );
     diffs.same("people", official_people, people(&scenario.ours.db));
-    let exec_types = |db: &Database| -> Vec<String> {
-        block_on(history(db))
-            .iter()
-            .map(|r| {
-                format!(
-                    "{}:{}",
-                    r.get_str("id").unwrap_or("?"),
-                    r.get_str("execType").unwrap_or("?")
-                )
-            })
-            .collect()
-    };
     assert_eq!(
-        exec_types(&scenario.official.db),
+        cli::exec_types(&block_on(history(&scenario.official.db))),
         ["1:EXECUTED", "2:EXECUTED", "6:EXECUTED", "7:MARK_RAN"]
     );
     let (official, ours) = scenario.both(&update);

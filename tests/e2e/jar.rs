@@ -871,18 +871,8 @@ fn change_set_executed_sees_the_same_run_through_the_jar_as_in_lbmongo() {
         p.liquibase(core, Ext::Jar, &jar_url, &["update", "--contexts=dev"])
             .ok();
         let rows = history(&jar_db);
-        let exec_types: Vec<_> = rows
-            .iter()
-            .map(|r| {
-                format!(
-                    "{}:{}",
-                    r.get_str("id").unwrap_or("?"),
-                    r.get_str("execType").unwrap_or("?")
-                )
-            })
-            .collect();
         assert_eq!(
-            exec_types,
+            cli::exec_types(&rows),
             ["1:EXECUTED", "2:EXECUTED", "6:EXECUTED", "7:MARK_RAN"],
             "{core}"
         );

@@ -208,6 +208,19 @@ pub(crate) async fn find(db: &Database, collection: &str, sort: Document) -> Vec
         .expect("read the cursor")
 }
 
+/// History rows as `id:EXECTYPE`, in the order given.
+pub(crate) fn exec_types(rows: &[Document]) -> Vec<String> {
+    rows.iter()
+        .map(|r| {
+            format!(
+                "{}:{}",
+                r.get_str("id").unwrap_or("?"),
+                r.get_str("execType").unwrap_or("?")
+            )
+        })
+        .collect()
+}
+
 /// The changeset ids of `db`'s history (`DATABASECHANGELOG`), by `orderExecuted`.
 pub(crate) async fn history_ids(db: &Database) -> Vec<String> {
     find(db, "DATABASECHANGELOG", doc! { "orderExecuted": 1 })
