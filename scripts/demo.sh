@@ -51,15 +51,17 @@ demo_steps() {
     step "generate a baseline changelog from the live database" \
         "$LBMONGO" generate-changelog --url "$URL" --changelog-file "$out/baseline.xml" --author demo
     step "apply the baseline to an empty database" \
-        "$LBMONGO" update --changelog-file "$out/baseline.xml" --url "$URL2"
+        "$LBMONGO" update --search-path "$out" --changelog-file baseline.xml --url "$URL2"
     step "the two databases have the same schema" \
         "$LBMONGO" diff --reference-url "$URL" --url "$URL2"
     # (what `db.products.createIndex({price: 1}, {name: "by_price"})` in mongosh does)
     step "an index added by hand in the copy..." \
         "$venv/bin/python" -c 'import sys, pymongo
 pymongo.MongoClient(sys.argv[1]).get_default_database().products.create_index("price", name="by_price")' "$URL2"
-    step "...is the one difference, as a changeset that would undo it" \
-        "$LBMONGO" diff-changelog --reference-url "$URL" --url "$URL2" --author demo
+    step "...is the one difference diff reports..." \
+        "$LBMONGO" diff --reference-url "$URL" --url "$URL2"
+    step "...and diff-changelog writes the changeset that brings the copy back" \
+        "$LBMONGO" diff-changelog --reference-url "$URL" --url "$URL2" --author demo --include-drops
 }
 
 die() {
