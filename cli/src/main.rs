@@ -414,8 +414,10 @@ fn settings(config: &Config) -> Result<Settings> {
         .transpose()?;
     let filter = Filter {
         contexts: Contexts::parse(config.get("context-filter")),
+        // A label expression that does not parse fails like an invalid changelog (exit 1), as
+        // Liquibase reports it when it filters, not as a usage error.
         labels: LabelExpression::parse(config.get("label-filter"))
-            .map_err(|e| usage(format!("invalid `--label-filter`: {e}")))?,
+            .map_err(|e| anyhow!("invalid `--label-filter`: {e}"))?,
         database_short_name: "mongodb".to_owned(),
     };
     let liquibase_version = config
