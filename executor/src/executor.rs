@@ -458,18 +458,16 @@ async fn upgrade_checksums(
 }
 
 fn change_set_failed(cs: &ChangeSet, e: Error) -> Error {
-    let message = e.to_string();
-    let hint = if message.contains("NamespaceExists")
-        || message.contains("already exists")
-        || message.contains("E11000")
-    {
+    // What a rerun of an applied change meets: its document already inserted, its collection
+    // or index already created. Chosen by the server's code, never by the message's text.
+    let hint = if e.is_duplicate_key() || e.is_namespace_exists() || e.is_index_conflict() {
         Some("the change may have run without being recorded (e.g. the previous update was killed); if the database already has this change, record it with `lbmongo mark-next-changeset-ran` or `changelog-sync`".to_owned())
     } else {
         None
     };
     Error::ChangeSetFailed {
         id: cs.id.clone(),
-        message,
+        message: e.to_string(),
         hint,
     }
 }
@@ -542,14 +540,12 @@ enum Attempt {
 
 impl Attempt {
     fn of(e: &mongodb::error::Error) -> Attempt {
-        let error = Error::Driver(crate::command::describe(e));
+        let error = Error::from_driver(e);
         // Only conflicts the server answered (WriteConflict, NoSuchTransaction, LockTimeout) are
         // worth waiting out; a server that is gone must fail within the URL's timeouts.
-        let answered_conflict = matches!(
-            e.kind.as_ref(),
-            mongodb::error::ErrorKind::Command(c) if [112, 251, 24].contains(&c.code)
-        );
-        if answered_conflict && e.contains_label(mongodb::error::TRANSIENT_TRANSACTION_ERROR) {
+        if error.is_transaction_conflict()
+            && e.contains_label(mongodb::error::TRANSIENT_TRANSACTION_ERROR)
+        {
             Attempt::Transient(error)
         } else {
             Attempt::Fatal(error)
@@ -758,7 +754,7 @@ pub(crate) async fn evaluate(
             collection
                 .count_documents(filter)
                 .await
-                .map_err(|e| crate::command::describe(&e))
+                .map_err(|e| crate::error::describe(&e))
         }
     };
     Ok(match check {
@@ -866,8 +862,10 @@ async fn list_indexes(
             .map(|b| b.iter().filter_map(|d| d.as_document().cloned()).collect())
             .unwrap_or_default()),
         // A missing collection has no indexes.
-        Err(e) if crate::command::error_code(&e) == Some(26) => Ok(Vec::new()),
-        Err(e) => Err(crate::command::describe(&e)),
+        Err(e) => match Error::from_driver(&e) {
+            e if e.is_namespace_not_found() => Ok(Vec::new()),
+            e => Err(e.to_string()),
+        },
     }
 }
 
@@ -1047,7 +1045,7 @@ pub fn unexpected<'a>(changelog: &ChangeLog, ran: &'a [RanChangeSet]) -> Vec<&'a
 /// names dropped, in order.
 pub async fn drop_all(connection: &Connection) -> Result<Vec<String>> {
     let db = connection.client.database(&connection.database);
-    let driver = |e: mongodb::error::Error| Error::Driver(crate::command::describe(&e));
+    let driver = |e: mongodb::error::Error| Error::from_driver(&e);
     let mut names = db.list_collection_names().await.map_err(driver)?;
     names.sort();
     let mut dropped = Vec::new();
