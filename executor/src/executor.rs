@@ -1341,3 +1341,45 @@ pub async fn tag_exists(connection: &Connection, settings: &Settings, tag: &str)
         .tag_exists(tag)
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ServerError;
+    use mongodb::bson::doc;
+
+    #[test]
+    fn the_rerun_hint_is_chosen_by_the_server_s_code_not_its_text() {
+        let cs = ChangeSet::new(
+            ChangeSetId {
+                path: "changelog.xml".to_owned(),
+                id: "2".to_owned(),
+                author: "a".to_owned(),
+            },
+            Vec::new(),
+        );
+        let reply = |code: i32, errmsg: &str| {
+            let reply = doc! { "ok": 0.0, "code": code, "errmsg": errmsg };
+            Error::Server(ServerError::from_response(&reply, "{…}".to_owned()))
+        };
+        let hinted = |e: Error| match change_set_failed(&cs, e) {
+            Error::ChangeSetFailed { hint, .. } => hint.is_some(),
+            other => panic!("{other:?}"),
+        };
+        // A duplicate key, an existing collection, an existing index: a rerun's symptoms.
+        assert!(hinted(reply(11000, "E11000 duplicate key error")));
+        assert!(hinted(reply(48, "Collection already exists")));
+        assert!(hinted(reply(
+            86,
+            "Index with name: a_1 already exists with different options"
+        )));
+        // The words alone choose nothing: not a server's duplicate key, not a rerun.
+        assert!(!hinted(Error::Mongosh(
+            "mongosh exited with code 1: E11000 …".to_owned()
+        )));
+        assert!(!hinted(reply(
+            2,
+            "field `x` already exists in the document"
+        )));
+    }
+}
