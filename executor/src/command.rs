@@ -236,7 +236,7 @@ pub async fn execute(client: &Client, url_db: &str, command: &Command) -> Result
         .database(db)
         .run_command(command.body.clone())
         .await
-        .map_err(|e| Error::Driver(crate::command::describe(&e)))?;
+        .map_err(|e| Error::from_driver(&e))?;
     check_response(response)
 }
 
@@ -251,59 +251,12 @@ pub fn check_response(response: Document) -> Result<Document> {
     let write_errors = matches!(response.get("writeErrors"), Some(Bson::Array(a)) if !a.is_empty());
     let write_concern_error = response.contains_key("writeConcernError");
     if (ok - 1.0).abs() > f64::EPSILON || write_errors || write_concern_error {
-        let what = if write_concern_error && !write_errors {
-            "Command failed with a write concern error"
-        } else {
-            "Command failed"
-        };
-        return Err(Error::Driver(format!(
-            "{what}. The full response is {}",
-            to_relaxed_json(&response)
+        let json = to_relaxed_json(&response);
+        return Err(Error::Server(crate::error::ServerError::from_response(
+            &response, json,
         )));
     }
     Ok(response)
-}
-
-/// A driver error as one readable line, credentials masked: a server error as the Java driver
-/// words it (`Command failed with error 11000 (DuplicateKey): 'E11000 …'`), anything else as the
-/// driver describes it, without the raw response bytes the Rust driver's `Display` appends.
-pub fn describe(error: &mongodb::error::Error) -> String {
-    use mongodb::error::{ErrorKind, WriteFailure};
-    let text = match error.kind.as_ref() {
-        ErrorKind::Command(c) => {
-            format!(
-                "Command failed with error {} ({}): '{}'",
-                c.code, c.code_name, c.message
-            )
-        }
-        ErrorKind::Write(WriteFailure::WriteError(w)) => {
-            format!("Write failed with error {}: '{}'", w.code, w.message)
-        }
-        ErrorKind::Write(WriteFailure::WriteConcernError(w)) => {
-            format!(
-                "Write concern error {} ({}): '{}'",
-                w.code, w.code_name, w.message
-            )
-        }
-        other => other.to_string(),
-    };
-    crate::connection::mask(&text)
-}
-
-/// The server error code of a failed command, if the driver error carries one.
-pub fn error_code(error: &mongodb::error::Error) -> Option<i32> {
-    use mongodb::error::{ErrorKind, WriteFailure};
-    match error.kind.as_ref() {
-        ErrorKind::Command(c) => Some(c.code),
-        ErrorKind::Write(WriteFailure::WriteError(w)) => Some(w.code),
-        ErrorKind::Write(WriteFailure::WriteConcernError(w)) => Some(w.code),
-        ErrorKind::InsertMany(m) => m
-            .write_errors
-            .as_ref()
-            .and_then(|e| e.first())
-            .map(|e| e.code),
-        _ => None,
-    }
 }
 
 fn i64_to_f64(v: i64) -> f64 {

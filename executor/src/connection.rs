@@ -67,7 +67,7 @@ impl Connection {
             .map_err(|e| Error::Config {
                 message: format!(
                     "invalid connection URL `{display_url}`: {}",
-                    crate::command::describe(&e)
+                    crate::error::describe(&e)
                 ),
                 hint: None,
             })?;
@@ -85,8 +85,7 @@ impl Connection {
             .credential
             .as_ref()
             .and_then(|c| c.username.clone());
-        let client = Client::with_options(client_options)
-            .map_err(|e| Error::Driver(crate::command::describe(&e)))?;
+        let client = Client::with_options(client_options).map_err(|e| Error::from_driver(&e))?;
         let hello = client
             .database("admin")
             .run_command(doc! { "hello": 1 })
@@ -102,10 +101,14 @@ impl Connection {
                     }
                     _ => "",
                 };
-                Error::Driver(format!(
-                    "cannot connect to {display_url}: {}{hint}",
-                    crate::command::describe(&e)
-                ))
+                match Error::from_driver(&e) {
+                    server @ Error::Server(_) => {
+                        server.within(format!("cannot connect to {display_url}"))
+                    }
+                    other => {
+                        Error::Connection(format!("cannot connect to {display_url}: {other}{hint}"))
+                    }
+                }
             })?;
         Ok(Connection {
             client,

@@ -458,18 +458,16 @@ async fn upgrade_checksums(
 }
 
 fn change_set_failed(cs: &ChangeSet, e: Error) -> Error {
-    let message = e.to_string();
-    let hint = if message.contains("NamespaceExists")
-        || message.contains("already exists")
-        || message.contains("E11000")
-    {
+    // What a rerun of an applied change meets: its document already inserted, its collection
+    // or index already created. Chosen by the server's code, never by the message's text.
+    let hint = if e.is_duplicate_key() || e.is_namespace_exists() || e.is_index_conflict() {
         Some("the change may have run without being recorded (e.g. the previous update was killed); if the database already has this change, record it with `lbmongo mark-next-changeset-ran` or `changelog-sync`".to_owned())
     } else {
         None
     };
     Error::ChangeSetFailed {
         id: cs.id.clone(),
-        message,
+        message: e.to_string(),
         hint,
     }
 }
@@ -542,14 +540,12 @@ enum Attempt {
 
 impl Attempt {
     fn of(e: &mongodb::error::Error) -> Attempt {
-        let error = Error::Driver(crate::command::describe(e));
+        let error = Error::from_driver(e);
         // Only conflicts the server answered (WriteConflict, NoSuchTransaction, LockTimeout) are
         // worth waiting out; a server that is gone must fail within the URL's timeouts.
-        let answered_conflict = matches!(
-            e.kind.as_ref(),
-            mongodb::error::ErrorKind::Command(c) if [112, 251, 24].contains(&c.code)
-        );
-        if answered_conflict && e.contains_label(mongodb::error::TRANSIENT_TRANSACTION_ERROR) {
+        if error.is_transaction_conflict()
+            && e.contains_label(mongodb::error::TRANSIENT_TRANSACTION_ERROR)
+        {
             Attempt::Transient(error)
         } else {
             Attempt::Fatal(error)
@@ -758,7 +754,7 @@ pub(crate) async fn evaluate(
             collection
                 .count_documents(filter)
                 .await
-                .map_err(|e| crate::command::describe(&e))
+                .map_err(|e| crate::error::describe(&e))
         }
     };
     Ok(match check {
@@ -866,8 +862,10 @@ async fn list_indexes(
             .map(|b| b.iter().filter_map(|d| d.as_document().cloned()).collect())
             .unwrap_or_default()),
         // A missing collection has no indexes.
-        Err(e) if crate::command::error_code(&e) == Some(26) => Ok(Vec::new()),
-        Err(e) => Err(crate::command::describe(&e)),
+        Err(e) => match Error::from_driver(&e) {
+            e if e.is_namespace_not_found() => Ok(Vec::new()),
+            e => Err(e.to_string()),
+        },
     }
 }
 
@@ -1047,7 +1045,7 @@ pub fn unexpected<'a>(changelog: &ChangeLog, ran: &'a [RanChangeSet]) -> Vec<&'a
 /// names dropped, in order.
 pub async fn drop_all(connection: &Connection) -> Result<Vec<String>> {
     let db = connection.client.database(&connection.database);
-    let driver = |e: mongodb::error::Error| Error::Driver(crate::command::describe(&e));
+    let driver = |e: mongodb::error::Error| Error::from_driver(&e);
     let mut names = db.list_collection_names().await.map_err(driver)?;
     names.sort();
     let mut dropped = Vec::new();
@@ -1342,4 +1340,46 @@ pub async fn tag_exists(connection: &Connection, settings: &Settings, tag: &str)
     History::new(connection, settings.tracking.clone())
         .tag_exists(tag)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ServerError;
+    use mongodb::bson::doc;
+
+    #[test]
+    fn the_rerun_hint_is_chosen_by_the_server_s_code_not_its_text() {
+        let cs = ChangeSet::new(
+            ChangeSetId {
+                path: "changelog.xml".to_owned(),
+                id: "2".to_owned(),
+                author: "a".to_owned(),
+            },
+            Vec::new(),
+        );
+        let reply = |code: i32, errmsg: &str| {
+            let reply = doc! { "ok": 0.0, "code": code, "errmsg": errmsg };
+            Error::Server(ServerError::from_response(&reply, "{…}".to_owned()))
+        };
+        let hinted = |e: Error| match change_set_failed(&cs, e) {
+            Error::ChangeSetFailed { hint, .. } => hint.is_some(),
+            other => panic!("{other:?}"),
+        };
+        // A duplicate key, an existing collection, an existing index: a rerun's symptoms.
+        assert!(hinted(reply(11000, "E11000 duplicate key error")));
+        assert!(hinted(reply(48, "Collection already exists")));
+        assert!(hinted(reply(
+            86,
+            "Index with name: a_1 already exists with different options"
+        )));
+        // The words alone choose nothing: not a server's duplicate key, not a rerun.
+        assert!(!hinted(Error::Mongosh(
+            "mongosh exited with code 1: E11000 …".to_owned()
+        )));
+        assert!(!hinted(reply(
+            2,
+            "field `x` already exists in the document"
+        )));
+    }
 }

@@ -258,10 +258,7 @@ impl<'c> History<'c> {
     }
 
     fn failure(&self, what: &str, e: &mongodb::error::Error) -> Error {
-        Error::Command {
-            context: format!("{what} `{}`", self.options.changelog_collection),
-            message: crate::command::describe(e),
-        }
+        Error::from_driver(e).within(format!("{what} `{}`", self.options.changelog_collection))
     }
 
     /// Whether the collection exists, asked exactly as liquibase-mongodb's
@@ -566,10 +563,8 @@ impl<'c> History<'c> {
             .run_command(command)
             .await
             .map_err(|e| self.failure(what, &e))?;
-        crate::command::check_response(response).map_err(|e| Error::Command {
-            context: format!("{what} `{}`", self.options.changelog_collection),
-            message: e.to_string(),
-        })
+        crate::command::check_response(response)
+            .map_err(|e| e.within(format!("{what} `{}`", self.options.changelog_collection)))
     }
 }
 
@@ -624,9 +619,11 @@ pub async fn collection_exists(connection: &Connection, name: &str) -> Result<bo
             "nameOnly": true,
         })
         .await
-        .map_err(|e| Error::Command {
-            context: format!("cannot list collections of `{}`", connection.database),
-            message: crate::command::describe(&e),
+        .map_err(|e| {
+            Error::from_driver(&e).within(format!(
+                "cannot list collections of `{}`",
+                connection.database
+            ))
         })?;
     let n = response
         .get_document("cursor")
@@ -648,11 +645,11 @@ pub(crate) async fn create_collection(connection: &Connection, name: &str) -> Re
         .await;
     match result {
         Ok(_) => Ok(()),
-        Err(e) if crate::command::error_code(&e) == Some(48) => Ok(()),
-        Err(e) => Err(Error::Command {
-            context: format!("cannot create `{name}`"),
-            message: crate::command::describe(&e),
-        }),
+        Err(e) => match Error::from_driver(&e) {
+            // Another process created it since we looked: as wanted.
+            e if e.is_namespace_exists() => Ok(()),
+            e => Err(e.within(format!("cannot create `{name}`"))),
+        },
     }
 }
 

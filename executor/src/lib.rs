@@ -32,4 +32,4 @@ pub use mongodb::bson;
 pub use change::Change;
 pub use changelog::{ChangeLog, ChangeSet, ChangeSetId};
 pub use checksum::CheckSum;
-pub use error::{Error, Problem, Result};
+pub use error::{Error, Problem, Result, ServerError, describe};

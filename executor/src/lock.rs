@@ -340,12 +340,18 @@ async fn try_acquire(
         let response = db.run_command(command).await;
         match response {
             Ok(r) if inserted(&r) => return Ok(true),
-            Ok(r) if duplicate_key(&r) => {}
-            Ok(r) => {
-                crate::command::check_response(r).map_err(|e| Error::Lock(e.to_string()))?;
+            Ok(r) => match crate::command::check_response(r) {
+                Err(e) if e.is_duplicate_key() => {}
+                Err(e) => return Err(Error::Lock(e.to_string())),
+                // `ok: 1` without a write error but without `n: 1`: the update below decides.
+                Ok(_) => {}
+            },
+            Err(e) => {
+                let e = Error::from_driver(&e);
+                if !e.is_duplicate_key() {
+                    return Err(e.within(format!("cannot create the lock in `{collection}`")));
+                }
             }
-            Err(e) if crate::command::error_code(&e) == Some(11000) => {}
-            Err(e) => return Err(failure(collection, "cannot create the lock in", &e)),
         }
     }
     // With a lease, an expired lease is as good as a free lock (its holder stopped renewing it).
@@ -368,14 +374,6 @@ async fn try_acquire(
 
 fn inserted(response: &Document) -> bool {
     response.get_i32("n").is_ok_and(|n| n == 1)
-}
-
-fn duplicate_key(response: &Document) -> bool {
-    response.get_array("writeErrors").is_ok_and(|errors| {
-        errors
-            .iter()
-            .any(|e| matches!(e, Bson::Document(d) if d.get_i32("code") == Ok(11000)))
-    })
 }
 
 /// Replaces the lock document matching `filter`; returns how many matched.
@@ -475,8 +473,11 @@ pub async fn force_release(
             .run_command(command)
             .await
             .map_err(|e| failure(collection, "cannot update", &e))?;
-        if !duplicate_key(&response) {
-            crate::command::check_response(response).map_err(|e| Error::Lock(e.to_string()))?;
+        match crate::command::check_response(response) {
+            // Another process created it meanwhile: there is a lock document, as wanted.
+            Err(e) if e.is_duplicate_key() => {}
+            Err(e) => return Err(Error::Lock(e.to_string())),
+            Ok(_) => {}
         }
     }
     Ok(())
@@ -495,10 +496,7 @@ pub async fn destroy(connection: &Connection, tracking: &TrackingOptions) -> Res
 }
 
 fn failure(collection: &str, what: &str, e: &mongodb::error::Error) -> Error {
-    Error::Command {
-        context: format!("{what} `{collection}`"),
-        message: crate::command::describe(e),
-    }
+    Error::from_driver(e).within(format!("{what} `{collection}`"))
 }
 
 /// `lockedBy` as Liquibase builds it (`StandardLockService` / `NetUtil`, 4.28.0):

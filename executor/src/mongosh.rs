@@ -427,31 +427,28 @@ pub async fn run_native(connection: &Connection, steps: &[Step]) -> Result<()> {
             .run_command(step.body.clone())
             .await;
         let name = step.body.keys().next().cloned().unwrap_or_default();
-        let fail = |message: String| {
-            Error::Mongosh(format!("line {}: `{name}` failed: {message}", step.line))
+        // The statement's line in front; a server's or connection's error keeps its kind (and
+        // so its code, for the changeset's hint).
+        let fail = |e: Error| {
+            let context = format!("line {}: `{name}` failed", step.line);
+            match e {
+                Error::Server(_) | Error::Connection(_) => e.within(context),
+                other => Error::Mongosh(format!("{context}: {other}")),
+            }
         };
         match (response, step.expect) {
             (Ok(r), Expect::Write) => {
-                crate::command::check_response(r).map_err(|e| fail(e.to_string()))?;
+                crate::command::check_response(r).map_err(fail)?;
             }
             (Ok(_), Expect::Command | Expect::Drop) => {}
-            // As the driver's DropCollectionOperation: a missing namespace is not an error.
-            (Err(e), Expect::Drop) if crate::command::error_code(&e) == Some(26) => {}
-            (Err(e), _) => return Err(fail(driver_message(&e))),
+            (Err(e), expect) => match Error::from_driver(&e) {
+                // As the driver's DropCollectionOperation: a missing namespace is not an error.
+                e if expect == Expect::Drop && e.is_namespace_not_found() => {}
+                e => return Err(fail(e)),
+            },
         }
     }
     Ok(())
-}
-
-/// A driver error as one line: `code (CodeName): message` for a server error, the driver's
-/// text (credentials masked) otherwise.
-fn driver_message(e: &mongodb::error::Error) -> String {
-    match e.kind.as_ref() {
-        mongodb::error::ErrorKind::Command(c) => {
-            format!("error {} ({}): {}", c.code, c.code_name, c.message)
-        }
-        _ => crate::connection::mask(&e.to_string()),
-    }
 }
 
 /// One mongosh run: what to connect to and what to run.

@@ -492,10 +492,18 @@ fn topological<T>(
     out
 }
 
+/// A driver error as the generator reports it: the engine's one description of it (never the
+/// driver's `Display`, which appends the raw reply as `RawDocumentBuf` hex), and, when the
+/// server does not have the command (FerretDB has no `rolesInfo`), a sentence that says so.
 fn command_error(context: String) -> impl FnOnce(mongodb::error::Error) -> Error {
-    move |e| Error::Command {
-        context,
-        message: executor::connection::mask(&e.to_string()),
+    move |e| {
+        let message = executor::describe(&e);
+        let message = if executor::Error::from_driver(&e).is_not_implemented() {
+            format!("the server does not implement this command: {message}")
+        } else {
+            message
+        };
+        Error::Command { context, message }
     }
 }
 
@@ -599,7 +607,7 @@ pub fn views(entries: &[Entry]) -> Vec<View> {
 
 /// The custom roles of `db`, in dependency order.
 pub async fn roles(db: &Database, filter: &ObjectFilter) -> Result<Vec<Role>> {
-    let context = format!("reading the roles of `{}`", db.name());
+    let context = format!("reading the roles of `{}` (`rolesInfo`)", db.name());
     let reply = db
         .run_command(doc! { "rolesInfo": 1, "showPrivileges": true, "showBuiltinRoles": false })
         .await
@@ -621,7 +629,7 @@ pub async fn roles(db: &Database, filter: &ObjectFilter) -> Result<Vec<Role>> {
 
 /// The users of `db`, by name, without credentials.
 pub async fn users(db: &Database, filter: &ObjectFilter) -> Result<Vec<User>> {
-    let context = format!("reading the users of `{}`", db.name());
+    let context = format!("reading the users of `{}` (`usersInfo`)", db.name());
     let reply = db
         .run_command(doc! { "usersInfo": 1 })
         .await
@@ -1124,6 +1132,27 @@ mod tests {
                 "{include:?} {exclude:?} {kind:?} {collection:?} {name}"
             );
         }
+    }
+
+    #[test]
+    fn a_server_without_rolesinfo_is_named_in_words_not_reply_bytes() {
+        // FerretDB's answer to `rolesInfo` as the driver reports it: a command error built from
+        // the recorded reply.
+        let reply = doc! {
+            "ok": 0.0,
+            "errmsg": "rolesInfo is not implemented",
+            "code": 238,
+            "codeName": "NotImplemented",
+        };
+        let command: mongodb::error::CommandError =
+            mongodb::bson::from_document(reply).expect("a command error reply");
+        let driver = mongodb::error::Error::from(mongodb::error::ErrorKind::Command(command));
+        let e = command_error("reading the roles of `shop` (`rolesInfo`)".to_owned())(driver);
+        assert_eq!(
+            e.to_string(),
+            "reading the roles of `shop` (`rolesInfo`): the server does not implement this \
+             command: Command failed with error 238 (NotImplemented): 'rolesInfo is not implemented'"
+        );
     }
 
     #[test]

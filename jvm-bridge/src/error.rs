@@ -62,6 +62,8 @@ impl From<executor::Error> for BridgeError {
             E::TagNotFound(_) => "TagNotFound",
             E::Config { .. } => "Config",
             E::Mongosh(_) => "Mongosh",
+            E::Server(_) => "Server",
+            E::Connection(_) => "Connection",
             E::Driver(_) => "Driver",
             _ => "Other",
         };
