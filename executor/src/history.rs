@@ -12,6 +12,10 @@ use crate::changelog::ChangeSetId;
 use crate::checksum::CheckSum;
 use crate::connection::Connection;
 use crate::error::{Error, Result};
+pub use crate::tracking::{
+    TrackingOptions, changelog_validator, collection_exists, unique_index_command,
+    validator_command,
+};
 
 /// How a changeset was recorded (Liquibase `ChangeSet.ExecType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -164,58 +168,6 @@ fn opt(value: Option<String>) -> Bson {
     value.map_or(Bson::Null, Bson::String)
 }
 
-/// The history collection's settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrackingOptions {
-    /// `liquibase.databaseChangelogTableName`, default `DATABASECHANGELOG`.
-    pub changelog_collection: String,
-    /// `liquibase.databaseChangelogLockTableName`, default `DATABASECHANGELOGLOCK`.
-    pub lock_collection: String,
-    /// `liquibase.mongodb.adjustTrackingTablesOnStartup` (default true).
-    pub adjust: bool,
-    /// `liquibase.mongodb.supportsValidator` (default true).
-    pub supports_validator: bool,
-}
-
-impl Default for TrackingOptions {
-    fn default() -> Self {
-        Self {
-            changelog_collection: "DATABASECHANGELOG".to_owned(),
-            lock_collection: "DATABASECHANGELOGLOCK".to_owned(),
-            adjust: true,
-            supports_validator: true,
-        }
-    }
-}
-
-/// The `$jsonSchema` validator of the history collection, as
-/// `CreateChangeLogCollectionStatement` / `AdjustChangeLogCollectionStatement` (liquibase-mongodb).
-pub fn changelog_validator() -> Document {
-    doc! {
-        "$jsonSchema": {
-            "bsonType": "object",
-            "description": "Database Change Log Table.",
-            "required": ["id", "author", "fileName", "execType"],
-            "properties": {
-                "id": { "bsonType": "string", "description": "Value from the changeSet id attribute." },
-                "author": { "bsonType": "string", "description": "Value from the changeSet author attribute." },
-                "fileName": { "bsonType": "string", "description": "Path to the changelog. This may be an absolute path or a relative path depending on how the changelog was passed to Liquibase. For best results, it should be a relative path." },
-                "dateExecuted": { "bsonType": ["date", "null"], "description": "Date/time of when the changeSet was executed. Used with orderExecuted to determine rollback order." },
-                "orderExecuted": { "bsonType": ["int", "null"], "description": "Order that the changeSets were executed. Used in addition to dateExecuted to ensure order is correct even when the databases datetime supports poor resolution." },
-                "execType": { "bsonType": "string", "enum": ["EXECUTED", "FAILED", "SKIPPED", "RERAN", "MARK_RAN"], "description": "Description of how the changeSet was executed." },
-                "md5sum": { "bsonType": ["string", "null"], "description": "Checksum of the changeSet when it was executed. Used on each run to ensure there have been no unexpected changes to changSet in the changelog file." },
-                "description": { "bsonType": ["string", "null"], "description": "Short auto-generated human readable description of changeSet." },
-                "comments": { "bsonType": ["string", "null"], "description": "Value from the changeSet comment attribute." },
-                "tag": { "bsonType": ["string", "null"], "description": "Tracks which changeSets correspond to tag operations." },
-                "contexts": { "bsonType": ["string", "null"], "description": "Context expression of the run." },
-                "labels": { "bsonType": ["string", "null"], "description": "Labels assigned." },
-                "deploymentId": { "bsonType": ["string", "null"], "description": "Unique identifier generate for a run." },
-                "liquibase": { "bsonType": ["string", "null"], "description": "Version of Liquibase used to execute the changeSet." },
-            },
-        }
-    }
-}
-
 /// The fields of a history row lbmongo reads (`MongoRanChangeSet`'s, `_id` aside).
 const ROW_FIELDS: [&str; 14] = [
     "fileName",
@@ -268,32 +220,9 @@ impl<'c> History<'c> {
     }
 
     /// Creates the collection if missing and, with `adjust`, its unique index and validator
-    /// (`MongoHistoryService.init`).
+    /// (`MongoHistoryService.init`), through the one setup of the tracking collections.
     pub async fn ensure(&self) -> Result<()> {
-        let name = &self.options.changelog_collection;
-        create_collection(self.connection, name).await?;
-        if !self.options.adjust {
-            return Ok(());
-        }
-        let db = self.connection.client.database(&self.connection.database);
-        // As AdjustChangeLogCollectionStatement: the unique index only when `_id_` is the only
-        // index, so a user's own index set is never touched.
-        let indexes: Vec<_> = self
-            .collection()
-            .list_index_names()
-            .await
-            .map_err(|e| self.failure("cannot list indexes of", &e))?;
-        if indexes.len() == 1 {
-            db.run_command(unique_index_command(name))
-                .await
-                .map_err(|e| self.failure("cannot create index on", &e))?;
-        }
-        if self.options.supports_validator {
-            db.run_command(validator_command(name))
-                .await
-                .map_err(|e| self.failure("cannot set validator on", &e))?;
-        }
-        Ok(())
+        crate::tracking::ensure_history(self.connection, &self.options).await
     }
 
     /// Every row, ordered by `orderExecuted` as `MongoHistoryService.getRanChangeSets`.
@@ -572,29 +501,6 @@ fn update_many_body(collection: &str, filter: Document, update: Document) -> Doc
     doc! { "update": collection, "updates": [{ "q": filter, "u": update, "multi": true }] }
 }
 
-/// The unique index `ui_<collection>` on `fileName, author, id`, as
-/// `AdjustChangeLogCollectionStatement`.
-pub fn unique_index_command(collection: &str) -> Document {
-    doc! {
-        "createIndexes": collection,
-        "indexes": [{
-            "key": { "fileName": 1, "author": 1, "id": 1 },
-            "name": format!("ui_{collection}"),
-            "unique": true,
-        }],
-    }
-}
-
-/// The `collMod` that puts [`changelog_validator`] on the history collection.
-pub fn validator_command(collection: &str) -> Document {
-    doc! {
-        "collMod": collection,
-        "validator": changelog_validator(),
-        "validationLevel": "strict",
-        "validationAction": "error",
-    }
-}
-
 /// `{fileName, id, author}`, the identity filter of every row update.
 fn identity_filter(id: &ChangeSetId) -> Document {
     doc! { "fileName": &id.path, "id": &id.id, "author": &id.author }
@@ -604,53 +510,6 @@ fn identity_filter(id: &ChangeSetId) -> Document {
 /// written as `./db/x.xml` or `db\x.xml` matches `db/x.xml`.
 pub fn normalize_path(path: &str) -> String {
     crate::format::normalize_path(path)
-}
-
-/// Whether a collection exists: `{listCollections: 1, filter: {name}, authorizedCollections:
-/// true, nameOnly: true}` with exactly one result, as `CountCollectionByNameStatement`.
-pub async fn collection_exists(connection: &Connection, name: &str) -> Result<bool> {
-    let response = connection
-        .client
-        .database(&connection.database)
-        .run_command(doc! {
-            "listCollections": 1,
-            "filter": { "name": name },
-            "authorizedCollections": true,
-            "nameOnly": true,
-        })
-        .await
-        .map_err(|e| {
-            Error::from_driver(&e).within(format!(
-                "cannot list collections of `{}`",
-                connection.database
-            ))
-        })?;
-    let n = response
-        .get_document("cursor")
-        .and_then(|c| c.get_array("firstBatch"))
-        .map_or(0, Vec::len);
-    Ok(n == 1)
-}
-
-/// Creates a tracking collection with a bare `{create: name}` when it is missing; another
-/// process creating it at the same moment is fine (NamespaceExists, liquibase-mongodb#32).
-pub(crate) async fn create_collection(connection: &Connection, name: &str) -> Result<()> {
-    if collection_exists(connection, name).await? {
-        return Ok(());
-    }
-    let result = connection
-        .client
-        .database(&connection.database)
-        .run_command(doc! { "create": name })
-        .await;
-    match result {
-        Ok(_) => Ok(()),
-        Err(e) => match Error::from_driver(&e) {
-            // Another process created it since we looked: as wanted.
-            e if e.is_namespace_exists() => Ok(()),
-            e => Err(e.within(format!("cannot create `{name}`"))),
-        },
-    }
 }
 
 /// A date as Java's `DateFormat.getDateTimeInstance(SHORT, SHORT)` prints it in the default

@@ -26,6 +26,7 @@ pub mod parameter;
 pub mod plan;
 pub mod service;
 pub mod shell;
+mod tracking;
 
 pub use mongodb::bson;
 

@@ -25,7 +25,9 @@ use mongodb::bson::{Bson, DateTime, Document, doc};
 use crate::connection::Connection;
 use crate::error::{Error, Result};
 use crate::executor::{Event, Listener};
-use crate::history::{TrackingOptions, collection_exists, create_collection};
+use crate::history::TrackingOptions;
+use crate::tracking::collection_exists;
+pub use crate::tracking::{lock_validator, lock_validator_command as validator_command};
 
 /// Lock settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -247,27 +249,7 @@ pub async fn init(connection: &Connection, tracking: &TrackingOptions) -> Result
 
 /// Creates the lock collection and, with `adjust`, its validator (`MongoLockService.init`).
 async fn ensure(connection: &Connection, tracking: &TrackingOptions) -> Result<()> {
-    let name = &tracking.lock_collection;
-    create_collection(connection, name).await?;
-    if tracking.adjust && tracking.supports_validator {
-        connection
-            .client
-            .database(&connection.database)
-            .run_command(validator_command(name))
-            .await
-            .map_err(|e| failure(name, "cannot set validator on", &e))?;
-    }
-    Ok(())
-}
-
-/// The `collMod` that puts [`lock_validator`] on the lock collection.
-pub fn validator_command(collection: &str) -> Document {
-    doc! {
-        "collMod": collection,
-        "validator": lock_validator(),
-        "validationLevel": "strict",
-        "validationAction": "error",
-    }
+    crate::tracking::ensure_lock(connection, tracking).await
 }
 
 /// The conditional update that takes the lock (what `update-sql` shows for it).
@@ -292,24 +274,6 @@ fn update_command(collection: &str, filter: Document, replacement: Document) -> 
     doc! {
         "update": collection,
         "updates": [{ "q": filter, "u": replacement, "multi": false, "upsert": false }],
-    }
-}
-
-/// The `$jsonSchema` validator of the lock collection, as liquibase-mongodb's
-/// `AdjustChangeLogLockCollectionStatement`.
-pub fn lock_validator() -> Document {
-    doc! {
-        "$jsonSchema": {
-            "bsonType": "object",
-            "description": "Database Lock Collection",
-            "required": ["_id", "locked"],
-            "properties": {
-                "_id": { "bsonType": "int", "description": "Unique lock identifier" },
-                "locked": { "bsonType": "bool", "description": "Lock flag" },
-                "lockGranted": { "bsonType": "date", "description": "Timestamp when lock acquired" },
-                "lockedBy": { "bsonType": ["string", "null"], "description": "Owner of the lock" },
-            },
-        }
     }
 }
 

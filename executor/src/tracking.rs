@@ -1,0 +1,211 @@
+//! The tracking collections' setup, in one place for both: `DATABASECHANGELOG` (created bare,
+//! then its unique index `ui_<name>` and its `$jsonSchema` validator) and
+//! `DATABASECHANGELOGLOCK` (created bare, then its validator), as liquibase-mongodb's
+//! `MongoHistoryService.init` and `MongoLockService.init` (4.33.0.1) leave them. The history and
+//! the lock call [`ensure_history`] and [`ensure_lock`]; `update-sql` previews the same commands.
+
+use mongodb::bson::{Document, doc};
+
+use crate::connection::Connection;
+use crate::error::{Error, Result};
+
+/// The history collection's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackingOptions {
+    /// `liquibase.databaseChangelogTableName`, default `DATABASECHANGELOG`.
+    pub changelog_collection: String,
+    /// `liquibase.databaseChangelogLockTableName`, default `DATABASECHANGELOGLOCK`.
+    pub lock_collection: String,
+    /// `liquibase.mongodb.adjustTrackingTablesOnStartup` (default true).
+    pub adjust: bool,
+    /// `liquibase.mongodb.supportsValidator` (default true).
+    pub supports_validator: bool,
+}
+
+impl Default for TrackingOptions {
+    fn default() -> Self {
+        Self {
+            changelog_collection: "DATABASECHANGELOG".to_owned(),
+            lock_collection: "DATABASECHANGELOGLOCK".to_owned(),
+            adjust: true,
+            supports_validator: true,
+        }
+    }
+}
+
+/// Creates the history collection if missing and, with `adjust`, its unique index (only when
+/// `_id_` is the collection's only index, as `AdjustChangeLogCollectionStatement`, so a user's own
+/// index set is never touched) and, with `supportsValidator`, its validator.
+pub(crate) async fn ensure_history(
+    connection: &Connection,
+    options: &TrackingOptions,
+) -> Result<()> {
+    let name = &options.changelog_collection;
+    create_collection(connection, name).await?;
+    if !options.adjust {
+        return Ok(());
+    }
+    let db = connection.client.database(&connection.database);
+    let indexes: Vec<_> = db
+        .collection::<Document>(name)
+        .list_index_names()
+        .await
+        .map_err(|e| failure(name, "cannot list indexes of", &e))?;
+    if indexes.len() == 1 {
+        db.run_command(unique_index_command(name))
+            .await
+            .map_err(|e| failure(name, "cannot create index on", &e))?;
+    }
+    if options.supports_validator {
+        db.run_command(validator_command(name))
+            .await
+            .map_err(|e| failure(name, "cannot set validator on", &e))?;
+    }
+    Ok(())
+}
+
+/// Creates the lock collection if missing and, with `adjust` and `supportsValidator`, its
+/// validator; writes no lock document.
+pub(crate) async fn ensure_lock(connection: &Connection, options: &TrackingOptions) -> Result<()> {
+    let name = &options.lock_collection;
+    create_collection(connection, name).await?;
+    if options.adjust && options.supports_validator {
+        connection
+            .client
+            .database(&connection.database)
+            .run_command(lock_validator_command(name))
+            .await
+            .map_err(|e| failure(name, "cannot set validator on", &e))?;
+    }
+    Ok(())
+}
+
+fn failure(collection: &str, what: &str, e: &mongodb::error::Error) -> Error {
+    Error::from_driver(e).within(format!("{what} `{collection}`"))
+}
+
+/// The `$jsonSchema` validator of the history collection, as
+/// `CreateChangeLogCollectionStatement` / `AdjustChangeLogCollectionStatement` (liquibase-mongodb).
+pub fn changelog_validator() -> Document {
+    doc! {
+        "$jsonSchema": {
+            "bsonType": "object",
+            "description": "Database Change Log Table.",
+            "required": ["id", "author", "fileName", "execType"],
+            "properties": {
+                "id": { "bsonType": "string", "description": "Value from the changeSet id attribute." },
+                "author": { "bsonType": "string", "description": "Value from the changeSet author attribute." },
+                "fileName": { "bsonType": "string", "description": "Path to the changelog. This may be an absolute path or a relative path depending on how the changelog was passed to Liquibase. For best results, it should be a relative path." },
+                "dateExecuted": { "bsonType": ["date", "null"], "description": "Date/time of when the changeSet was executed. Used with orderExecuted to determine rollback order." },
+                "orderExecuted": { "bsonType": ["int", "null"], "description": "Order that the changeSets were executed. Used in addition to dateExecuted to ensure order is correct even when the databases datetime supports poor resolution." },
+                "execType": { "bsonType": "string", "enum": ["EXECUTED", "FAILED", "SKIPPED", "RERAN", "MARK_RAN"], "description": "Description of how the changeSet was executed." },
+                "md5sum": { "bsonType": ["string", "null"], "description": "Checksum of the changeSet when it was executed. Used on each run to ensure there have been no unexpected changes to changSet in the changelog file." },
+                "description": { "bsonType": ["string", "null"], "description": "Short auto-generated human readable description of changeSet." },
+                "comments": { "bsonType": ["string", "null"], "description": "Value from the changeSet comment attribute." },
+                "tag": { "bsonType": ["string", "null"], "description": "Tracks which changeSets correspond to tag operations." },
+                "contexts": { "bsonType": ["string", "null"], "description": "Context expression of the run." },
+                "labels": { "bsonType": ["string", "null"], "description": "Labels assigned." },
+                "deploymentId": { "bsonType": ["string", "null"], "description": "Unique identifier generate for a run." },
+                "liquibase": { "bsonType": ["string", "null"], "description": "Version of Liquibase used to execute the changeSet." },
+            },
+        }
+    }
+}
+
+/// The unique index `ui_<collection>` on `fileName, author, id`, as
+/// `AdjustChangeLogCollectionStatement`.
+pub fn unique_index_command(collection: &str) -> Document {
+    doc! {
+        "createIndexes": collection,
+        "indexes": [{
+            "key": { "fileName": 1, "author": 1, "id": 1 },
+            "name": format!("ui_{collection}"),
+            "unique": true,
+        }],
+    }
+}
+
+/// The `collMod` that puts [`changelog_validator`] on the history collection.
+pub fn validator_command(collection: &str) -> Document {
+    doc! {
+        "collMod": collection,
+        "validator": changelog_validator(),
+        "validationLevel": "strict",
+        "validationAction": "error",
+    }
+}
+
+/// The `$jsonSchema` validator of the lock collection, as liquibase-mongodb's
+/// `AdjustChangeLogLockCollectionStatement`.
+pub fn lock_validator() -> Document {
+    doc! {
+        "$jsonSchema": {
+            "bsonType": "object",
+            "description": "Database Lock Collection",
+            "required": ["_id", "locked"],
+            "properties": {
+                "_id": { "bsonType": "int", "description": "Unique lock identifier" },
+                "locked": { "bsonType": "bool", "description": "Lock flag" },
+                "lockGranted": { "bsonType": "date", "description": "Timestamp when lock acquired" },
+                "lockedBy": { "bsonType": ["string", "null"], "description": "Owner of the lock" },
+            },
+        }
+    }
+}
+
+/// The `collMod` that puts [`lock_validator`] on the lock collection.
+pub fn lock_validator_command(collection: &str) -> Document {
+    doc! {
+        "collMod": collection,
+        "validator": lock_validator(),
+        "validationLevel": "strict",
+        "validationAction": "error",
+    }
+}
+
+/// Whether a collection exists: `{listCollections: 1, filter: {name}, authorizedCollections:
+/// true, nameOnly: true}` with exactly one result, as `CountCollectionByNameStatement`.
+pub async fn collection_exists(connection: &Connection, name: &str) -> Result<bool> {
+    let response = connection
+        .client
+        .database(&connection.database)
+        .run_command(doc! {
+            "listCollections": 1,
+            "filter": { "name": name },
+            "authorizedCollections": true,
+            "nameOnly": true,
+        })
+        .await
+        .map_err(|e| {
+            Error::from_driver(&e).within(format!(
+                "cannot list collections of `{}`",
+                connection.database
+            ))
+        })?;
+    let n = response
+        .get_document("cursor")
+        .and_then(|c| c.get_array("firstBatch"))
+        .map_or(0, Vec::len);
+    Ok(n == 1)
+}
+
+/// Creates a tracking collection with a bare `{create: name}` when it is missing; another
+/// process creating it at the same moment is fine (NamespaceExists, liquibase-mongodb#32).
+pub(crate) async fn create_collection(connection: &Connection, name: &str) -> Result<()> {
+    if collection_exists(connection, name).await? {
+        return Ok(());
+    }
+    let result = connection
+        .client
+        .database(&connection.database)
+        .run_command(doc! { "create": name })
+        .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) => match Error::from_driver(&e) {
+            // Another process created it since we looked: as wanted.
+            e if e.is_namespace_exists() => Ok(()),
+            e => Err(e.within(format!("cannot create `{name}`"))),
+        },
+    }
+}
