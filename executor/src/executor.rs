@@ -142,17 +142,27 @@ pub async fn tag(
     listener: &dyn Listener,
 ) -> Result<()> {
     locked(connection, settings, listener, async |_lock| {
-        tag_unlocked(connection, settings, tag).await
+        tag_unlocked(connection, settings, tag).await.map(drop)
     })
     .await
 }
 
 /// `tag` without taking the lock, for a caller that already holds it: Liquibase's `tag`
 /// command through the JNI bridge takes the lock with its own `LockService` first.
-pub async fn tag_unlocked(connection: &Connection, settings: &Settings, tag: &str) -> Result<()> {
+///
+/// Returns the row it tagged (the placeholder's identity on an empty history), so a caller that
+/// keeps the rows (the jar's history service) updates exactly that one: the rule for which row
+/// is newest lives here only.
+pub async fn tag_unlocked(
+    connection: &Connection,
+    settings: &Settings,
+    tag: &str,
+) -> Result<ChangeSetId> {
     let history = History::new(connection, settings.tracking.clone());
     history.ensure().await?;
-    if !history.tag_last(tag).await? {
+    if let Some(tagged) = history.tag_last(tag).await? {
+        Ok(tagged)
+    } else {
         let now = DateTime::now();
         let row = NewRow {
             id: ChangeSetId {
@@ -175,8 +185,8 @@ pub async fn tag_unlocked(connection: &Connection, settings: &Settings, tag: &st
         // As the extension: the placeholder is inserted untagged, then tagged like any row.
         history.insert(&row).await?;
         history.tag_last(tag).await?;
+        Ok(row.id)
     }
-    Ok(())
 }
 
 /// `clear-checksums`.

@@ -430,7 +430,7 @@ impl<'c> History<'c> {
 
     /// `tag`: sets the tag of the newest row (sort `dateExecuted` desc, `orderExecuted` desc),
     /// overwriting any tag there, as `MongoHistoryService.tag`. Returns false when empty.
-    pub async fn tag_last(&self, tag: &str) -> Result<bool> {
+    pub async fn tag_last(&self, tag: &str) -> Result<Option<ChangeSetId>> {
         let command = self.with_write_concern(doc! {
             "findAndModify": &self.options.changelog_collection,
             "query": {},
@@ -438,7 +438,18 @@ impl<'c> History<'c> {
             "update": { "$set": { "tag": tag } },
         });
         let response = self.command(command, "cannot tag").await?;
-        Ok(matches!(response.get("value"), Some(Bson::Document(_))))
+        // The row as it was (findAndModify's default): its identity is what the caller needs.
+        Ok(match response.get("value") {
+            Some(Bson::Document(row)) => {
+                let field = |name| row.get_str(name).unwrap_or_default().to_owned();
+                Some(ChangeSetId {
+                    path: field("fileName"),
+                    id: field("id"),
+                    author: field("author"),
+                })
+            }
+            _ => None,
+        })
     }
 
     /// Whether any row carries the tag (`countDocuments({tag})`).

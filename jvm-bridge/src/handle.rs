@@ -665,8 +665,8 @@ pub fn history(request: HistoryRequest) -> Result<Value> {
                     .as_deref()
                     .ok_or_else(|| BridgeError::request("`tag` needs `tag`"))?;
                 let settings = settings(&request.tracking, request.liquibase.as_deref());
-                executor::executor::tag_unlocked(&connection, &settings, tag).await?;
-                json!({})
+                let tagged = executor::executor::tag_unlocked(&connection, &settings, tag).await?;
+                json!({ "tagged": Id::from(tagged) })
             }
             HistoryOp::TagExists => {
                 let tag = request

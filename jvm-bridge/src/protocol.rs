@@ -381,6 +381,16 @@ pub struct Id {
     pub author: String,
 }
 
+impl From<executor::ChangeSetId> for Id {
+    fn from(id: executor::ChangeSetId) -> Self {
+        Id {
+            file_name: id.path,
+            id: id.id,
+            author: id.author,
+        }
+    }
+}
+
 impl Id {
     /// The engine's form.
     pub fn to_change_set_id(&self) -> executor::ChangeSetId {

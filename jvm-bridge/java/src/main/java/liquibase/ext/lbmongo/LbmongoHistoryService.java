@@ -304,38 +304,23 @@ public class LbmongoHistoryService extends AbstractChangeLogHistoryService {
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("tag", tagString);
         extra.put("liquibase", LbmongoDatabase.liquibaseVersion());
-        call("tag", extra);
-        // The engine tags the newest row by (dateExecuted, orderExecuted); on an empty history it
-        // first writes Liquibase's placeholder row, which only a read brings into the cache.
-        RanChangeSet newest = null;
-        int at = -1;
-        if (ran != null) {
-            for (int i = 0; i < ran.size(); i++) {
-                RanChangeSet r = ran.get(i);
-                if (newest == null || newer(r, newest)) {
-                    newest = r;
-                    at = i;
-                }
-            }
-        }
-        if (newest == null) {
+        // The engine decides which row is newest and says which one it tagged; on an empty
+        // history that is Liquibase's placeholder row, which only a read brings into the cache.
+        @SuppressWarnings("unchecked")
+        Map<String, Object> tagged = (Map<String, Object>) call("tag", extra).get("tagged");
+        if (ran == null || tagged == null) {
             ran = null;
             return;
         }
-        ran.set(at, copy(newest, newest.getLastCheckSum(), newest.getDateExecuted(), tagString, newest.getExecType(),
-                newest.getDeploymentId(), newest.getOrderExecuted()));
-    }
-
-    /** Whether {@code a} sorts before {@code b} under {@code {dateExecuted: -1, orderExecuted: -1}}. */
-    private static boolean newer(RanChangeSet a, RanChangeSet b) {
-        long da = a.getDateExecuted() == null ? Long.MIN_VALUE : a.getDateExecuted().getTime();
-        long db = b.getDateExecuted() == null ? Long.MIN_VALUE : b.getDateExecuted().getTime();
-        if (da != db) {
-            return da > db;
+        for (int i = 0; i < ran.size(); i++) {
+            RanChangeSet r = ran.get(i);
+            if (same(r, (String) tagged.get("fileName"), (String) tagged.get("id"), (String) tagged.get("author"))) {
+                ran.set(i, copy(r, r.getLastCheckSum(), r.getDateExecuted(), tagString, r.getExecType(),
+                        r.getDeploymentId(), r.getOrderExecuted()));
+                return;
+            }
         }
-        int oa = a.getOrderExecuted() == null ? Integer.MIN_VALUE : a.getOrderExecuted();
-        int ob = b.getOrderExecuted() == null ? Integer.MIN_VALUE : b.getOrderExecuted();
-        return oa > ob;
+        ran = null;
     }
 
     @Override
