@@ -607,10 +607,13 @@ fn wait_for_lock(mut pending: PendingLock) -> Result<Value> {
             );
             Ok(json!({ "lock": id, "lockedBy": locked_by }))
         }
-        Some(Ok(Err(executor::Error::LockHeld { locked_by, since }))) => {
-            Ok(json!({ "heldBy": locked_by, "since": since }))
-        }
-        Some(Ok(Err(e))) => Err(e.into()),
+        Some(Ok(Err(e))) => match &e {
+            // The engine's words (Liquibase's) come along, so Java adds none of its own.
+            executor::Error::LockHeld { locked_by, since } => {
+                Ok(json!({ "heldBy": locked_by, "since": since, "message": e.to_string() }))
+            }
+            _ => Err(e.into()),
+        },
         Some(Err(_)) => Err(BridgeError::panic("the lock task ended without an answer")),
     }
 }

@@ -289,7 +289,7 @@ fn ten_seconds() -> u64 {
 #[serde(rename_all = "camelCase")]
 pub enum LockOp {
     /// Take the lock, waiting up to `waitMillis`: `{"lock": id, "lockedBy": "…"}`, or
-    /// `{"heldBy", "since"}` when another process still holds it after the wait, or
+    /// `{"heldBy", "since", "message"}` when another process still holds it after the wait, or
     /// `{"waiting": id}` each time the engine polls again (Java logs it and sends `await`).
     Acquire,
     /// Keep waiting for the pending lock `lock` that `acquire` or `await` reported `waiting`;

@@ -107,9 +107,8 @@ public class LbmongoLockService implements LockService {
         }
         Map<String, Object> report = acquire(waitMillis());
         if (!report.containsKey("lock")) {
-            // As StandardLockService.waitForLock (4.28.0): "Currently locked by <who> since <when>".
-            throw new LockException("Could not acquire change log lock.  Currently locked by " + report.get("heldBy")
-                    + " since " + report.get("since"));
+            // StandardLockService.waitForLock's words, from the engine.
+            throw new LockException((String) report.get("message"));
         }
         held = ((Number) report.get("lock")).longValue();
     }
