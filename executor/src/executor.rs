@@ -277,7 +277,7 @@ pub async fn tag_exists(connection: &Connection, settings: &Settings, tag: &str)
 }
 
 /// As liquibase-mongodb (OFF) counts rows: `n`, else `nModified`, else `nRemoved`.
-fn rows_affected(response: &mongodb::bson::Document) -> i64 {
+pub(crate) fn rows_affected(response: &mongodb::bson::Document) -> i64 {
     ["n", "nModified", "nRemoved"]
         .iter()
         .find_map(|k| match response.get(*k) {

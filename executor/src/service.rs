@@ -8,7 +8,7 @@
 //! server's version. Each function here calls the engine's own rule (the changelog loader,
 //! `CheckSum`, `Change::to_command`, `History`, `expression`); none re-implements one.
 
-use mongodb::bson::{Document, doc};
+use mongodb::bson::doc;
 use serde_json::{Map, Value};
 
 use crate::change::Change;
@@ -88,7 +88,7 @@ pub async fn execute_change(connection: &Connection, change: &Change) -> Result<
     match change.to_command() {
         Some(command) => {
             let response = execute(&connection.client, &connection.database, &command).await?;
-            Ok(rows_affected(&response))
+            Ok(crate::executor::rows_affected(&response))
         }
         None => Ok(0),
     }
@@ -211,18 +211,6 @@ pub async fn server_version(connection: &Connection) -> Result<String> {
     )
     .await?;
     Ok(response.get_str("version").unwrap_or("Unknown").to_owned())
-}
-
-/// As liquibase-mongodb counts rows: `n`, else `nModified`, else `nRemoved`.
-fn rows_affected(response: &Document) -> i64 {
-    ["n", "nModified", "nRemoved"]
-        .iter()
-        .find_map(|k| match response.get(*k) {
-            Some(mongodb::bson::Bson::Int32(v)) => Some(i64::from(*v)),
-            Some(mongodb::bson::Bson::Int64(v)) => Some(*v),
-            _ => None,
-        })
-        .unwrap_or(0)
 }
 
 /// `{"<name>": {"<property>": "<text>", …}}`.
