@@ -32,6 +32,7 @@ test: deps-test
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	CARGO=$(CARGO) scripts/check-deps.sh
+	scripts/check-architecture.py
 	RUSTDOCFLAGS=-Dwarnings $(CARGO) doc --workspace --no-deps --locked
 	$(CARGO) test --workspace --locked
 

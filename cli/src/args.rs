@@ -3,6 +3,13 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod generator;
+
+pub(crate) use generator::{
+    DiffArgs, DiffChangelogArgs, GenerateArgs, Objects, PerArg, Sides, SnapshotArgs, Style,
+    TestingRollbackArgs,
+};
+
 /// Liquibase-compatible MongoDB migrations, without a JVM.
 ///
 /// Reads the same changelogs, `liquibase.properties` and `LIQUIBASE_*` environment variables as
@@ -152,7 +159,7 @@ pub(crate) enum Command {
     UpdateSql,
     /// Update, roll back what was applied, and update again.
     #[command(alias = "updateTestingRollback")]
-    UpdateTestingRollback(crate::generate::TestingRollbackArgs),
+    UpdateTestingRollback(TestingRollbackArgs),
     /// List pending changesets.
     Status(Verbose),
     /// List applied changesets.
@@ -212,15 +219,15 @@ pub(crate) enum Command {
     #[command(alias = "dropAll")]
     DropAll(Force),
     /// Write a JSON snapshot of the database's schema.
-    Snapshot(crate::generate::SnapshotArgs),
+    Snapshot(SnapshotArgs),
     /// Write a changelog that recreates the database's schema.
     #[command(alias = "generateChangeLog", alias = "generateChangelog")]
-    GenerateChangelog(crate::generate::GenerateArgs),
+    GenerateChangelog(GenerateArgs),
     /// Compare the reference database (or snapshot) with the target.
-    Diff(crate::generate::DiffArgs),
+    Diff(DiffArgs),
     /// Write the changesets that turn the target into the reference.
     #[command(alias = "diffChangeLog", alias = "diffChangelog")]
-    DiffChangelog(crate::generate::DiffChangelogArgs),
+    DiffChangelog(DiffChangelogArgs),
 }
 
 /// `--count`.

@@ -1,5 +1,5 @@
-//! `Change -> Command`: pure lowering of changes to MongoDB command documents, and the one
-//! function that sends a command and checks its response.
+//! `Change -> Command`: pure lowering of changes to MongoDB command documents, and sending one
+//! through the engine's execute path ([`crate::execute`]).
 //!
 //! Lowering follows liquibase-mongodb (spec mongo §2.2–§2.5): everything is a `runCommand` on the
 //! URL's database (`adminCommand` on `admin`), options merge at the top level of the command
@@ -10,7 +10,7 @@ use mongodb::Client;
 use mongodb::bson::{Bson, Document, doc};
 
 use crate::change::{Change, Delete, Json, Update};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::json::to_relaxed_json;
 
 /// The database a command runs against.
@@ -47,9 +47,44 @@ impl Command {
         format!("db.{method}({});", to_relaxed_json(&self.body))
     }
 
+    /// The database it runs against, given the URL's.
+    pub fn db_name<'a>(&self, url_db: &'a str) -> &'a str {
+        match self.db {
+            Db::Url => url_db,
+            Db::Admin => "admin",
+        }
+    }
+
     /// The command's name (its first key).
     pub fn name(&self) -> &str {
         self.body.keys().next().map_or("", String::as_str)
+    }
+}
+
+/// One line of a `*-sql` preview.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Preview {
+    /// A server command, shown as `db.runCommand(…)` / `db.adminCommand(…)`.
+    Command(Command),
+    /// A mongosh script of a `mongo`/`mongoFile` change.
+    Script {
+        /// The changeset it belongs to.
+        id: crate::changelog::ChangeSetId,
+        /// The script.
+        script: String,
+    },
+}
+
+impl Preview {
+    /// The text `update-sql` prints for it, in both tools: a command as mongosh would send it
+    /// (`db.runCommand(…);`), a script under a `// mongosh script of changeset …` line.
+    pub fn to_text(&self) -> String {
+        match self {
+            Preview::Command(c) => c.to_js(),
+            Preview::Script { id, script } => {
+                format!("// mongosh script of changeset {id}\n{script}")
+            }
+        }
     }
 }
 
@@ -222,46 +257,14 @@ fn delete_command(d: &Delete, limit: i32) -> Command {
     Command::url(body)
 }
 
-/// Sends one command and checks the response: the single execution path for every change.
+/// Sends one change's command and checks the response, through the engine's one execute path
+/// ([`crate::execute`]).
 ///
 /// As liquibase-mongodb's `AbstractRunCommandStatement.checkResponse`: `ok` must be 1 and
 /// `writeErrors` empty, else `Command failed. The full response is <json>`. We also refuse a
 /// `writeConcernError`, which the extension ignores: the write may not be durable.
 pub async fn execute(client: &Client, url_db: &str, command: &Command) -> Result<Document> {
-    let db = match command.db {
-        Db::Url => url_db,
-        Db::Admin => "admin",
-    };
-    let response = client
-        .database(db)
-        .run_command(command.body.clone())
-        .await
-        .map_err(|e| Error::from_driver(&e))?;
-    check_response(response)
-}
-
-/// Checks a command response (see [`execute`]).
-pub fn check_response(response: Document) -> Result<Document> {
-    let ok = match response.get("ok") {
-        Some(Bson::Int32(v)) => f64::from(*v),
-        Some(Bson::Int64(v)) => i64_to_f64(*v),
-        Some(Bson::Double(v)) => *v,
-        _ => 0.0,
-    };
-    let write_errors = matches!(response.get("writeErrors"), Some(Bson::Array(a)) if !a.is_empty());
-    let write_concern_error = response.contains_key("writeConcernError");
-    if (ok - 1.0).abs() > f64::EPSILON || write_errors || write_concern_error {
-        let json = to_relaxed_json(&response);
-        return Err(Error::Server(crate::error::ServerError::from_response(
-            &response, json,
-        )));
-    }
-    Ok(response)
-}
-
-fn i64_to_f64(v: i64) -> f64 {
-    // `ok` is 0 or 1; anything else only has to compare unequal to 1.
-    if v == 1 { 1.0 } else { 0.0 }
+    crate::execute::run_command(client, command.db_name(url_db), command.body.clone()).await
 }
 
 #[cfg(test)]
@@ -450,22 +453,5 @@ mod tests {
             Some(doc! { "dropIndexes": "c", "index": { "a": 1 } })
         );
         assert_eq!(Change::Empty.inverse(), None);
-    }
-
-    #[test]
-    fn response_checks_mirror_the_extension() {
-        assert!(check_response(doc! { "ok": 1.0 }).is_ok());
-        assert!(check_response(doc! { "ok": 1 }).is_ok());
-        let err = check_response(doc! { "ok": 1, "writeErrors": [{ "code": 11000 }] })
-            .expect_err("write errors fail");
-        assert!(
-            err.to_string()
-                .starts_with("Command failed. The full response is {"),
-            "{err}"
-        );
-        let err = check_response(doc! { "ok": 1, "writeConcernError": { "code": 64 } })
-            .expect_err("write concern errors fail");
-        assert!(err.to_string().contains("write concern error"), "{err}");
-        assert!(check_response(doc! { "ok": 0 }).is_err());
     }
 }

@@ -156,6 +156,19 @@ impl Error {
         self.has_code(&[code::DUPLICATE_KEY])
     }
 
+    /// The server answered the command but its reply is not a success (`ok` not 1, write
+    /// errors, a write concern error), as liquibase-mongodb's `checkResponse` sees it; a driver
+    /// error (the server refused the command outright, or was not reached) is not.
+    pub(crate) fn is_failed_reply(&self) -> bool {
+        matches!(
+            self,
+            Error::Server(ServerError {
+                kind: ServerErrorKind::Response { .. },
+                ..
+            })
+        )
+    }
+
     /// The collection or view to create already exists.
     pub fn is_namespace_exists(&self) -> bool {
         self.has_code(&[code::NAMESPACE_EXISTS])
@@ -319,7 +332,7 @@ impl ServerError {
         Some(ServerError {
             code,
             code_name,
-            message: crate::connection::mask(message),
+            message: crate::redact::mask(message),
             kind,
             context: None,
         })
@@ -353,9 +366,9 @@ impl ServerError {
         ServerError {
             code,
             code_name: source.get_str("codeName").unwrap_or_default().to_owned(),
-            message: crate::connection::mask(source.get_str("errmsg").unwrap_or_default()),
+            message: crate::redact::mask(source.get_str("errmsg").unwrap_or_default()),
             kind: ServerErrorKind::Response {
-                json: crate::connection::mask(&json),
+                json: crate::redact::mask(&json),
                 write_concern_only,
             },
             context: None,
@@ -418,7 +431,7 @@ pub fn describe(error: &mongodb::error::Error) -> String {
         }
         other => other.to_string(),
     };
-    crate::connection::mask(&text)
+    crate::redact::mask(&text)
 }
 
 /// `Result` with the engine's error.

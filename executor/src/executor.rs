@@ -24,18 +24,18 @@ use crate::plan::{
     Filter, Goal, Plan, RollbackTarget, Step, Undo, UndoAction, plan, plan_rollback,
 };
 
-mod events;
 mod preconditions;
 mod previews;
 mod rollback;
 mod transactions;
 mod update;
 
-pub use events::{Event, Listener, Quiet};
+pub use crate::command::Preview;
+pub use crate::events::{Event, Listener, Quiet, UpdateReport};
 pub(crate) use preconditions::evaluate;
 use preconditions::{Verdict, check_change_set_preconditions, check_changelog_preconditions};
 pub(crate) use previews::setup_preview;
-pub use previews::{Preview, future_rollback_sql, rollback_sql, update_sql};
+pub use previews::{future_rollback_sql, rollback_sql, update_sql};
 pub use rollback::{RollbackReport, rollback};
 use transactions::{apply_in_transaction, transactional};
 use update::new_row;
@@ -78,27 +78,6 @@ impl Default for Settings {
 
 /// The Liquibase open-source core release whose behaviour lbmongo follows.
 pub const LIQUIBASE_VERSION: &str = "4.33.0";
-
-/// What an update did.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateReport {
-    /// Changesets that ran or were recorded, in order, with their exec type.
-    pub recorded: Vec<(ChangeSetId, ExecType)>,
-    /// Changesets whose changes and history row were committed in one transaction.
-    pub in_transaction: Vec<ChangeSetId>,
-    /// Changesets skipped by a `CONTINUE` precondition (evaluated again next time).
-    pub precondition_skipped: Vec<ChangeSetId>,
-    /// Changesets that had run before.
-    pub previously_run: usize,
-    /// Every changeset of the changelog, whatever happened to it.
-    pub total: usize,
-    /// Changesets filtered out, with why.
-    pub filtered: Vec<(ChangeSetId, crate::plan::Reason)>,
-    /// The run's deployment id.
-    pub deployment_id: String,
-    /// Documents affected (`n` of each command response), as liquibase-mongodb counts rows.
-    pub rows_affected: i64,
-}
 
 /// Runs `body` while holding the lock and releases it on every path; the body's error wins.
 async fn locked<T>(
@@ -224,18 +203,31 @@ pub fn unexpected<'a>(changelog: &ChangeLog, ran: &'a [RanChangeSet]) -> Vec<&'a
 /// database — including both tracking collections (as liquibase-mongodb's drop-all). Returns the
 /// names dropped, in order.
 pub async fn drop_all(connection: &Connection) -> Result<Vec<String>> {
-    let db = connection.client.database(&connection.database);
-    let driver = |e: mongodb::error::Error| Error::from_driver(&e);
-    let mut names = db.list_collection_names().await.map_err(driver)?;
+    let listed = crate::execute::read_cursor(
+        &connection.client,
+        &connection.database,
+        doc! { "listCollections": 1, "nameOnly": true },
+    )
+    .await?;
+    let mut names: Vec<String> = listed
+        .iter()
+        .filter_map(|c| c.get_str("name").ok().map(str::to_owned))
+        .collect();
     names.sort();
     let mut dropped = Vec::new();
     // `system.*` collections belong to the server (e.g. `system.views`, which goes with the views).
     for name in names.into_iter().filter(|n| !n.starts_with("system.")) {
-        db.collection::<mongodb::bson::Document>(&name)
-            .drop()
-            .await
-            .map_err(driver)?;
-        dropped.push(name);
+        match crate::execute::run_command(
+            &connection.client,
+            &connection.database,
+            doc! { "drop": &name },
+        )
+        .await
+        {
+            // As the driver's `drop`: gone already is dropped.
+            Err(e) if !e.is_namespace_not_found() => return Err(e),
+            _ => dropped.push(name),
+        }
     }
     Ok(dropped)
 }

@@ -4,9 +4,7 @@
 
 use std::fmt;
 
-use futures_util::TryStreamExt;
-use mongodb::bson::{Bson, DateTime, Document, RawBsonRef, RawDocument, RawDocumentBuf, doc};
-use mongodb::options::FindOptions;
+use mongodb::bson::{Bson, DateTime, Document, RawBsonRef, RawDocument, doc};
 
 use crate::changelog::ChangeSetId;
 use crate::checksum::CheckSum;
@@ -202,17 +200,6 @@ impl<'c> History<'c> {
         }
     }
 
-    fn collection(&self) -> mongodb::Collection<Document> {
-        self.connection
-            .client
-            .database(&self.connection.database)
-            .collection(&self.options.changelog_collection)
-    }
-
-    fn failure(&self, what: &str, e: &mongodb::error::Error) -> Error {
-        Error::from_driver(e).within(format!("{what} `{}`", self.options.changelog_collection))
-    }
-
     /// Whether the collection exists, asked exactly as liquibase-mongodb's
     /// `CountCollectionByNameStatement` does.
     pub async fn exists(&self) -> Result<bool> {
@@ -234,26 +221,15 @@ impl<'c> History<'c> {
         if !self.exists().await? {
             return Ok(Vec::new());
         }
-        let options = FindOptions::builder()
-            .sort(doc! { "orderExecuted": 1 })
-            .selection_criteria(self.connection.tracking_selection())
-            .build();
-        let mut cursor = self
-            .collection()
-            .clone_with_type::<RawDocumentBuf>()
-            .find(doc! {})
-            .with_options(options)
-            .await
-            .map_err(|e| self.failure("cannot read", &e))?;
-        let mut rows = Vec::new();
-        while let Some(raw) = cursor
-            .try_next()
-            .await
-            .map_err(|e| self.failure("cannot read", &e))?
-        {
-            rows.push(self.parse_row(&raw)?);
-        }
-        Ok(rows)
+        let name = &self.options.changelog_collection;
+        let raw = crate::execute::read_cursor_raw(
+            &self.connection.client,
+            &self.connection.database,
+            doc! { "find": name, "filter": {}, "sort": { "orderExecuted": 1 } },
+        )
+        .await
+        .map_err(|e| e.within(format!("cannot read `{name}`")))?;
+        raw.iter().map(|row| self.parse_row(row)).collect()
     }
 
     fn parse_row(&self, d: &RawDocument) -> Result<RanChangeSet> {
@@ -328,16 +304,21 @@ impl<'c> History<'c> {
 
     /// The highest `orderExecuted` (0 when empty), as `MongoHistoryService.getNextSequenceValue`.
     pub async fn max_order_executed(&self) -> Result<i32> {
-        let options = mongodb::options::FindOneOptions::builder()
-            .sort(doc! { "orderExecuted": -1 })
-            .selection_criteria(self.connection.tracking_selection())
-            .build();
-        let last = self
-            .collection()
-            .find_one(doc! {})
-            .with_options(options)
-            .await
-            .map_err(|e| self.failure("cannot read", &e))?;
+        let name = &self.options.changelog_collection;
+        let last = crate::execute::read_cursor(
+            &self.connection.client,
+            &self.connection.database,
+            doc! {
+                "find": name,
+                "filter": {},
+                "sort": { "orderExecuted": -1 },
+                "limit": 1,
+                "singleBatch": true,
+            },
+        )
+        .await
+        .map_err(|e| e.within(format!("cannot read `{name}`")))?
+        .pop();
         Ok(last
             .and_then(|d| match d.get("orderExecuted") {
                 Some(Bson::Int32(v)) => Some(*v),
@@ -457,21 +438,21 @@ impl<'c> History<'c> {
         if !self.exists().await? {
             return Ok(false);
         }
-        let n = self
-            .collection()
-            .count_documents(doc! { "tag": tag })
-            .selection_criteria(self.connection.tracking_selection())
-            .await
-            .map_err(|e| self.failure("cannot read", &e))?;
+        let name = &self.options.changelog_collection;
+        let n = crate::execute::count(
+            &self.connection.client,
+            &self.connection.database,
+            name,
+            doc! { "tag": tag },
+        )
+        .await
+        .map_err(|e| e.within(format!("cannot read `{name}`")))?;
         Ok(n > 0)
     }
 
     /// Drops the collection (`drop-all`).
     pub async fn destroy(&self) -> Result<()> {
-        self.collection()
-            .drop()
-            .await
-            .map_err(|e| self.failure("cannot drop", &e))
+        crate::tracking::drop_collection(self.connection, &self.options.changelog_collection).await
     }
 
     fn update_many_command(&self, filter: Document, update: Document) -> Document {
@@ -496,14 +477,8 @@ impl<'c> History<'c> {
     }
 
     async fn command(&self, command: Document, what: &str) -> Result<Document> {
-        let response = self
-            .connection
-            .client
-            .database(&self.connection.database)
-            .run_command(command)
+        crate::execute::run_command(&self.connection.client, &self.connection.database, command)
             .await
-            .map_err(|e| self.failure(what, &e))?;
-        crate::command::check_response(response)
             .map_err(|e| e.within(format!("{what} `{}`", self.options.changelog_collection)))
     }
 }

@@ -19,12 +19,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use futures_util::TryStreamExt;
 use mongodb::bson::{Bson, DateTime, Document, doc};
 
 use crate::connection::Connection;
 use crate::error::{Error, Result};
-use crate::executor::{Event, Listener};
+use crate::events::{Event, Listener};
 use crate::history::TrackingOptions;
 use crate::tracking::collection_exists;
 pub use crate::tracking::{lock_validator, lock_validator_command as validator_command};
@@ -213,17 +212,18 @@ async fn heartbeat(
 ) {
     loop {
         tokio::time::sleep(length / 3).await;
-        let renewed = connection
-            .client
-            .database(&connection.database)
-            .collection::<Document>(&collection)
-            .update_one(
+        let renewed = crate::execute::run_command(
+            &connection.client,
+            &connection.database,
+            update_command(
+                &collection,
                 doc! { "_id": 1, "locked": true, "leaseOwner": &owner },
                 doc! { "$set": { "expiresAt": expires_at(length) } },
-            )
-            .await;
+            ),
+        )
+        .await;
         match renewed {
-            Ok(r) if r.matched_count == 1 => {}
+            Ok(r) if matched(&r) == 1 => {}
             // A passing network fault is retried on the next beat; a lock that is gone or has
             // another owner is lost for good.
             Ok(_) => {
@@ -287,13 +287,14 @@ async fn try_acquire(
         Some((owner, length)) => leased_document(locked_by, owner, *length),
         None => lock_document(locked_by, true),
     };
-    let db = connection.client.database(&connection.database);
-    let exists = db
-        .collection::<Document>(collection)
-        .count_documents(doc! { "_id": 1 })
-        .selection_criteria(connection.tracking_selection())
-        .await
-        .map_err(|e| failure(collection, "cannot read", &e))?;
+    let exists = crate::execute::count(
+        &connection.client,
+        &connection.database,
+        collection,
+        doc! { "_id": 1 },
+    )
+    .await
+    .map_err(|e| e.within(format!("cannot read `{collection}`")))?;
     if exists == 0 {
         // Create the document already locked; a duplicate key means another process created it
         // first, and the conditional update below decides who holds it.
@@ -301,21 +302,15 @@ async fn try_acquire(
         if connection.distributed {
             command.insert("writeConcern", doc! { "w": "majority" });
         }
-        let response = db.run_command(command).await;
-        match response {
+        match crate::execute::run_command(&connection.client, &connection.database, command).await {
             Ok(r) if inserted(&r) => return Ok(true),
-            Ok(r) => match crate::command::check_response(r) {
-                Err(e) if e.is_duplicate_key() => {}
-                Err(e) => return Err(Error::Lock(e.to_string())),
-                // `ok: 1` without a write error but without `n: 1`: the update below decides.
-                Ok(_) => {}
-            },
-            Err(e) => {
-                let e = Error::from_driver(&e);
-                if !e.is_duplicate_key() {
-                    return Err(e.within(format!("cannot create the lock in `{collection}`")));
-                }
-            }
+            Err(e) if e.is_duplicate_key() => {}
+            // A failure the server put in the reply (`ok: 1` with a write error) is the lock's;
+            // one the driver raised names the collection.
+            Err(e) if e.is_failed_reply() => return Err(Error::Lock(e.to_string())),
+            Err(e) => return Err(e.within(format!("cannot create the lock in `{collection}`"))),
+            // `ok: 1` without a write error but without `n: 1`: the update below decides.
+            Ok(_) => {}
         }
     }
     // With a lease, an expired lease is as good as a free lock (its holder stopped renewing it).
@@ -351,19 +346,30 @@ async fn replace(
     if connection.distributed {
         command.insert("writeConcern", doc! { "w": "majority" });
     }
-    let response = connection
-        .client
-        .database(&connection.database)
-        .run_command(command)
+    let response = crate::execute::run_command(&connection.client, &connection.database, command)
         .await
-        .map_err(|e| failure(collection, "cannot update", &e))?;
-    let response =
-        crate::command::check_response(response).map_err(|e| Error::Lock(e.to_string()))?;
-    Ok(match response.get("n") {
+        .map_err(|e| reply_failure(e, collection, "cannot update"))?;
+    Ok(matched(&response))
+}
+
+/// `n` of an update reply: how many documents matched.
+fn matched(response: &Document) -> i64 {
+    match response.get("n") {
         Some(Bson::Int32(n)) => i64::from(*n),
         Some(Bson::Int64(n)) => *n,
         _ => 0,
-    })
+    }
+}
+
+/// A failing reply (`ok` not 1, write errors) is the lock's own error, as liquibase-mongodb's
+/// `checkResponse` reports it; an error the driver raised says what was being done to which
+/// collection.
+fn reply_failure(e: Error, collection: &str, what: &str) -> Error {
+    if e.is_failed_reply() {
+        Error::Lock(e.to_string())
+    } else {
+        e.within(format!("{what} `{collection}`"))
+    }
 }
 
 /// The lock document with a lease: Liquibase's four fields, then `leaseOwner` and `expiresAt`.
@@ -385,17 +391,13 @@ pub async fn list(connection: &Connection, tracking: &TrackingOptions) -> Result
     if !collection_exists(connection, name).await? {
         return Ok(Vec::new());
     }
-    let docs: Vec<Document> = connection
-        .client
-        .database(&connection.database)
-        .collection::<Document>(name)
-        .find(doc! {})
-        .selection_criteria(connection.tracking_selection())
-        .await
-        .map_err(|e| failure(name, "cannot read", &e))?
-        .try_collect()
-        .await
-        .map_err(|e| failure(name, "cannot read", &e))?;
+    let docs: Vec<Document> = crate::execute::read_cursor(
+        &connection.client,
+        &connection.database,
+        doc! { "find": name, "filter": {} },
+    )
+    .await
+    .map_err(|e| e.within(format!("cannot read `{name}`")))?;
     Ok(docs
         .iter()
         .map(|d| LockRow {
@@ -431,16 +433,10 @@ pub async fn force_release(
         if connection.distributed {
             command.insert("writeConcern", doc! { "w": "majority" });
         }
-        let response = connection
-            .client
-            .database(&connection.database)
-            .run_command(command)
-            .await
-            .map_err(|e| failure(collection, "cannot update", &e))?;
-        match crate::command::check_response(response) {
+        match crate::execute::run_command(&connection.client, &connection.database, command).await {
             // Another process created it meanwhile: there is a lock document, as wanted.
             Err(e) if e.is_duplicate_key() => {}
-            Err(e) => return Err(Error::Lock(e.to_string())),
+            Err(e) => return Err(reply_failure(e, collection, "cannot update")),
             Ok(_) => {}
         }
     }
@@ -449,18 +445,7 @@ pub async fn force_release(
 
 /// Drops the lock collection (`drop-all`).
 pub async fn destroy(connection: &Connection, tracking: &TrackingOptions) -> Result<()> {
-    let name = &tracking.lock_collection;
-    connection
-        .client
-        .database(&connection.database)
-        .collection::<Document>(name)
-        .drop()
-        .await
-        .map_err(|e| failure(name, "cannot drop", &e))
-}
-
-fn failure(collection: &str, what: &str, e: &mongodb::error::Error) -> Error {
-    Error::from_driver(e).within(format!("{what} `{collection}`"))
+    crate::tracking::drop_collection(connection, &tracking.lock_collection).await
 }
 
 /// `lockedBy` as Liquibase builds it (`StandardLockService` / `NetUtil`, 4.28.0):

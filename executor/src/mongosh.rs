@@ -32,9 +32,9 @@ use std::time::Duration;
 
 use crate::change::Change;
 use crate::changelog::{ChangeSet, ChangeSetId};
+use crate::command::Preview;
 use crate::connection::Connection;
 use crate::error::{Error, Result};
-use crate::executor::Preview;
 use crate::shell::{self, Expect, Step, Unsupported};
 
 /// Lines of mongosh output quoted in an error.
@@ -248,7 +248,7 @@ impl fmt::Debug for MongoshOptions {
             .field("timeout", &self.timeout)
             .field("extra_args", &self.extra_args)
             .field("log_file", &self.log_file)
-            .field("url", &self.url.as_deref().map(crate::connection::mask))
+            .field("url", &self.url.as_deref().map(crate::redact::mask))
             .finish()
     }
 }
@@ -421,11 +421,10 @@ pub fn preview(
 /// stops mongosh.
 pub async fn run_native(connection: &Connection, steps: &[Step]) -> Result<()> {
     for step in steps {
-        let response = connection
-            .client
-            .database(&step.database)
-            .run_command(step.body.clone())
-            .await;
+        // As mongosh's helpers, only a write checks its reply's write errors: a `runCommand`
+        // returns whatever the server answered.
+        let response =
+            crate::execute::send(&connection.client, &step.database, step.body.clone(), None).await;
         let name = step.body.keys().next().cloned().unwrap_or_default();
         // The statement's line in front; a server's or connection's error keeps its kind (and
         // so its code, for the changeset's hint).
@@ -438,7 +437,7 @@ pub async fn run_native(connection: &Connection, steps: &[Step]) -> Result<()> {
         };
         match (response, step.expect) {
             (Ok(r), Expect::Write) => {
-                crate::command::check_response(r).map_err(fail)?;
+                crate::execute::check_response(r).map_err(fail)?;
             }
             (Ok(_), Expect::Command | Expect::Drop) => {}
             (Err(e), expect) => match Error::from_driver(&e) {
@@ -687,7 +686,7 @@ fn holds_secret(key: &str, value: &str, secrets: &[String]) -> bool {
 }
 
 fn scrub(text: &str, secrets: &[String]) -> String {
-    let mut out = crate::connection::mask(text);
+    let mut out = crate::redact::mask(text);
     for secret in secrets {
         out = out.replace(secret.as_str(), "*****");
     }

@@ -7,7 +7,7 @@
 use mongodb::bson::{Document, doc};
 
 use crate::connection::Connection;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// The history collection's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,21 +45,23 @@ pub(crate) async fn ensure_history(
     if !options.adjust {
         return Ok(());
     }
-    let db = connection.client.database(&connection.database);
-    let indexes: Vec<_> = db
-        .collection::<Document>(name)
-        .list_index_names()
-        .await
-        .map_err(|e| failure(name, "cannot list indexes of", &e))?;
-    if indexes.len() == 1 {
-        db.run_command(unique_index_command(name))
+    let run = |command, what: &'static str| async move {
+        crate::execute::run_command(&connection.client, &connection.database, command)
             .await
-            .map_err(|e| failure(name, "cannot create index on", &e))?;
+            .map_err(|e| e.within(format!("{what} `{name}`")))
+    };
+    let indexes: Vec<Document> = crate::execute::read_cursor(
+        &connection.client,
+        &connection.database,
+        doc! { "listIndexes": name },
+    )
+    .await
+    .map_err(|e| e.within(format!("cannot list indexes of `{name}`")))?;
+    if indexes.len() == 1 {
+        run(unique_index_command(name), "cannot create index on").await?;
     }
     if options.supports_validator {
-        db.run_command(validator_command(name))
-            .await
-            .map_err(|e| failure(name, "cannot set validator on", &e))?;
+        run(validator_command(name), "cannot set validator on").await?;
     }
     Ok(())
 }
@@ -70,18 +72,15 @@ pub(crate) async fn ensure_lock(connection: &Connection, options: &TrackingOptio
     let name = &options.lock_collection;
     create_collection(connection, name).await?;
     if options.adjust && options.supports_validator {
-        connection
-            .client
-            .database(&connection.database)
-            .run_command(lock_validator_command(name))
-            .await
-            .map_err(|e| failure(name, "cannot set validator on", &e))?;
+        crate::execute::run_command(
+            &connection.client,
+            &connection.database,
+            lock_validator_command(name),
+        )
+        .await
+        .map_err(|e| e.within(format!("cannot set validator on `{name}`")))?;
     }
     Ok(())
-}
-
-fn failure(collection: &str, what: &str, e: &mongodb::error::Error) -> Error {
-    Error::from_driver(e).within(format!("{what} `{collection}`"))
 }
 
 /// The `$jsonSchema` validator of the history collection, as
@@ -166,22 +165,23 @@ pub fn lock_validator_command(collection: &str) -> Document {
 /// Whether a collection exists: `{listCollections: 1, filter: {name}, authorizedCollections:
 /// true, nameOnly: true}` with exactly one result, as `CountCollectionByNameStatement`.
 pub async fn collection_exists(connection: &Connection, name: &str) -> Result<bool> {
-    let response = connection
-        .client
-        .database(&connection.database)
-        .run_command(doc! {
+    let response = crate::execute::run_command(
+        &connection.client,
+        &connection.database,
+        doc! {
             "listCollections": 1,
             "filter": { "name": name },
             "authorizedCollections": true,
             "nameOnly": true,
-        })
-        .await
-        .map_err(|e| {
-            Error::from_driver(&e).within(format!(
-                "cannot list collections of `{}`",
-                connection.database
-            ))
-        })?;
+        },
+    )
+    .await
+    .map_err(|e| {
+        e.within(format!(
+            "cannot list collections of `{}`",
+            connection.database
+        ))
+    })?;
     let n = response
         .get_document("cursor")
         .and_then(|c| c.get_array("firstBatch"))
@@ -195,17 +195,30 @@ pub(crate) async fn create_collection(connection: &Connection, name: &str) -> Re
     if collection_exists(connection, name).await? {
         return Ok(());
     }
-    let result = connection
-        .client
-        .database(&connection.database)
-        .run_command(doc! { "create": name })
-        .await;
-    match result {
+    match crate::execute::run_command(
+        &connection.client,
+        &connection.database,
+        doc! { "create": name },
+    )
+    .await
+    {
         Ok(_) => Ok(()),
-        Err(e) => match Error::from_driver(&e) {
-            // Another process created it since we looked: as wanted.
-            e if e.is_namespace_exists() => Ok(()),
-            e => Err(e.within(format!("cannot create `{name}`"))),
-        },
+        // Another process created it since we looked: as wanted.
+        Err(e) if e.is_namespace_exists() => Ok(()),
+        Err(e) => Err(e.within(format!("cannot create `{name}`"))),
+    }
+}
+
+/// Drops a tracking collection (`drop-all`); a missing one is fine, as the driver's `drop`.
+pub(crate) async fn drop_collection(connection: &Connection, name: &str) -> Result<()> {
+    match crate::execute::run_command(
+        &connection.client,
+        &connection.database,
+        doc! { "drop": name },
+    )
+    .await
+    {
+        Err(e) if !e.is_namespace_not_found() => Err(e.within(format!("cannot drop `{name}`"))),
+        _ => Ok(()),
     }
 }

@@ -492,16 +492,15 @@ fn topological<T>(
     out
 }
 
-/// A driver error as the generator reports it: the engine's one description of it (never the
+/// A server error as the generator reports it: the engine's one description of it (never the
 /// driver's `Display`, which appends the raw reply as `RawDocumentBuf` hex), and, when the
 /// server does not have the command (FerretDB has no `rolesInfo`), a sentence that says so.
-fn command_error(context: String) -> impl FnOnce(mongodb::error::Error) -> Error {
+fn command_error(context: String) -> impl FnOnce(executor::Error) -> Error {
     move |e| {
-        let message = executor::describe(&e);
-        let message = if executor::Error::from_driver(&e).is_not_implemented() {
-            format!("the server does not implement this command: {message}")
+        let message = if e.is_not_implemented() {
+            format!("the server does not implement this command: {e}")
         } else {
-            message
+            e.to_string()
         };
         Error::Command { context, message }
     }
@@ -510,13 +509,13 @@ fn command_error(context: String) -> impl FnOnce(mongodb::error::Error) -> Error
 /// The normalised `listCollections` entries of `db` that `options` keeps, by name.
 pub async fn entries(db: &Database, options: &IntrospectOptions) -> Result<Vec<Entry>> {
     let context = format!("listing the collections of `{}`", db.name());
-    let specs: Vec<Document> = db
-        .run_cursor_command(doc! { "listCollections": 1, "authorizedCollections": true })
-        .await
-        .map_err(command_error(context.clone()))?
-        .try_collect()
-        .await
-        .map_err(command_error(context))?;
+    let specs = executor::read_cursor(
+        db.client(),
+        db.name(),
+        doc! { "listCollections": 1, "authorizedCollections": true },
+    )
+    .await
+    .map_err(command_error(context))?;
     let mut out: Vec<Entry> = specs
         .iter()
         .filter_map(collection_entry)
@@ -541,11 +540,7 @@ fn entry_name(e: &Entry) -> &str {
 /// The indexes of collection `name`, by index name.
 pub async fn indexes(db: &Database, name: &str, filter: &ObjectFilter) -> Result<Vec<Index>> {
     let context = format!("listing the indexes of `{}.{name}`", db.name());
-    let specs: Vec<Document> = db
-        .run_cursor_command(doc! { "listIndexes": name })
-        .await
-        .map_err(command_error(context.clone()))?
-        .try_collect()
+    let specs = executor::read_cursor(db.client(), db.name(), doc! { "listIndexes": name })
         .await
         .map_err(command_error(context))?;
     let mut out: Vec<Index> = specs
@@ -608,10 +603,13 @@ pub fn views(entries: &[Entry]) -> Vec<View> {
 /// The custom roles of `db`, in dependency order.
 pub async fn roles(db: &Database, filter: &ObjectFilter) -> Result<Vec<Role>> {
     let context = format!("reading the roles of `{}` (`rolesInfo`)", db.name());
-    let reply = db
-        .run_command(doc! { "rolesInfo": 1, "showPrivileges": true, "showBuiltinRoles": false })
-        .await
-        .map_err(command_error(context.clone()))?;
+    let reply = executor::run_command(
+        db.client(),
+        db.name(),
+        doc! { "rolesInfo": 1, "showPrivileges": true, "showBuiltinRoles": false },
+    )
+    .await
+    .map_err(command_error(context.clone()))?;
     let list = reply.get_array("roles").map_err(|e| Error::Reply {
         context,
         message: e.to_string(),
@@ -630,8 +628,7 @@ pub async fn roles(db: &Database, filter: &ObjectFilter) -> Result<Vec<Role>> {
 /// The users of `db`, by name, without credentials.
 pub async fn users(db: &Database, filter: &ObjectFilter) -> Result<Vec<User>> {
     let context = format!("reading the users of `{}` (`usersInfo`)", db.name());
-    let reply = db
-        .run_command(doc! { "usersInfo": 1 })
+    let reply = executor::run_command(db.client(), db.name(), doc! { "usersInfo": 1 })
         .await
         .map_err(command_error(context.clone()))?;
     let list = reply.get_array("users").map_err(|e| Error::Reply {
@@ -655,17 +652,13 @@ pub async fn users(db: &Database, filter: &ObjectFilter) -> Result<Vec<User>> {
 pub async fn shard_keys(db: &Database) -> Result<Vec<ShardKey>> {
     let context = format!("reading the shard keys of `{}`", db.name());
     let prefix = format!("{}.", db.name());
-    let config = db
-        .client()
-        .database("config")
-        .collection::<Document>("collections");
-    let found: Vec<Document> = config
-        .find(doc! {})
-        .await
-        .map_err(command_error(context.clone()))?
-        .try_collect()
-        .await
-        .map_err(command_error(context))?;
+    let found = executor::read_cursor(
+        db.client(),
+        "config",
+        doc! { "find": "collections", "filter": {} },
+    )
+    .await
+    .map_err(command_error(context))?;
     Ok(shard_entries(&found, &prefix))
 }
 
@@ -701,15 +694,13 @@ pub fn shard_entries(found: &[Document], prefix: &str) -> Vec<ShardKey> {
 /// Up to `limit` documents of `collection`, by `_id`.
 pub async fn documents(db: &Database, collection: &str, limit: i64) -> Result<Vec<Document>> {
     let context = format!("reading documents of `{}.{collection}`", db.name());
-    db.collection::<Document>(collection)
-        .find(doc! {})
-        .sort(doc! { "_id": 1 })
-        .limit(limit)
-        .await
-        .map_err(command_error(context.clone()))?
-        .try_collect()
-        .await
-        .map_err(command_error(context))
+    executor::read_cursor(
+        db.client(),
+        db.name(),
+        doc! { "find": collection, "filter": {}, "sort": { "_id": 1 }, "limit": limit },
+    )
+    .await
+    .map_err(command_error(context))
 }
 
 /// A whole snapshot of `db`.
@@ -1147,7 +1138,9 @@ mod tests {
         let command: mongodb::error::CommandError =
             mongodb::bson::from_document(reply).expect("a command error reply");
         let driver = mongodb::error::Error::from(mongodb::error::ErrorKind::Command(command));
-        let e = command_error("reading the roles of `shop` (`rolesInfo`)".to_owned())(driver);
+        let e = command_error("reading the roles of `shop` (`rolesInfo`)".to_owned())(
+            executor::Error::from_driver(&driver),
+        );
         assert_eq!(
             e.to_string(),
             "reading the roles of `shop` (`rolesInfo`): the server does not implement this \

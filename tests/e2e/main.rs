@@ -3,6 +3,7 @@
 //! One test binary holds every end-to-end module, so the test server (`support::server`) starts
 //! once per run. A module per area; each test takes its own database from `support::fresh_db`.
 
+mod architecture;
 mod bridge;
 mod commands;
 mod concurrency;

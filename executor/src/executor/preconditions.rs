@@ -89,15 +89,18 @@ pub(crate) async fn evaluate(
     path: &str,
     ran: &[RanChangeSet],
 ) -> std::result::Result<Option<String>, String> {
-    let db = connection.client.database(&connection.database);
     let count = |collection: &str, filter: Option<&crate::change::Json>| {
-        let collection = db.collection::<mongodb::bson::Document>(collection);
         let filter = filter.map(|f| f.doc().clone()).unwrap_or_default();
+        let collection = collection.to_owned();
         async move {
-            collection
-                .count_documents(filter)
-                .await
-                .map_err(|e| crate::error::describe(&e))
+            crate::execute::count(
+                &connection.client,
+                &connection.database,
+                &collection,
+                filter,
+            )
+            .await
+            .map_err(|e| e.to_string())
         }
     };
     Ok(match check {
@@ -193,21 +196,16 @@ pub(super) async fn list_indexes(
     connection: &Connection,
     collection: &str,
 ) -> std::result::Result<Vec<mongodb::bson::Document>, String> {
-    let response = connection
-        .client
-        .database(&connection.database)
-        .run_command(doc! { "listIndexes": collection })
-        .await;
-    match response {
-        Ok(r) => Ok(r
-            .get_document("cursor")
-            .and_then(|c| c.get_array("firstBatch"))
-            .map(|b| b.iter().filter_map(|d| d.as_document().cloned()).collect())
-            .unwrap_or_default()),
+    match crate::execute::read_cursor(
+        &connection.client,
+        &connection.database,
+        doc! { "listIndexes": collection },
+    )
+    .await
+    {
+        Ok(indexes) => Ok(indexes),
         // A missing collection has no indexes.
-        Err(e) => match Error::from_driver(&e) {
-            e if e.is_namespace_not_found() => Ok(Vec::new()),
-            e => Err(e.to_string()),
-        },
+        Err(e) if e.is_namespace_not_found() => Ok(Vec::new()),
+        Err(e) => Err(e.to_string()),
     }
 }

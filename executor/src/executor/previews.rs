@@ -3,33 +3,6 @@
 
 use super::*;
 
-/// One line of a `*-sql` preview.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Preview {
-    /// A server command, shown as `db.runCommand(…)` / `db.adminCommand(…)`.
-    Command(crate::command::Command),
-    /// A mongosh script of a `mongo`/`mongoFile` change.
-    Script {
-        /// The changeset it belongs to.
-        id: ChangeSetId,
-        /// The script.
-        script: String,
-    },
-}
-
-impl Preview {
-    /// The text `update-sql` prints for it, in both tools: a command as mongosh would send it
-    /// (`db.runCommand(…);`), a script under a `// mongosh script of changeset …` line.
-    pub fn to_text(&self) -> String {
-        match self {
-            Preview::Command(c) => c.to_js(),
-            Preview::Script { id, script } => {
-                format!("// mongosh script of changeset {id}\n{script}")
-            }
-        }
-    }
-}
-
 /// `update-sql`: every command `update` would send, in order — tracking-collection setup, lock,
 /// each change, each history write, unlock — computed from a read-only look at the database.
 pub async fn update_sql(

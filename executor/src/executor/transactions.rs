@@ -147,16 +147,10 @@ pub(super) async fn execute_in(
     command: &crate::command::Command,
     session: &mut mongodb::ClientSession,
 ) -> std::result::Result<mongodb::bson::Document, Attempt> {
-    let db = match command.db {
-        crate::command::Db::Url => connection.database.as_str(),
-        crate::command::Db::Admin => "admin",
-    };
-    let response = connection
-        .client
-        .database(db)
-        .run_command(command.body.clone())
-        .session(session)
-        .await
-        .map_err(|e| Attempt::of(&e))?;
-    crate::command::check_response(response).map_err(Attempt::Fatal)
+    let db = command.db_name(&connection.database);
+    let response =
+        crate::execute::send(&connection.client, db, command.body.clone(), Some(session))
+            .await
+            .map_err(|e| Attempt::of(&e))?;
+    crate::execute::check_response(response).map_err(Attempt::Fatal)
 }

@@ -1,7 +1,11 @@
 //! Progress events: what the engine tells a door while a command runs. The engine never prints;
 //! the CLI renders these and the JNI bridge passes the ones Liquibase shows (the lock wait).
+//! With them, the [`UpdateReport`] an update ends with (a failed update's travels in an event).
+//! Below the executor and the lock, which both speak through it.
 
-use super::*;
+use crate::changelog::ChangeSetId;
+use crate::checksum::CheckSum;
+use crate::history::ExecType;
 
 /// Something worth telling the user while a command runs. The engine never prints; the CLI and
 /// the JNI bridge decide how to show these.
@@ -63,4 +67,25 @@ pub struct Quiet;
 
 impl Listener for Quiet {
     fn on(&self, _: &Event) {}
+}
+
+/// What an update did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UpdateReport {
+    /// Changesets that ran or were recorded, in order, with their exec type.
+    pub recorded: Vec<(ChangeSetId, ExecType)>,
+    /// Changesets whose changes and history row were committed in one transaction.
+    pub in_transaction: Vec<ChangeSetId>,
+    /// Changesets skipped by a `CONTINUE` precondition (evaluated again next time).
+    pub precondition_skipped: Vec<ChangeSetId>,
+    /// Changesets that had run before.
+    pub previously_run: usize,
+    /// Every changeset of the changelog, whatever happened to it.
+    pub total: usize,
+    /// Changesets filtered out, with why.
+    pub filtered: Vec<(ChangeSetId, crate::plan::Reason)>,
+    /// The run's deployment id.
+    pub deployment_id: String,
+    /// Documents affected (`n` of each command response), as liquibase-mongodb counts rows.
+    pub rows_affected: i64,
 }
