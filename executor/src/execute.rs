@@ -106,6 +106,18 @@ pub(crate) async fn count(
     })
 }
 
+/// As liquibase-mongodb (OFF) counts rows: `n`, else `nModified`, else `nRemoved`.
+pub(crate) fn rows_affected(response: &Document) -> i64 {
+    ["n", "nModified", "nRemoved"]
+        .iter()
+        .find_map(|k| match response.get(*k) {
+            Some(Bson::Int32(v)) => Some(i64::from(*v)),
+            Some(Bson::Int64(v)) => Some(*v),
+            _ => None,
+        })
+        .unwrap_or(0)
+}
+
 /// Checks a command reply as liquibase-mongodb's `AbstractRunCommandStatement.checkResponse`
 /// does: `ok` must be 1, and there must be neither write errors nor a write concern error (a
 /// write command answers `ok: 1` with its failures inside).

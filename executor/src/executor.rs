@@ -267,15 +267,3 @@ pub async fn tag_exists(connection: &Connection, settings: &Settings, tag: &str)
         .tag_exists(tag)
         .await
 }
-
-/// As liquibase-mongodb (OFF) counts rows: `n`, else `nModified`, else `nRemoved`.
-pub(crate) fn rows_affected(response: &mongodb::bson::Document) -> i64 {
-    ["n", "nModified", "nRemoved"]
-        .iter()
-        .find_map(|k| match response.get(*k) {
-            Some(mongodb::bson::Bson::Int32(v)) => Some(i64::from(*v)),
-            Some(mongodb::bson::Bson::Int64(v)) => Some(*v),
-            _ => None,
-        })
-        .unwrap_or(0)
-}

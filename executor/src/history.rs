@@ -376,9 +376,15 @@ impl<'c> History<'c> {
     }
 
     /// Sets `md5sum` on a row (`replaceChecksum`: v8 upgrades and refilling cleared values).
-    pub async fn replace_checksum(&self, id: &ChangeSetId, checksum: &CheckSum) -> Result<()> {
-        self.run(self.replace_checksum_command(id, checksum), "cannot update")
-            .await
+    ///
+    /// Returns how many rows it changed (those of the identity filter `{fileName, id, author}`:
+    /// one, or none when the row is gone), so a caller keeping rows in memory (the jar) mirrors
+    /// what happened instead of deciding it again.
+    pub async fn replace_checksum(&self, id: &ChangeSetId, checksum: &CheckSum) -> Result<i64> {
+        let reply = self
+            .command(self.replace_checksum_command(id, checksum), "cannot update")
+            .await?;
+        Ok(crate::execute::rows_affected(&reply))
     }
 
     /// The command [`History::replace_checksum`] sends.
@@ -396,9 +402,13 @@ impl<'c> History<'c> {
     }
 
     /// Removes a row (rollback), as `MongoHistoryService.removeFromHistory`.
-    pub async fn remove(&self, id: &ChangeSetId) -> Result<()> {
-        self.run(self.remove_command(id), "cannot delete from")
-            .await
+    ///
+    /// Returns how many rows it removed (see [`History::replace_checksum`]).
+    pub async fn remove(&self, id: &ChangeSetId) -> Result<i64> {
+        let reply = self
+            .command(self.remove_command(id), "cannot delete from")
+            .await?;
+        Ok(crate::execute::rows_affected(&reply))
     }
 
     /// The command [`History::remove`] sends.

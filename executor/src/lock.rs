@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use mongodb::bson::{Bson, DateTime, Document, doc};
+use mongodb::bson::{DateTime, Document, doc};
 
 use crate::connection::Connection;
 use crate::error::{Error, Result};
@@ -223,7 +223,7 @@ async fn heartbeat(
         )
         .await;
         match renewed {
-            Ok(r) if matched(&r) == 1 => {}
+            Ok(r) if crate::execute::rows_affected(&r) == 1 => {}
             // A passing network fault is retried on the next beat; a lock that is gone or has
             // another owner is lost for good.
             Ok(_) => {
@@ -349,16 +349,7 @@ async fn replace(
     let response = crate::execute::run_command(&connection.client, &connection.database, command)
         .await
         .map_err(|e| reply_failure(e, collection, "cannot update"))?;
-    Ok(matched(&response))
-}
-
-/// `n` of an update reply: how many documents matched.
-fn matched(response: &Document) -> i64 {
-    match response.get("n") {
-        Some(Bson::Int32(n)) => i64::from(*n),
-        Some(Bson::Int64(n)) => *n,
-        _ => 0,
-    }
+    Ok(crate::execute::rows_affected(&response))
 }
 
 /// A failing reply (`ok` not 1, write errors) is the lock's own error, as liquibase-mongodb's

@@ -88,7 +88,7 @@ pub async fn execute_change(connection: &Connection, change: &Change) -> Result<
     match change.to_command() {
         Some(command) => {
             let response = execute(&connection.client, &connection.database, &command).await?;
-            Ok(crate::executor::rows_affected(&response))
+            Ok(crate::execute::rows_affected(&response))
         }
         None => Ok(0),
     }

@@ -28,15 +28,16 @@ use jni::Env;
 use jni::objects::JByteArray;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::runtime::Runtime;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::BridgeError;
 use crate::protocol::{
-    ChangeOp, ChangeQuery, Connect, Connected, DecodeScript, DropAll, Execute, Handle, HistoryOp,
-    HistoryRequest, Id, LockOp, LockRequest, Mongosh, Node, ParseFormatted, ParseJson,
-    PreconditionRequest, Ran, Tracking,
+    ChangeOp, ChangeQuery, ChangeReply, Changed, Checked, Connect, Connected, DecodeScript,
+    Decoded, Done, DropAll, Dropped, Execute, Executed, FormattedReply, Handle, HeldElsewhere,
+    HistoryOp, HistoryReply, HistoryRequest, Id, Lines, LockHeld, LockOp, LockReply, LockRequest,
+    LockRow, Mongosh, Node, ParseFormatted, ParseJson, PreconditionRequest, Ran, Tracking, Version,
 };
 
 /// The bridge's outcome type.
@@ -91,17 +92,27 @@ where
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let request: Req = serde_json::from_slice(request)
             .map_err(|e| BridgeError::request(format!("cannot read request: {e}")))?;
-        let report = handler(request)?;
-        serde_json::to_value(report)
-            .map_err(|e| BridgeError::request(format!("cannot write report: {e}")))
+        handler(request)
     }));
     IN_BRIDGE.with(|b| b.set(false));
     let reply = match outcome {
-        Ok(Ok(report)) => json!({ "ok": report }),
-        Ok(Err(error)) => json!({ "error": error }),
-        Err(payload) => json!({ "error": BridgeError::panic(panic_message(payload.as_ref())) }),
+        Ok(Ok(report)) => Reply::Ok(report),
+        Ok(Err(error)) => Reply::Error(error),
+        Err(payload) => Reply::Error(BridgeError::panic(panic_message(payload.as_ref()))),
     };
-    serde_json::to_vec(&reply).expect("a serde_json::Value always serializes")
+    serde_json::to_vec(&reply).unwrap_or_else(|e| {
+        let error: Reply<Done> =
+            Reply::Error(BridgeError::request(format!("cannot write report: {e}")));
+        serde_json::to_vec(&error).expect("an error reply always serializes")
+    })
+}
+
+/// The envelope of every reply: `{"ok": report}` or `{"error": {…}}`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+enum Reply<T> {
+    Ok(T),
+    Error(BridgeError),
 }
 
 thread_local! {
@@ -153,8 +164,10 @@ fn registry<T>(
 // -- version --------------------------------------------------------------------------------
 
 /// `{"version": "0.1.0"}`: this library's package version, which must equal the jar's.
-pub fn version(_: Value) -> Result<Value> {
-    Ok(json!({ "version": env!("CARGO_PKG_VERSION") }))
+pub fn version(_: Value) -> Result<Version> {
+    Ok(Version {
+        version: env!("CARGO_PKG_VERSION"),
+    })
 }
 
 // -- connections ----------------------------------------------------------------------------
@@ -198,27 +211,34 @@ pub fn connect(request: Connect) -> Result<Connected> {
 /// `hello` for up to its await time after that; Liquibase may then open the next connection
 /// (or the JVM exit) while these are still open. Closing an id that is already closed is no
 /// error: Liquibase may close twice.
-pub fn close(request: Handle) -> Result<Value> {
+pub fn close(request: Handle) -> Result<Done> {
     let connection = registry(&CONNECTIONS).remove(&request.handle);
     registry(&URLS).remove(&request.handle);
     if let Some(connection) = connection {
         RUNTIME.block_on(connection.close());
     }
-    Ok(json!({}))
+    Ok(Done {})
 }
 
 // -- changes --------------------------------------------------------------------------------
 
 /// Checksum, validation or `update-sql` preview of one change.
-pub fn change(request: ChangeQuery) -> Result<Value> {
+pub fn change(request: ChangeQuery) -> Result<ChangeReply> {
     let change = build(&request.change)?;
     Ok(match request.op {
         ChangeOp::Checksum => {
             let version = request.version.unwrap_or(CheckSum::LATEST_VERSION);
-            json!({ "checksum": CheckSum::of_change(&change, version).to_string() })
+            ChangeReply::Checksum {
+                checksum: CheckSum::of_change(&change, version).to_string(),
+            }
         }
-        ChangeOp::Validate => json!({}),
-        ChangeOp::Description => json!({ "description": change.description() }),
+        ChangeOp::Validate => ChangeReply::Valid(Done {}),
+        ChangeOp::Description => ChangeReply::Description {
+            description: change.description(),
+        },
+        ChangeOp::AutomaticRollback => ChangeReply::AutomaticRollback {
+            automatic_rollback: change.inverse().is_some(),
+        },
         ChangeOp::Preview if mongosh::script_of(&change).is_some() && !request.rollback => {
             let id = change_set_id(request.change_set.as_ref());
             let url_db = request.database.as_deref().unwrap_or_default();
@@ -227,9 +247,11 @@ pub fn change(request: ChangeQuery) -> Result<Value> {
                 .iter()
                 .map(executor::executor::Preview::to_text)
                 .collect();
-            json!({ "lines": lines })
+            ChangeReply::Lines(Lines { lines })
         }
-        ChangeOp::Preview => json!({ "lines": service::preview(&change, request.rollback) }),
+        ChangeOp::Preview => ChangeReply::Lines(Lines {
+            lines: service::preview(&change, request.rollback),
+        }),
     })
 }
 
@@ -325,7 +347,7 @@ fn mongosh_options(settings: Option<&Mongosh>, url: Option<String>) -> Result<Mo
 }
 
 /// Runs one change or its inverse.
-pub fn execute(request: Execute) -> Result<Value> {
+pub fn execute(request: Execute) -> Result<Executed> {
     let change = build(&request.change)?;
     let connection = connection(request.handle)?;
     if mongosh::script_of(&change).is_some() && !request.rollback {
@@ -343,27 +365,41 @@ pub fn execute(request: Execute) -> Result<Value> {
         let options = mongosh_options(request.mongosh.as_ref(), url)?;
         let id = change_set_id(request.change_set.as_ref());
         RUNTIME.block_on(mongosh::run_change(&connection, &options, &change, &id))?;
-        return Ok(json!({ "rows": 0 }));
+        return Ok(Executed { rows: 0 });
     }
     RUNTIME.block_on(async {
         if request.rollback {
             service::rollback_change(&connection, &change).await?;
-            Ok(json!({ "rows": 0 }))
+            Ok(Executed { rows: 0 })
         } else {
-            Ok(json!({ "rows": service::execute_change(&connection, &change).await? }))
+            Ok(Executed {
+                rows: service::execute_change(&connection, &change).await?,
+            })
         }
     })
 }
 
 /// Checks one mongodb precondition.
-pub fn precondition(request: PreconditionRequest) -> Result<Value> {
+pub fn precondition(request: PreconditionRequest) -> Result<Checked> {
     let precondition = service::precondition(&request.precondition.to_spec())?;
     let connection = connection(request.handle)?;
     Ok(
         match RUNTIME.block_on(service::check_precondition(&connection, &precondition)) {
-            Verdict::Passed => json!({ "passed": true }),
-            Verdict::Failed(message) => json!({ "passed": false, "failure": message }),
-            Verdict::Errored(message) => json!({ "passed": false, "error": message }),
+            Verdict::Passed => Checked {
+                passed: true,
+                failure: None,
+                error: None,
+            },
+            Verdict::Failed(message) => Checked {
+                passed: false,
+                failure: Some(message),
+                error: None,
+            },
+            Verdict::Errored(message) => Checked {
+                passed: false,
+                failure: None,
+                error: Some(message),
+            },
         },
     )
 }
@@ -374,7 +410,7 @@ pub fn precondition(request: PreconditionRequest) -> Result<Value> {
 /// character of it refused with the line and byte). Liquibase's `StreamUtil` would turn bad
 /// bytes into U+FFFD; the jar asks here instead, so one file is one text, checksum and error
 /// in both tools.
-pub fn decode_script(request: DecodeScript) -> Result<Value> {
+pub fn decode_script(request: DecodeScript) -> Result<Decoded> {
     use executor::format::script_file;
     let refused = |r: script_file::Refusal| -> BridgeError {
         executor::Error::Config {
@@ -394,7 +430,7 @@ pub fn decode_script(request: DecodeScript) -> Result<Value> {
     };
     let bytes = crate::protocol::base64_bytes(&encoded)?;
     let text = script_file::text(&path, charset, &bytes).map_err(refused)?;
-    Ok(json!({ "text": text }))
+    Ok(Decoded { text })
 }
 
 /// A JSON changelog into the format-neutral tree (`$rawJson` already turned into text).
@@ -405,23 +441,22 @@ pub fn parse_json(request: ParseJson) -> Result<Node> {
 }
 
 /// A formatted mongosh changelog into the format-neutral tree, or whether a text is one.
-pub fn parse_formatted(request: ParseFormatted) -> Result<Value> {
+pub fn parse_formatted(request: ParseFormatted) -> Result<FormattedReply> {
     if request.probe {
-        return Ok(json!({
-            "formatted": executor::format::Format::is_formatted_header(&request.text)
-        }));
+        return Ok(FormattedReply::Probe {
+            formatted: executor::format::Format::is_formatted_header(&request.text),
+        });
     }
     let tree = executor::format::formatted::read(&request.text, &request.file)
         .map_err(|problem| BridgeError::from(executor::Error::Invalid(vec![problem])))?;
-    serde_json::to_value(Node::from(tree))
-        .map_err(|e| BridgeError::request(format!("cannot write report: {e}")))
+    Ok(FormattedReply::Tree(Node::from(tree)))
 }
 
 /// `drop-all`: every collection of the URL's database.
-pub fn drop_all(request: DropAll) -> Result<Value> {
+pub fn drop_all(request: DropAll) -> Result<Dropped> {
     let connection = connection(request.handle)?;
     let dropped = RUNTIME.block_on(executor::executor::drop_all(&connection))?;
-    Ok(json!({ "dropped": dropped }))
+    Ok(Dropped { dropped })
 }
 
 fn settings(tracking: &Tracking, liquibase: Option<&str>) -> Settings {
@@ -444,7 +479,7 @@ struct HeldLock {
 }
 
 /// One `LockService` call.
-pub fn lock(request: LockRequest) -> Result<Value> {
+pub fn lock(request: LockRequest) -> Result<LockReply> {
     let connection = connection(request.handle)?;
     let tracking = request.tracking.to_options();
     let options = LockOptions {
@@ -462,7 +497,7 @@ pub fn lock(request: LockRequest) -> Result<Value> {
         ),
         LockOp::Init => {
             RUNTIME.block_on(executor::lock::init(&connection, &tracking))?;
-            Ok(json!({}))
+            Ok(LockReply::Done(Done {}))
         }
         LockOp::Release => {
             let id = request
@@ -475,22 +510,20 @@ pub fn lock(request: LockRequest) -> Result<Value> {
             // left to release.
             let _ = held.release.send(());
             RUNTIME.block_on(held.released).unwrap_or(Ok(()))?;
-            Ok(json!({}))
+            Ok(LockReply::Done(Done {}))
         }
         LockOp::List => {
             let rows = RUNTIME.block_on(executor::lock::list(&connection, &tracking))?;
-            let locks: Vec<Value> = rows
-                .iter()
-                .map(|r| {
-                    json!({
-                        "id": r.id,
-                        "granted": r.granted.map(DateTime::timestamp_millis),
-                        "lockedBy": r.locked_by,
-                        "locked": r.locked,
-                    })
+            let locks = rows
+                .into_iter()
+                .map(|r| LockRow {
+                    id: r.id,
+                    granted: r.granted.map(DateTime::timestamp_millis),
+                    locked_by: r.locked_by,
+                    locked: r.locked,
                 })
                 .collect();
-            Ok(json!({ "locks": locks }))
+            Ok(LockReply::Locks { locks })
         }
         LockOp::ForceRelease => {
             RUNTIME.block_on(executor::lock::force_release(
@@ -498,7 +531,7 @@ pub fn lock(request: LockRequest) -> Result<Value> {
                 &tracking,
                 &options,
             ))?;
-            Ok(json!({}))
+            Ok(LockReply::Done(Done {}))
         }
         LockOp::PreviewAcquire | LockOp::PreviewRelease => {
             let locked_by = executor::lock::locked_by(request.host_description.as_deref());
@@ -509,11 +542,11 @@ pub fn lock(request: LockRequest) -> Result<Value> {
                 Vec::new()
             };
             lines.push(service::lock_preview(&tracking, &locked_by, acquire));
-            Ok(json!({ "lines": lines }))
+            Ok(LockReply::Lines(Lines { lines }))
         }
         LockOp::Destroy => {
             RUNTIME.block_on(executor::lock::destroy(&connection, &tracking))?;
-            Ok(json!({}))
+            Ok(LockReply::Done(Done {}))
         }
     }
 }
@@ -546,7 +579,7 @@ fn acquire(
     connection: Connection,
     tracking: TrackingOptions,
     options: LockOptions,
-) -> Result<Value> {
+) -> Result<LockReply> {
     let (acquired_tx, acquired_rx) = oneshot::channel();
     let (release_tx, release_rx) = oneshot::channel::<()>();
     let (released_tx, released_rx) = oneshot::channel();
@@ -574,14 +607,14 @@ fn acquire(
 }
 
 /// `await`: keeps waiting on the pending lock `id` an earlier `acquire` or `await` reported.
-fn await_lock(id: u64) -> Result<Value> {
+fn await_lock(id: u64) -> Result<LockReply> {
     let pending = registry(&PENDING)
         .remove(&id)
         .ok_or_else(|| BridgeError::unknown("pending lock", id))?;
     wait_for_lock(pending)
 }
 
-fn wait_for_lock(mut pending: PendingLock) -> Result<Value> {
+fn wait_for_lock(mut pending: PendingLock) -> Result<LockReply> {
     let outcome = RUNTIME.block_on(async {
         tokio::select! {
             // The outcome first: a lock taken right after a poll is reported, not another wait.
@@ -594,7 +627,7 @@ fn wait_for_lock(mut pending: PendingLock) -> Result<Value> {
         None => {
             let id = next_id();
             registry(&PENDING).insert(id, pending);
-            Ok(json!({ "waiting": id }))
+            Ok(LockReply::Waiting { waiting: id })
         }
         Some(Ok(Ok(locked_by))) => {
             let id = next_id();
@@ -605,12 +638,19 @@ fn wait_for_lock(mut pending: PendingLock) -> Result<Value> {
                     released: pending.released,
                 },
             );
-            Ok(json!({ "lock": id, "lockedBy": locked_by }))
+            Ok(LockReply::Held(LockHeld {
+                lock: id,
+                locked_by,
+            }))
         }
         Some(Ok(Err(e))) => match &e {
             // The engine's words (Liquibase's) come along, so Java adds none of its own.
             executor::Error::LockHeld { locked_by, since } => {
-                Ok(json!({ "heldBy": locked_by, "since": since, "message": e.to_string() }))
+                Ok(LockReply::HeldElsewhere(HeldElsewhere {
+                    held_by: locked_by.clone(),
+                    since: since.clone(),
+                    message: e.to_string(),
+                }))
             }
             _ => Err(e.into()),
         },
@@ -621,7 +661,7 @@ fn wait_for_lock(mut pending: PendingLock) -> Result<Value> {
 // -- history --------------------------------------------------------------------------------
 
 /// One `ChangeLogHistoryService` call.
-pub fn history(request: HistoryRequest) -> Result<Value> {
+pub fn history(request: HistoryRequest) -> Result<HistoryReply> {
     let connection = connection(request.handle)?;
     let tracking = request.tracking.to_options();
     RUNTIME.block_on(async {
@@ -629,7 +669,7 @@ pub fn history(request: HistoryRequest) -> Result<Value> {
         Ok(match request.op {
             HistoryOp::Init => {
                 history.ensure().await?;
-                json!({})
+                HistoryReply::Done(Done {})
             }
             HistoryOp::Read => {
                 let rows: Vec<Ran> = history
@@ -638,9 +678,11 @@ pub fn history(request: HistoryRequest) -> Result<Value> {
                     .into_iter()
                     .map(Ran::from)
                     .collect();
-                json!({ "rows": rows })
+                HistoryReply::Rows { rows }
             }
-            HistoryOp::MaxOrder => json!({ "max": history.max_order_executed().await? }),
+            HistoryOp::MaxOrder => HistoryReply::Max {
+                max: history.max_order_executed().await?,
+            },
             HistoryOp::Record => {
                 let row = request
                     .row
@@ -649,18 +691,35 @@ pub fn history(request: HistoryRequest) -> Result<Value> {
                 service::record(&connection, &tracking, &row).await?;
                 // The row as written, so Java can keep its cache of ran changesets without
                 // reading the history again (for `RERAN` only the fields the update sets count).
-                json!({ "row": Ran::from(RanChangeSet::from(row)) })
+                HistoryReply::Row {
+                    row: Box::new(Ran::from(RanChangeSet::from(row))),
+                }
             }
             HistoryOp::PreviewRecord => {
-                let row = request.row.ok_or_else(|| BridgeError::request("`previewRecord` needs `row`"))?;
-                json!({ "lines": [service::record_preview(&connection, &tracking, &new_row(row)?)] })
+                let row = request
+                    .row
+                    .ok_or_else(|| BridgeError::request("`previewRecord` needs `row`"))?;
+                HistoryReply::Lines(Lines {
+                    lines: vec![service::record_preview(
+                        &connection,
+                        &tracking,
+                        &new_row(row)?,
+                    )],
+                })
             }
             HistoryOp::PreviewRemove => {
-                json!({ "lines": [service::remove_preview(&connection, &tracking, &id(request.id.as_ref())?)] })
+                let id = id(request.id.as_ref())?;
+                HistoryReply::Lines(Lines {
+                    lines: vec![service::remove_preview(&connection, &tracking, &id)],
+                })
             }
             HistoryOp::Remove => {
-                history.remove(&id(request.id.as_ref())?).await?;
-                json!({})
+                let id = id(request.id.as_ref())?;
+                let rows = history.remove(&id).await?;
+                HistoryReply::Changed(Changed {
+                    changed: Id::from(id),
+                    rows,
+                })
             }
             HistoryOp::Tag => {
                 let tag = request
@@ -669,31 +728,37 @@ pub fn history(request: HistoryRequest) -> Result<Value> {
                     .ok_or_else(|| BridgeError::request("`tag` needs `tag`"))?;
                 let settings = settings(&request.tracking, request.liquibase.as_deref());
                 let tagged = executor::executor::tag_unlocked(&connection, &settings, tag).await?;
-                json!({ "tagged": Id::from(tagged) })
+                HistoryReply::Tagged {
+                    tagged: Id::from(tagged),
+                }
             }
             HistoryOp::TagExists => {
                 let tag = request
                     .tag
                     .as_deref()
                     .ok_or_else(|| BridgeError::request("`tagExists` needs `tag`"))?;
-                json!({ "exists": history.tag_exists(tag).await? })
+                HistoryReply::Exists {
+                    exists: history.tag_exists(tag).await?,
+                }
             }
             HistoryOp::ClearChecksums => {
                 history.clear_checksums().await?;
-                json!({})
+                HistoryReply::Done(Done {})
             }
             HistoryOp::ReplaceChecksum => {
                 let text = request.checksum.as_deref().unwrap_or_default();
                 let checksum = CheckSum::parse(text)
                     .ok_or_else(|| BridgeError::request("`replaceChecksum` needs `checksum`"))?;
-                history
-                    .replace_checksum(&id(request.id.as_ref())?, &checksum)
-                    .await?;
-                json!({})
+                let id = id(request.id.as_ref())?;
+                let rows = history.replace_checksum(&id, &checksum).await?;
+                HistoryReply::Changed(Changed {
+                    changed: Id::from(id),
+                    rows,
+                })
             }
             HistoryOp::Destroy => {
                 history.destroy().await?;
-                json!({})
+                HistoryReply::Done(Done {})
             }
         })
     })
@@ -731,6 +796,7 @@ fn new_row(row: crate::protocol::Row) -> Result<NewRow> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn reply(bytes: &[u8]) -> Value {
         serde_json::from_slice(bytes).expect("replies are JSON")

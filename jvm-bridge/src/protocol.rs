@@ -200,6 +200,9 @@ pub enum ChangeOp {
     Preview,
     /// `{"description": "…"}`: the history `description` of the change.
     Description,
+    /// `{"automaticRollback": bool}`: whether the engine derives the change's inverse, so that
+    /// Liquibase needs no rollback block (`Change.supportsRollback`).
+    AutomaticRollback,
 }
 
 /// `Native.execute`: run one change (or its automatic inverse).
@@ -557,4 +560,211 @@ pub struct DropAll {
     pub handle: u64,
     /// The collections.
     pub tracking: Tracking,
+}
+
+// -- replies --------------------------------------------------------------------------------
+//
+// What each export answers inside `{"ok": …}`. Several ops of one export answer different
+// shapes; an untagged enum of small structs keeps each shape named and typed while the JSON
+// stays the flat object Java reads.
+
+/// `{}`: done, nothing to report.
+#[derive(Debug, Default, Serialize)]
+pub struct Done {}
+
+/// `{"version": "0.1.0"}`.
+#[derive(Debug, Serialize)]
+pub struct Version {
+    /// This library's package version, which must equal the jar's.
+    pub version: &'static str,
+}
+
+/// `{"lines": […]}`: commands as `update-sql` prints them.
+#[derive(Debug, Serialize)]
+pub struct Lines {
+    /// One command or script per entry.
+    pub lines: Vec<String>,
+}
+
+/// `Native.change`'s answers.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum ChangeReply {
+    /// `checksum`: `{"checksum": "9:…"}`.
+    Checksum {
+        /// The checksum text.
+        checksum: String,
+    },
+    /// `description`: `{"description": "…"}`.
+    Description {
+        /// The history `description` of the change.
+        description: String,
+    },
+    /// `preview`.
+    Lines(Lines),
+    /// `automaticRollback`: `{"automaticRollback": bool}`.
+    AutomaticRollback {
+        /// Whether the engine derives the change's inverse (so no rollback block is needed).
+        #[serde(rename = "automaticRollback")]
+        automatic_rollback: bool,
+    },
+    /// `validate`: `{}`.
+    Valid(Done),
+}
+
+/// `Native.execute`: `{"rows": n}`, documents affected as liquibase-mongodb counts them.
+#[derive(Debug, Serialize)]
+pub struct Executed {
+    /// `n` (or `nModified`, `nRemoved`) of the reply; 0 for scripts and rollbacks.
+    pub rows: i64,
+}
+
+/// `Native.precondition`: `{"passed": true}`, `{"passed": false, "failure": …}` (the check
+/// failed) or `{"passed": false, "error": …}` (it could not be checked).
+#[derive(Debug, Serialize)]
+pub struct Checked {
+    /// Whether the precondition holds.
+    pub passed: bool,
+    /// Why it does not hold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+    /// Why it could not be checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// `Native.decodeScript`: `{"text": …}`.
+#[derive(Debug, Serialize)]
+pub struct Decoded {
+    /// The script's text.
+    pub text: String,
+}
+
+/// `Native.parseFormatted`'s answers.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum FormattedReply {
+    /// `probe`: `{"formatted": bool}`, whether the text is a formatted mongosh changelog.
+    Probe {
+        /// Whether it is.
+        formatted: bool,
+    },
+    /// The parsed tree.
+    Tree(Node),
+}
+
+/// `Native.dropAll`: `{"dropped": [names]}`.
+#[derive(Debug, Serialize)]
+pub struct Dropped {
+    /// The collections and views dropped, in order.
+    pub dropped: Vec<String>,
+}
+
+/// One lock document, as `list-locks` shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LockRow {
+    /// `_id`.
+    pub id: i32,
+    /// `lockGranted`, epoch milliseconds.
+    pub granted: Option<i64>,
+    /// `lockedBy`.
+    pub locked_by: Option<String>,
+    /// `locked`.
+    pub locked: bool,
+}
+
+/// `Native.lock`'s answers.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum LockReply {
+    /// `acquire`/`await`: the lock is ours, `{"lock": id, "lockedBy": …}`.
+    Held(LockHeld),
+    /// `acquire`/`await`: another process still holds it after the wait.
+    HeldElsewhere(HeldElsewhere),
+    /// `acquire`/`await`: the engine polls again, `{"waiting": id}`.
+    Waiting {
+        /// The pending lock to `await`.
+        waiting: u64,
+    },
+    /// `list`: `{"locks": […]}`.
+    Locks {
+        /// Every lock document.
+        locks: Vec<LockRow>,
+    },
+    /// `previewAcquire`, `previewRelease`.
+    Lines(Lines),
+    /// Everything else.
+    Done(Done),
+}
+
+/// The lock is held by this process.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LockHeld {
+    /// The id `release` names it by.
+    pub lock: u64,
+    /// `lockedBy` as written.
+    pub locked_by: String,
+}
+
+/// Another process holds the lock: `{"heldBy", "since", "message"}`, the message in Liquibase's
+/// words so Java adds none of its own.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HeldElsewhere {
+    /// Its `lockedBy`.
+    pub held_by: String,
+    /// Since when, as Liquibase prints it.
+    pub since: String,
+    /// The whole message.
+    pub message: String,
+}
+
+/// `Native.history`'s answers.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum HistoryReply {
+    /// `read`: `{"rows": […]}` ordered by `orderExecuted`.
+    Rows {
+        /// Every row.
+        rows: Vec<Ran>,
+    },
+    /// `maxOrder`: `{"max": n}`.
+    Max {
+        /// The highest `orderExecuted`, 0 when empty.
+        max: i32,
+    },
+    /// `record`: `{"row": …}`, the row as written.
+    Row {
+        /// The row (for `RERAN`, only the fields the update sets count).
+        row: Box<Ran>,
+    },
+    /// `tag`: `{"tagged": id}`, the row the engine tagged.
+    Tagged {
+        /// Its identity.
+        tagged: Id,
+    },
+    /// `remove`, `replaceChecksum`: which rows changed.
+    Changed(Changed),
+    /// `tagExists`: `{"exists": bool}`.
+    Exists {
+        /// Whether a row carries the tag.
+        exists: bool,
+    },
+    /// `previewRecord`, `previewRemove`.
+    Lines(Lines),
+    /// Everything else.
+    Done(Done),
+}
+
+/// What `remove` and `replaceChecksum` changed: `{"changed": id, "rows": n}` — the rows of that
+/// identity (the engine's filter), `n` of them, so Java's cache mirrors the engine's write
+/// rather than deciding which rows it hit.
+#[derive(Debug, Serialize)]
+pub struct Changed {
+    /// The identity whose rows changed.
+    pub changed: Id,
+    /// How many rows.
+    pub rows: i64,
 }

@@ -116,7 +116,9 @@ pub(super) async fn try_transaction(
     for (i, command) in commands.enumerate() {
         match execute_in(connection, &command, &mut session).await {
             // The history write's own `n` is not a row of the changeset.
-            Ok(response) if i < cs.changes.len() => rows += rows_affected(&response),
+            Ok(response) if i < cs.changes.len() => {
+                rows += crate::execute::rows_affected(&response)
+            }
             Ok(_) => {}
             Err(e) => {
                 outcome = Err(e);

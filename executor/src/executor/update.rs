@@ -312,7 +312,7 @@ pub(super) async fn apply(
     for change in &cs.changes {
         if let Some(command) = change.to_command() {
             let response = execute(&connection.client, &connection.database, &command).await?;
-            rows += rows_affected(&response);
+            rows += crate::execute::rows_affected(&response);
         } else if matches!(change, Change::Mongo(_) | Change::MongoFile(_)) {
             crate::mongosh::run_change(connection, mongosh, change, &cs.id).await?;
         }

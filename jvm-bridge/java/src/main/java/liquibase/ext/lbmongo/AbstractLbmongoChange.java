@@ -104,9 +104,20 @@ public abstract class AbstractLbmongoChange extends AbstractChange {
         return new SqlStatement[] {new LbmongoStatement(spec(), false, changeSetId())};
     }
 
-    /** Whether the engine derives this change's rollback; else it needs a rollback block. */
+    /**
+     * Whether the engine derives this change's rollback (its automatic inverse); else it needs a
+     * rollback block. The engine decides (one rule for lbmongo and the jar); a change it cannot
+     * read has none.
+     */
     protected boolean hasAutomaticRollback() {
-        return false;
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("op", "automaticRollback");
+        request.put("change", spec());
+        try {
+            return Boolean.TRUE.equals(Native.call("change", request).get("automaticRollback"));
+        } catch (NativeException e) {
+            return false;
+        }
     }
 
     @Override

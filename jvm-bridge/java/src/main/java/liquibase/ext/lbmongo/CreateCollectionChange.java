@@ -14,12 +14,6 @@ public class CreateCollectionChange extends AbstractCollectionOptionsChange {
         return texts("collectionName", getCollectionName(), "options", getOptions());
     }
 
-    /** The engine's automatic inverse (as liquibase-mongodb, liquibase-mongodb#38). */
-    @Override
-    protected boolean hasAutomaticRollback() {
-        return true;
-    }
-
     @Override
     public String getConfirmationMessage() {
         return "Collection " + getCollectionName() + " created";

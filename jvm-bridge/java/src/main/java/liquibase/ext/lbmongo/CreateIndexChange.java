@@ -24,12 +24,6 @@ public class CreateIndexChange extends AbstractCollectionOptionsChange {
         return texts("collectionName", getCollectionName(), "keys", keys, "options", getOptions());
     }
 
-    /** The engine's automatic inverse (as liquibase-mongodb, liquibase-mongodb#38). */
-    @Override
-    protected boolean hasAutomaticRollback() {
-        return true;
-    }
-
     @Override
     public String getConfirmationMessage() {
         return "Index created for collection " + getCollectionName();

@@ -7,6 +7,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntConsumer;
 
 import liquibase.ChecksumVersion;
 import liquibase.ContextExpression;
@@ -279,13 +280,35 @@ public class LbmongoHistoryService extends AbstractChangeLogHistoryService {
             db().print(lines(call("previewRemove", extra)));
             return;
         }
-        call("remove", extra);
-        if (ran != null) {
-            for (Iterator<RanChangeSet> it = ran.iterator(); it.hasNext();) {
-                if (same(it.next(), changeSet.getFilePath(), changeSet.getId(), changeSet.getAuthor())) {
-                    it.remove();
-                }
+        Map<String, Object> changed = call("remove", extra);
+        if (ran == null) {
+            return;
+        }
+        mirror(changed, i -> ran.remove(i));
+    }
+
+    /**
+     * Applies to the cache what the engine reports it changed ({@code {"changed": id, "rows": n}}):
+     * {@code apply} gets the index of each cached row of that identity, last first (so removing one
+     * leaves the others' indexes valid). When the cache does not hold exactly the engine's {@code n} rows of it,
+     * the cache is dropped and the next read asks the database: the engine's write is the truth.
+     */
+    @SuppressWarnings("unchecked")
+    private void mirror(Map<String, Object> changed, IntConsumer apply) {
+        Map<String, Object> id = (Map<String, Object>) changed.get("changed");
+        long rows = ((Number) changed.get("rows")).longValue();
+        List<Integer> hits = new ArrayList<>();
+        for (int i = 0; i < ran.size(); i++) {
+            if (same(ran.get(i), (String) id.get("fileName"), (String) id.get("id"), (String) id.get("author"))) {
+                hits.add(i);
             }
+        }
+        if (hits.size() != rows) {
+            ran = null;
+            return;
+        }
+        for (int k = hits.size() - 1; k >= 0; k--) {
+            apply.accept(hits.get(k));
         }
     }
 
@@ -350,13 +373,9 @@ public class LbmongoHistoryService extends AbstractChangeLogHistoryService {
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("id", id(changeSet));
         extra.put("checksum", checksum.toString());
-        call("replaceChecksum", extra);
+        Map<String, Object> changed = call("replaceChecksum", extra);
         if (ran != null) {
-            for (int i = 0; i < ran.size(); i++) {
-                if (same(ran.get(i), changeSet.getFilePath(), changeSet.getId(), changeSet.getAuthor())) {
-                    ran.set(i, withChecksum(ran.get(i), checksum));
-                }
-            }
+            mirror(changed, i -> ran.set(i, withChecksum(ran.get(i), checksum)));
         }
     }
 
