@@ -38,6 +38,7 @@
 //! Nesting deeper than [`MAX_DEPTH`] levels is an error, so hostile input cannot exhaust the stack.
 
 mod java_char;
+mod message;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -52,6 +53,7 @@ use java_char::{
     CLASS_DIGIT, CLASS_ESCAPED, CLASS_LETTER, CLASS_LETTER_ESCAPED, CLASS_RAW, is_trimmed,
     java_class, java_digit, java_is_letter, java_is_whitespace,
 };
+use message::{line_column, show_char, show_code, type_phrase};
 
 /// The deepest nesting of documents and arrays that the parser accepts.
 pub const MAX_DEPTH: usize = 200;
@@ -2728,63 +2730,6 @@ fn write_string(out: &mut String, text: &str) {
         }
     }
     out.push('"');
-}
-
-// ---------------------------------------------------------------------------------------------
-// Message helpers
-// ---------------------------------------------------------------------------------------------
-
-fn show_char(c: char) -> String {
-    if c.is_control() || c.is_whitespace() || c == '`' {
-        format!("U+{:04X}", u32::from(c))
-    } else {
-        format!("`{c}`")
-    }
-}
-
-fn show_code(text: &str) -> String {
-    let mut shown: String = text.chars().take(40).collect();
-    if shown.len() < text.len() {
-        shown.push('…');
-    }
-    format!("`{shown}`")
-}
-
-/// 1-based line and character column of a byte offset.
-fn line_column(src: &str, at: usize) -> (usize, usize) {
-    let before = src.get(..at).unwrap_or(src);
-    let line = before.matches('\n').count() + 1;
-    let column = before
-        .rsplit('\n')
-        .next()
-        .map_or(0, |tail| tail.chars().count())
-        + 1;
-    (line, column)
-}
-
-fn type_phrase(value: &Bson) -> &'static str {
-    match value {
-        Bson::Double(_) => "a double",
-        Bson::String(_) => "a string",
-        Bson::Array(_) => "an array",
-        Bson::Document(_) => "a document",
-        Bson::Boolean(_) => "a boolean",
-        Bson::Null => "`null`",
-        Bson::RegularExpression(_) => "a regular expression",
-        Bson::JavaScriptCode(_) | Bson::JavaScriptCodeWithScope(_) => "JavaScript code",
-        Bson::Int32(_) => "an int32",
-        Bson::Int64(_) => "an int64",
-        Bson::Timestamp(_) => "a timestamp",
-        Bson::Binary(_) => "binary data",
-        Bson::ObjectId(_) => "an ObjectId",
-        Bson::DateTime(_) => "a date",
-        Bson::Symbol(_) => "a symbol",
-        Bson::Decimal128(_) => "a decimal128",
-        Bson::Undefined => "`undefined`",
-        Bson::MaxKey => "`MaxKey`",
-        Bson::MinKey => "`MinKey`",
-        Bson::DbPointer(_) => "a DBPointer",
-    }
 }
 
 #[cfg(test)]
