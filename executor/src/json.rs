@@ -41,13 +41,14 @@ mod date;
 mod java_char;
 mod message;
 mod number;
+mod value;
 
 use std::borrow::Cow;
 use std::fmt;
 
 use mongodb::bson::oid::ObjectId;
 use mongodb::bson::spec::BinarySubtype;
-use mongodb::bson::{Binary, Bson, DateTime, Document, JavaScriptCodeWithScope, Regex, Timestamp};
+use mongodb::bson::{Binary, Bson, DateTime, Document, JavaScriptCodeWithScope, Timestamp};
 
 use date::{
     format_iso_millis, format_shell_date, lenient_calendar_millis, parse_iso_date,
@@ -59,6 +60,7 @@ use java_char::{
 };
 use message::{line_column, show_char, show_code, type_phrase};
 use number::{decimal_from_f64, decimal_from_i64, parse_java_decimal, parse_java_double};
+use value::{db_pointer, decode_hex, hex_data_subtype, java_base64_decode, new_regex, uuid_bytes};
 
 /// The deepest nesting of documents and arrays that the parser accepts.
 pub const MAX_DEPTH: usize = 200;
@@ -1872,126 +1874,6 @@ impl<'a> Parser<'a> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Values: regexes, binaries, numbers, dates
-// ---------------------------------------------------------------------------------------------
-
-/// `BsonRegularExpression` sorts its option characters.
-fn new_regex(pattern: &str, options: &str) -> Regex {
-    let mut chars: Vec<char> = options.chars().collect();
-    chars.sort_unstable();
-    Regex {
-        pattern: pattern.to_owned(),
-        options: chars.into_iter().collect(),
-    }
-}
-
-fn db_pointer(namespace: &str, id: ObjectId) -> Bson {
-    // bson 2 keeps `DbPointer`'s fields private; Extended JSON is its public constructor.
-    let json =
-        serde_json::json!({ "$dbPointer": { "$ref": namespace, "$id": { "$oid": id.to_hex() } } });
-    Bson::try_from(json)
-        .expect("a $dbPointer built from a string and an ObjectId is valid Extended JSON")
-}
-
-/// `visitHexDataConstructor` looks the subtype up in `BsonBinarySubType.values()` by its signed
-/// byte value and falls back to subtype 0, so `HexData(128, …)` is generic and only
-/// `HexData(-128, …)` is user-defined. We keep that mapping: it is what the server receives.
-fn hex_data_subtype(value: i32) -> BinarySubtype {
-    match value {
-        0..=9 => u8::try_from(value).map_or(BinarySubtype::Generic, BinarySubtype::from),
-        -128 => BinarySubtype::from(0x80),
-        _ => BinarySubtype::Generic,
-    }
-}
-
-fn decode_hex(hex: &str) -> Option<Vec<u8>> {
-    let digits: Vec<u8> = hex
-        .chars()
-        .map(|c| {
-            c.to_digit(16)
-                .and_then(|d| u8::try_from(d).ok())
-                .filter(|_| c.is_ascii())
-        })
-        .collect::<Option<_>>()?;
-    if !digits.len().is_multiple_of(2) {
-        return None;
-    }
-    Some(
-        digits
-            .chunks(2)
-            .map(|pair| pair.iter().fold(0u8, |acc, &d| acc << 4 | d))
-            .collect(),
-    )
-}
-
-/// `UuidStringValidator` then `UUID.fromString`: the 8-4-4-4-12 hex form only.
-fn uuid_bytes(text: &str) -> Option<Vec<u8>> {
-    let valid = text.len() == 36
-        && text.char_indices().all(|(i, c)| {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                c == '-'
-            } else {
-                c.is_ascii_hexdigit()
-            }
-        });
-    if !valid {
-        return None;
-    }
-    decode_hex(&text.replace('-', ""))
-}
-
-/// `java.util.Base64.getDecoder().decode(String)`: the standard alphabet, padding optional but
-/// checked when present, no whitespace, unused trailing bits ignored.
-fn java_base64_decode(text: &str) -> Option<Vec<u8>> {
-    fn sextet(b: u8) -> Option<u32> {
-        let value = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        };
-        Some(u32::from(value))
-    }
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len() / 4 * 3 + 2);
-    let mut bits: u32 = 0;
-    let mut shift: i32 = 18;
-    let mut index = 0;
-    while let Some(&b) = bytes.get(index) {
-        index += 1;
-        if b == b'=' {
-            // `x=` and a lone `=` are wrong endings; `xx=` needs a second `=`.
-            if shift == 18 || (shift == 6 && bytes.get(index) != Some(&b'=')) {
-                return None;
-            }
-            if shift == 6 {
-                index += 1;
-            }
-            break;
-        }
-        bits |= sextet(b)? << shift;
-        shift -= 6;
-        if shift < 0 {
-            out.extend_from_slice(&bits.to_be_bytes()[1..]);
-            bits = 0;
-            shift = 18;
-        }
-    }
-    match shift {
-        6 => out.push(bits.to_be_bytes()[1]),
-        0 => out.extend_from_slice(&bits.to_be_bytes()[1..3]),
-        12 => return None,
-        _ => {}
-    }
-    if index < bytes.len() {
-        return None;
-    }
-    Some(out)
-}
-
-// ---------------------------------------------------------------------------------------------
 // Writer (`JsonWriter` in `JsonMode.RELAXED` over `StrictCharacterStreamJsonWriter`)
 // ---------------------------------------------------------------------------------------------
 
@@ -2154,7 +2036,7 @@ fn write_string(out: &mut String, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mongodb::bson::{Decimal128, doc};
+    use mongodb::bson::{Decimal128, Regex, doc};
 
     fn bson_hex(doc: &Document) -> String {
         let mut bytes = Vec::new();
