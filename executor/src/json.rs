@@ -44,19 +44,17 @@ mod java_char;
 mod message;
 mod number;
 mod value;
+mod verify;
 mod writer;
 
 use std::borrow::Cow;
 use std::fmt;
 
-use mongodb::bson::oid::ObjectId;
-use mongodb::bson::spec::BinarySubtype;
 use mongodb::bson::{Bson, Document};
 
 use constructor::NEW_CONSTRUCTORS;
 use java_char::{is_trimmed, java_digit, java_is_letter, java_is_whitespace};
 use message::{line_column, show_char, show_code, type_phrase};
-use value::new_regex;
 use writer::write_document;
 
 /// The deepest nesting of documents and arrays that the parser accepts.
@@ -903,13 +901,6 @@ impl<'a> Parser<'a> {
         Ok(Some(key))
     }
 
-    fn regex(&self, at: usize, pattern: &str, options: &str) -> Result<Bson, JsonError> {
-        if pattern.contains('\0') || options.contains('\0') {
-            return Err(self.error_at(at, "regular expressions must not contain a NUL character"));
-        }
-        Ok(Bson::RegularExpression(new_regex(pattern, options)))
-    }
-
     /// A bare word in value position: a literal or a shell constructor without `new`.
     fn word(&mut self, word: &str, token: &Token<'_>) -> Result<Bson, JsonError> {
         Ok(match word {
@@ -939,99 +930,16 @@ impl<'a> Parser<'a> {
             _ => return Err(self.unexpected(token, "a value")),
         })
     }
-
-    /// The next token must be `want` (strict, as `JsonReader.verifyToken`).
-    fn expect(&mut self, want: &str, context: &str) -> Result<Token<'a>, JsonError> {
-        let token = self.next()?;
-        let ok = matches!(
-            (&token.kind, want),
-            (Kind::RightParen, ")")
-                | (Kind::Comma, ",")
-                | (Kind::Colon, ":")
-                | (Kind::BeginObject, "{")
-                | (Kind::EndObject, "}")
-        );
-        if ok {
-            Ok(token)
-        } else {
-            Err(self.unexpected(&token, &format!("`{want}` in `{context}`")))
-        }
-    }
-
-    /// A quoted string (`readStringFromExtendedJson`).
-    fn string(&mut self, context: &str) -> Result<(String, Token<'a>), JsonError> {
-        let token = self.next()?;
-        match token.kind {
-            Kind::Str(ref value) => Ok((value.as_ref().to_owned(), token)),
-            _ => Err(self.unexpected(&token, &format!("a string in `{context}`"))),
-        }
-    }
-
-    /// A key that may be quoted or not (`verifyString`).
-    fn expect_key(&mut self, key: &str, context: &str) -> Result<(), JsonError> {
-        let token = self.next()?;
-        if token.kind.key() == Some(key) {
-            Ok(())
-        } else {
-            Err(self.unexpected(&token, &format!("`{key}` in `{context}`")))
-        }
-    }
-
-    /// A binary subtype as Java's `byte` cast takes it; values that would wrap are rejected.
-    fn subtype_byte(&self, value: i64, token: &Token<'_>) -> Result<BinarySubtype, JsonError> {
-        let byte = if (0..=255).contains(&value) {
-            u8::try_from(value).ok()
-        } else if (-128..0).contains(&value) {
-            u8::try_from(value + 256).ok()
-        } else {
-            None
-        };
-        byte.map(BinarySubtype::from).ok_or_else(|| {
-            self.error_at(
-                token.start,
-                format!("binary subtype `{value}` does not fit in a byte"),
-            )
-        })
-    }
-
-    fn object_id(
-        &self,
-        hex: &str,
-        token: &Token<'_>,
-        context: &str,
-    ) -> Result<ObjectId, JsonError> {
-        if hex.len() == 24
-            && hex.bytes().all(|b| b.is_ascii_hexdigit())
-            && let Ok(id) = ObjectId::parse_str(hex)
-        {
-            return Ok(id);
-        }
-        Err(self.error_at(
-            token.start,
-            format!(
-                "invalid ObjectId {} in `{context}`: expected 24 hex digits",
-                show_code(hex)
-            ),
-        ))
-    }
-
-    fn bad_date(&self, token: &Token<'_>, text: &str, context: &str) -> JsonError {
-        self.error_at(
-            token.start,
-            format!(
-                "invalid date {} in `{context}`: expected `YYYY-MM-DD` or an ISO-8601 date-time with an offset",
-                show_code(text)
-            ),
-        )
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mongodb::bson::oid::ObjectId;
+    use mongodb::bson::spec::BinarySubtype;
     use mongodb::bson::{Binary, DateTime, Decimal128, JavaScriptCodeWithScope, Timestamp, doc};
 
-    use super::value::db_pointer;
+    use super::value::{db_pointer, new_regex};
 
     fn bson_hex(doc: &Document) -> String {
         let mut bytes = Vec::new();
