@@ -8,11 +8,12 @@
 use mongodb::bson::spec::BinarySubtype;
 use mongodb::bson::{Binary, Bson, DateTime, Timestamp};
 
+use super::JsonError;
 use super::date::{format_shell_date, lenient_calendar_millis, parse_iso_date, parse_legacy_date};
 use super::message::show_code;
 use super::number::{decimal_from_f64, decimal_from_i64, parse_java_decimal};
+use super::scanner::{Kind, Parser, Token};
 use super::value::{db_pointer, decode_hex, hex_data_subtype, java_base64_decode};
-use super::{JsonError, Kind, Parser, Token};
 
 /// The constructors `visitNew` accepts after `new` (`Timestamp` is missing there in Java too).
 pub(super) const NEW_CONSTRUCTORS: [&str; 13] = [

@@ -12,11 +12,12 @@ use mongodb::bson::oid::ObjectId;
 use mongodb::bson::spec::BinarySubtype;
 use mongodb::bson::{Binary, Bson, DateTime, JavaScriptCodeWithScope, Timestamp};
 
+use super::JsonError;
 use super::date::parse_iso_date;
 use super::message::{show_code, type_phrase};
 use super::number::{parse_java_decimal, parse_java_double};
+use super::scanner::{Kind, Parser, Token};
 use super::value::{db_pointer, java_base64_decode, uuid_bytes};
-use super::{JsonError, Kind, Parser, Token};
 
 /// The outcome of a step that Java runs inside `catch (JsonParseException e) { mark.reset(); }`:
 /// a soft failure falls back to reading a plain document, a hard one is an error.

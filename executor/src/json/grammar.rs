@@ -11,7 +11,8 @@ use std::borrow::Cow;
 use mongodb::bson::{Bson, Document};
 
 use super::constructor::NEW_CONSTRUCTORS;
-use super::{JsonError, Kind, MAX_DEPTH, Parser, Token};
+use super::scanner::{Kind, Parser, Token};
+use super::{JsonError, MAX_DEPTH};
 
 impl<'a> Parser<'a> {
     pub(super) fn expect_end(&mut self, what: &str) -> Result<(), JsonError> {

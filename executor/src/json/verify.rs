@@ -10,9 +10,10 @@ use mongodb::bson::Bson;
 use mongodb::bson::oid::ObjectId;
 use mongodb::bson::spec::BinarySubtype;
 
+use super::JsonError;
 use super::message::show_code;
+use super::scanner::{Kind, Parser, Token};
 use super::value::new_regex;
-use super::{JsonError, Kind, Parser, Token};
 
 impl<'a> Parser<'a> {
     /// A regular expression value. NUL is refused here: Java accepts it and fails later, when
