@@ -36,6 +36,28 @@
 //!   representation); older JDKs print a few rare values with extra digits.
 //!
 //! Nesting deeper than [`MAX_DEPTH`] levels is an error, so hostile input cannot exhaust the stack.
+//!
+//! # Layout
+//!
+//! This file is the door: the public functions, [`JsonError`], and the tests that read the whole
+//! dialect through them (the Java golden values, round trips, the byte soup). One concept per
+//! file in `json/`, each listed after the modules it uses, so the imports run one way only:
+//!
+//! - `java_char`: how `Character` and `String.trim` classify a character (the generated table);
+//!   `message`: how errors quote the input; `value`: regexes, binaries and DBPointers built
+//!   from text; `number` (uses `java_char`): `Double.valueOf`, `Decimal128.parse`, `BigDecimal`;
+//!   `date`: the date grammars and calendar arithmetic. None of these knows the reader.
+//! - `scanner` (`java_char`, `message`): `JsonScanner`'s tokens and the `Parser` state.
+//! - `verify` (`scanner`, `message`, `value`): the strict token and value checks the rest share.
+//! - `constructor` and `extended` (`scanner`, `verify`, `message`, `value`, `number`, `date`;
+//!   neither uses the other): the shell constructors and the Extended JSON wrappers.
+//! - `grammar` (`scanner`, `verify`, `constructor`, `extended`): values, documents, arrays, the
+//!   depth limit; the only recursion.
+//! - `writer` (`java_char`, `value`, `date`): the relaxed `Document.toJson()` output.
+//!
+//! The parts share one `Parser` type, each adding its methods in its own file (as `JsonReader`
+//! is one class); the lists above count those calls too. Outside its tests a part uses this
+//! file only for [`JsonError`] and [`MAX_DEPTH`].
 
 mod constructor;
 mod date;
