@@ -1,14 +1,14 @@
-// Prints executor/src/json.rs's JAVA_CHAR_CLASSES table: the class of every code point of the
-// Basic Multilingual Plane as Java's Character sees it, as runs (start, class). Run with the JDK
-// whose Unicode version the table must follow (Java 17: Unicode 13):
+// Prints the JAVA_CHAR_CLASSES table of executor/src/json/java_char.rs: the class of every code
+// point of the Basic Multilingual Plane as Java's Character sees it, as runs (start, class). Run
+// with the JDK whose Unicode version the table must follow (Java 17: Unicode 13):
 //
 //     java scripts/gen/JavaCharClasses.java
 //
-// The classes (json.rs CLASS_*): 0 escaped by the Extended JSON writer (controls, marks, format,
-// unassigned, separators other than space, ...), 1 written as is (numbers other than digits,
-// space separators, punctuation, symbols), 2 a letter, 3 a modifier letter (a letter the writer
-// escapes), 4 a digit. The e2e test `generated::java_char_classes_match_their_generator` runs this
-// program and compares its output with the table.
+// The classes (java_char.rs CLASS_*): 0 escaped by the Extended JSON writer (controls, marks,
+// format, unassigned, separators other than space, ...), 1 written as is (numbers other than
+// digits, space separators, punctuation, symbols), 2 a letter, 3 a modifier letter (a letter the
+// writer escapes), 4 a digit. The e2e test `generated::java_char_classes_match_their_generator`
+// runs this program and compares its output with the table.
 public class JavaCharClasses {
     static int classOf(int c) {
         int type = Character.getType(c);

@@ -3,8 +3,9 @@
 
 use crate::support::repo_root;
 
-/// `executor/src/json.rs`'s `JAVA_CHAR_CLASSES` is exactly what `scripts/gen/JavaCharClasses.java`
-/// prints on this JDK (17, Unicode 13, the JDK the table follows).
+/// The `JAVA_CHAR_CLASSES` of `executor/src/json/java_char.rs` is exactly what
+/// `scripts/gen/JavaCharClasses.java` prints on this JDK (17, Unicode 13, the JDK the table
+/// follows).
 #[test]
 fn java_char_classes_match_their_generator() {
     let root = repo_root();
@@ -18,10 +19,11 @@ fn java_char_classes_match_their_generator() {
         String::from_utf8_lossy(&output.stderr)
     );
     let generated = String::from_utf8(output.stdout).expect("UTF-8 output");
-    let source = std::fs::read_to_string(root.join("executor/src/json.rs")).expect("read json.rs");
+    let source = std::fs::read_to_string(root.join("executor/src/json/java_char.rs"))
+        .expect("read java_char.rs");
     let start = source
         .find("const JAVA_CHAR_CLASSES")
-        .expect("the table is in json.rs");
+        .expect("the table is in java_char.rs");
     let end = start + source[start..].find("\n];\n").expect("the table ends") + 4;
     assert_eq!(
         &source[start..end],
