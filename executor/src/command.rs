@@ -53,6 +53,33 @@ impl Command {
     }
 }
 
+/// One line of a `*-sql` preview.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Preview {
+    /// A server command, shown as `db.runCommand(…)` / `db.adminCommand(…)`.
+    Command(Command),
+    /// A mongosh script of a `mongo`/`mongoFile` change.
+    Script {
+        /// The changeset it belongs to.
+        id: crate::changelog::ChangeSetId,
+        /// The script.
+        script: String,
+    },
+}
+
+impl Preview {
+    /// The text `update-sql` prints for it, in both tools: a command as mongosh would send it
+    /// (`db.runCommand(…);`), a script under a `// mongosh script of changeset …` line.
+    pub fn to_text(&self) -> String {
+        match self {
+            Preview::Command(c) => c.to_js(),
+            Preview::Script { id, script } => {
+                format!("// mongosh script of changeset {id}\n{script}")
+            }
+        }
+    }
+}
+
 impl Change {
     /// The command this change sends, or `None` for changes that send nothing (`tagDatabase`,
     /// `empty`) or run as a mongosh script (`mongo`, `mongoFile`).

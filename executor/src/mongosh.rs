@@ -32,9 +32,9 @@ use std::time::Duration;
 
 use crate::change::Change;
 use crate::changelog::{ChangeSet, ChangeSetId};
+use crate::command::Preview;
 use crate::connection::Connection;
 use crate::error::{Error, Result};
-use crate::executor::Preview;
 use crate::shell::{self, Expect, Step, Unsupported};
 
 /// Lines of mongosh output quoted in an error.

@@ -3,32 +3,9 @@
 
 use super::*;
 
-/// One line of a `*-sql` preview.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Preview {
-    /// A server command, shown as `db.runCommand(…)` / `db.adminCommand(…)`.
-    Command(crate::command::Command),
-    /// A mongosh script of a `mongo`/`mongoFile` change.
-    Script {
-        /// The changeset it belongs to.
-        id: ChangeSetId,
-        /// The script.
-        script: String,
-    },
-}
-
-impl Preview {
-    /// The text `update-sql` prints for it, in both tools: a command as mongosh would send it
-    /// (`db.runCommand(…);`), a script under a `// mongosh script of changeset …` line.
-    pub fn to_text(&self) -> String {
-        match self {
-            Preview::Command(c) => c.to_js(),
-            Preview::Script { id, script } => {
-                format!("// mongosh script of changeset {id}\n{script}")
-            }
-        }
-    }
-}
+// `Preview` lives beside `Command`, below both the executor and the mongosh runner that
+// build previews, so that neither module needs the other for it.
+pub use crate::command::Preview;
 
 /// `update-sql`: every command `update` would send, in order — tracking-collection setup, lock,
 /// each change, each history write, unlock — computed from a read-only look at the database.
