@@ -25,7 +25,6 @@ pub mod mongosh;
 pub mod parameter;
 pub mod plan;
 pub mod service;
-pub mod shell;
 mod tracking;
 
 pub use mongodb::bson;

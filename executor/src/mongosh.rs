@@ -1,34 +1,42 @@
 //! Running `mongo` / `mongoFile` scripts: natively when the whole script lies inside the shell
-//! subset ([`crate::shell`]), else through a mongosh process: the Harness extension's
+//! subset ([`subset`]), else through a mongosh process: the Harness extension's
 //! `MongoshExecutor`/`MongoshRunner` (spec mongo §11.3), plus the native path Harness lacks.
 //!
-//! This file is the module's door: which way each script runs (`route`, [`preflight`]),
-//! the entry points the engine and the doors call ([`run_change`], [`preview`],
-//! [`run_with_problem`]) and the re-exports. Beside it:
+//! This file is the module's door: which way each script runs (`route`, [`preflight`]), the
+//! entry points the engine and the doors call ([`run_change`], [`preview`], [`run_native`],
+//! [`run_script`], [`run_with_problem`]) and the re-exports. Beside it, one concept each:
 //!
-//! - `options`: the settings ([`MongoshSettings`]) and what they become ([`MongoshOptions`]);
-//! - `native`: sends a script of the subset to the server as its lowered commands;
+//! - `options`: the settings as a door reads them ([`MongoshSettings`]) and what they become
+//!   ([`MongoshOptions`]);
+//! - [`subset`]: the native subset (parser, method checks, values, lowering to commands), itself
+//!   a door onto `subset/`;
+//! - `native`: sends a lowered script to the server, step by step;
 //! - `process`: runs a script in a mongosh process (temp files, credentials, timeout, log).
 //!
-//! Dependency order (each uses only those before it, and nothing above `mongosh` in the crate
-//! but data types, `connection`, `command` and `java`): `options`; the subset; `native`
-//! (subset); `process` (options, subset); this door (all of them).
+//! Dependency order, each using only what comes before it: `options`, `subset`, `native`
+//! (subset), `process` (options, subset), this door (all four). Of the rest of the crate,
+//! `mongosh` uses only modules below the engine's orchestration: `change`, `changelog`,
+//! `command` (including [`Preview`], which lives there so that `mongosh` never needs the
+//! `executor` module that calls it), `connection`, `error`, `java` and `json`; `executor` and
+//! `format` (the loader's `runWith` check) use `mongosh`, never the other way round (the unit
+//! tests read a changelog with `format`).
 
 use crate::change::Change;
 use crate::changelog::{ChangeSet, ChangeSetId};
 use crate::command::Preview;
 use crate::connection::Connection;
 use crate::error::{Error, Result};
-use crate::shell::{self, Step, Unsupported};
 
 mod native;
 mod options;
 mod process;
+pub mod subset;
 
 pub use native::run_native;
 pub use options::{MongoshOptions, MongoshSettings, NativeMode, SettingNames};
 pub use process::{Output, Run, run_script};
 use process::{locate, mongosh_url};
+use subset::{Step, Unsupported};
 
 /// What is wrong with running `changes` with the executor `run_with` names, as (message, hint):
 /// core's `ChangeSet.getRunWith` + `ExecutorService` know only `jdbc` (the default) and Harness's
@@ -104,11 +112,11 @@ fn decide(
 ) -> std::result::Result<Route, Unsupported> {
     match native {
         NativeMode::Never => Ok(Route::Mongosh(None)),
-        NativeMode::Auto => Ok(match shell::lower_script(script, url_db) {
+        NativeMode::Auto => Ok(match subset::lower_script(script, url_db) {
             Ok(steps) => Route::Native(steps),
             Err(why) => Route::Mongosh(Some(why)),
         }),
-        NativeMode::Always => shell::lower_script(script, url_db).map(Route::Native),
+        NativeMode::Always => subset::lower_script(script, url_db).map(Route::Native),
     }
 }
 

@@ -2,11 +2,11 @@
 //! each response judged as the helper mongosh calls would judge it ([`Expect`]).
 //!
 //! Only the sending lives here; what a statement means and which command it becomes is the
-//! subset's ([`crate::shell`]).
+//! subset's ([`super::subset`]).
 
+use super::subset::{Expect, Step};
 use crate::connection::Connection;
 use crate::error::{Error, Result};
-use crate::shell::{Expect, Step};
 
 /// Runs lowered steps one by one; the first failure stops the script, as an uncaught error
 /// stops mongosh.

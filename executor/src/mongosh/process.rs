@@ -30,10 +30,10 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use super::options::MongoshOptions;
+use super::subset::Unsupported;
 use crate::changelog::ChangeSetId;
 use crate::connection::Connection;
 use crate::error::{Error, Result};
-use crate::shell::Unsupported;
 
 /// Lines of mongosh output quoted in an error.
 const TAIL_LINES: usize = 20;
