@@ -28,7 +28,6 @@ pub mod parameter;
 pub mod plan;
 mod redact;
 pub mod service;
-pub mod shell;
 mod tracking;
 
 pub use mongodb::bson;

@@ -3,16 +3,16 @@
 //! it never panics.
 #![no_main]
 
-use executor::shell;
+use executor::mongosh::subset;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    match shell::parse(text) {
+    match subset::parse(text) {
         Ok(statements) => {
-            let steps = shell::lower(&statements, "fuzz");
+            let steps = subset::lower(&statements, "fuzz");
             assert_eq!(steps.len(), statements.len());
             for step in &steps {
                 // Every command has a name, and previews of it render.

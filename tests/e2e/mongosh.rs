@@ -18,8 +18,7 @@ use mongodb::bson::{Bson, Document, doc};
 
 use executor::changelog::ChangeSetId;
 use executor::connection::{Connection, ConnectionOptions};
-use executor::mongosh::{self, MongoshOptions, NativeMode, Run};
-use executor::shell;
+use executor::mongosh::{self, MongoshOptions, NativeMode, Run, subset};
 
 use crate::commands::xml;
 use crate::support::cli::{self, Project, binary};
@@ -674,7 +673,7 @@ fn subset_scripts_give_the_same_database_natively_and_through_mongosh() {
         let mut failures = Vec::new();
         for script in SCRIPTS {
             let script = fill(script, &native_db, &native_other);
-            match shell::lower_script(&script, &native_db) {
+            match subset::lower_script(&script, &native_db) {
                 Err(e) => failures.push(format!("outside the subset: {e}\n  {script}")),
                 Ok(steps) => {
                     if let Err(e) = mongosh::run_native(&native, &steps).await {
@@ -686,7 +685,7 @@ fn subset_scripts_give_the_same_database_natively_and_through_mongosh() {
         assert!(failures.is_empty(), "{}", failures.join("\n"));
         for script in FAILING {
             let script = fill(script, &native_db, &native_other);
-            let steps = shell::lower_script(&script, &native_db)
+            let steps = subset::lower_script(&script, &native_db)
                 .unwrap_or_else(|e| panic!("outside the subset: {e}\n{script}"));
             assert!(
                 mongosh::run_native(&native, &steps).await.is_err(),
