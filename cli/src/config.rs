@@ -92,7 +92,7 @@ impl Config {
         let bytes = std::fs::read(path)
             .with_context(|| format!("cannot read the defaults file `{}`", path.display()))?;
         // As Liquibase's DefaultsFileValueProvider: `Properties.load(InputStream)`, ISO-8859-1.
-        let entries = executor::java::parse_properties(&bytes).map_err(|e| {
+        let entries = executor::parse_properties(&bytes).map_err(|e| {
             anyhow::anyhow!("cannot read the defaults file `{}`: {e}", path.display())
         })?;
         for (key, value) in entries {
@@ -234,7 +234,7 @@ mod tests {
         let text = "# comment\n! also\nurl=mongodb://h/db\nchangeLogFile : a.xml\nusername  me\n\
                     long=one \\\n    two\nparameter.table=t\\u0041\nempty=\n";
         assert_eq!(
-            executor::java::parse_properties(text.as_bytes()).expect("loads"),
+            executor::parse_properties(text.as_bytes()).expect("loads"),
             [
                 ("url".to_owned(), "mongodb://h/db".to_owned()),
                 ("changeLogFile".to_owned(), "a.xml".to_owned()),

@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 use executor::changelog::{ChangeLog, ChangeSet};
-use executor::connection::{Connection, ConnectionOptions};
-use executor::executor::{self as engine, Event, Listener, UpdateReport};
-use executor::format::{Format, ReadOptions, read};
-use executor::plan::{Goal, RollbackTarget};
+use executor::{self as engine, Event, Listener, UpdateReport};
+use executor::{Connection, ConnectionOptions};
+use executor::{Format, ReadOptions, read_changelog as read};
+use executor::{Goal, RollbackTarget};
 use futures_util::TryStreamExt;
 use generator::Snapshot;
 use generator::baseline::{self, BaselineOptions, ChangeSetPer, Ids};

@@ -14,20 +14,18 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Parser;
+use executor::CheckSum;
+use executor::LockOptions;
+use executor::TrackingOptions;
 use executor::bson::DateTime;
 use executor::changelog::{ChangeLog, ChangeSetId};
-use executor::checksum::CheckSum;
-use executor::connection::{Connection, ConnectionOptions};
-use executor::executor::{self as engine, Settings};
-use executor::expression::{Contexts, LabelExpression};
-use executor::format::{ReadOptions, read};
-use executor::history::TrackingOptions;
-use executor::lock::LockOptions;
-use executor::mongosh::{MongoshOptions, MongoshSettings, SettingNames};
-use executor::parameter::{
-    ChangeLogParameters, DatabaseInfo, MissingPropertyMode, ParameterOptions,
-};
-use executor::plan::{Filter, Goal, RollbackTarget};
+use executor::{self as engine, Settings};
+use executor::{ChangeLogParameters, DatabaseInfo, MissingPropertyMode, ParameterOptions};
+use executor::{Connection, ConnectionOptions};
+use executor::{Contexts, LabelExpression};
+use executor::{Filter, Goal, RollbackTarget};
+use executor::{MongoshOptions, MongoshSettings, SettingNames};
+use executor::{ReadOptions, read_changelog as read};
 
 use crate::args::{Cli, Command, Output};
 use crate::config::Config;
@@ -317,13 +315,13 @@ async fn dispatch(cli: Cli, ctx: &Session, render: &Render) -> Result<()> {
         }
         Command::ReleaseLocks => {
             let connection = connect(ctx).await?;
-            executor::lock::force_release(&connection, &ctx.settings.tracking, &ctx.settings.lock)
+            executor::release_locks(&connection, &ctx.settings.tracking, &ctx.settings.lock)
                 .await?;
             render.locks_released(&connection);
         }
         Command::ListLocks => {
             let connection = connect(ctx).await?;
-            let locks = executor::lock::list(&connection, &ctx.settings.tracking).await?;
+            let locks = executor::list_locks(&connection, &ctx.settings.tracking).await?;
             render.locks(&connection, &locks);
         }
         Command::UnexpectedChangesets(v) => {
@@ -452,7 +450,7 @@ fn mongosh_options(config: &Config) -> Result<MongoshOptions> {
     // mongosh gets the URL with its credentials through a private file, never through argv;
     // a bad URL is reported when the connection opens.
     options.url = config.get("url").and_then(|url| {
-        executor::connection::effective_url(&ConnectionOptions {
+        executor::effective_url(&ConnectionOptions {
             url: url.to_owned(),
             username: config.get("username").map(str::to_owned),
             password: config.get("password").map(str::to_owned),
@@ -507,9 +505,7 @@ async fn changelog(ctx: &Session, connection: &Connection) -> Result<&'static Ch
     });
     parameters.set_database(&DatabaseInfo {
         database_name: connection.database.clone(),
-        server_version: executor::service::server_version(connection)
-            .await
-            .unwrap_or_default(),
+        server_version: connection.server_version().await.unwrap_or_default(),
         url: connection.display_url.clone(),
     });
     let search_path = match ctx.config.get("search-path") {

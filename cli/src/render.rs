@@ -4,13 +4,13 @@
 
 use std::io::{IsTerminal, Write};
 
+use executor::CheckSum;
+use executor::Connection;
+use executor::LockRow;
 use executor::bson::DateTime;
 use executor::changelog::ChangeSetId;
-use executor::checksum::CheckSum;
-use executor::connection::Connection;
-use executor::executor::{Event, Listener, Preview, RollbackReport, UpdateReport};
-use executor::history::{RanChangeSet, medium_date, short_date};
-use executor::lock::LockRow;
+use executor::{Event, Listener, Preview, RollbackReport, UpdateReport};
+use executor::{RanChangeSet, medium_date, short_date};
 use serde_json::json;
 
 use crate::args::Output;
@@ -516,8 +516,8 @@ fn format_date(d: DateTime) -> String {
 /// count right-aligned to column 31. A changeset that failed with `failOnError="false"` counts in
 /// no line but the total, as in Liquibase.
 fn print_summary(report: &UpdateReport) {
-    use executor::history::ExecType;
-    use executor::plan::Reason;
+    use executor::ExecType;
+    use executor::Reason;
     let line = |label: &str, n: usize| println!("{label}{n:>width$}", width = 31 - label.len());
     let run = report
         .recorded

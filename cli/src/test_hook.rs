@@ -8,7 +8,7 @@
 //!
 //! Unset (as for every user), it costs one environment lookup per process.
 
-use executor::executor::Event;
+use executor::Event;
 
 /// Where this process pauses, read once from `LBMONGO_TEST_PAUSE`.
 pub(crate) struct PausePoint(Option<String>);

@@ -263,7 +263,7 @@ fn delete_command(d: &Delete, limit: i32) -> Command {
 /// As liquibase-mongodb's `AbstractRunCommandStatement.checkResponse`: `ok` must be 1 and
 /// `writeErrors` empty, else `Command failed. The full response is <json>`. We also refuse a
 /// `writeConcernError`, which the extension ignores: the write may not be durable.
-pub async fn execute(client: &Client, url_db: &str, command: &Command) -> Result<Document> {
+pub(crate) async fn execute(client: &Client, url_db: &str, command: &Command) -> Result<Document> {
     crate::execute::run_command(client, command.db_name(url_db), command.body.clone()).await
 }
 

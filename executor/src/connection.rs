@@ -118,6 +118,14 @@ impl Connection {
         })
     }
 
+    /// The server's version (`buildInfo.version`, `Unknown` when it gives none), as Liquibase
+    /// shows it for the database.
+    pub async fn server_version(&self) -> Result<String> {
+        let response =
+            crate::execute::run_command(&self.client, "admin", doc! { "buildInfo": 1 }).await?;
+        Ok(response.get_str("version").unwrap_or("Unknown").to_owned())
+    }
+
     /// Write concern for history and lock writes: majority on replica sets and sharded clusters,
     /// so a failover cannot lose a record of what ran; the server default elsewhere.
     pub fn tracking_write_concern(&self) -> Option<WriteConcern> {
@@ -234,7 +242,7 @@ fn with_retry_writes(url: &str, retry: bool) -> String {
 }
 
 /// The database named in the URL path.
-pub fn database_name(url: &str) -> Result<String> {
+pub(crate) fn database_name(url: &str) -> Result<String> {
     let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
     let path = after_scheme
         .rsplit_once('@')

@@ -38,7 +38,7 @@ pub(crate) async fn send(
 }
 
 /// Runs one command on `db`: a driver error or a reply that is not a success
-/// ([`check_response`]) is an [`Error`] that keeps the server's code.
+/// (`check_response`) is an [`Error`] that keeps the server's code.
 pub async fn run_command(client: &Client, db: &str, body: Document) -> Result<Document> {
     let response = send(client, db, body, None)
         .await

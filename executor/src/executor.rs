@@ -14,7 +14,7 @@ use mongodb::bson::{DateTime, doc};
 use crate::change::Change;
 use crate::changelog::{ChangeLog, ChangeSet, ChangeSetId, OnFail, Precondition};
 use crate::checksum::CheckSum;
-use crate::command::execute;
+use crate::command::{Preview, execute};
 use crate::connection::Connection;
 use crate::error::{Error, Result};
 use crate::expression::{dbms_matches, history_contexts, history_labels};
@@ -30,8 +30,7 @@ mod rollback;
 mod transactions;
 mod update;
 
-pub use crate::command::Preview;
-pub use crate::events::{Event, Listener, Quiet, UpdateReport};
+pub(crate) use crate::events::{Event, Listener, UpdateReport};
 pub(crate) use preconditions::evaluate;
 use preconditions::{Verdict, check_change_set_preconditions, check_changelog_preconditions};
 pub(crate) use previews::setup_preview;

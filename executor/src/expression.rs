@@ -470,7 +470,7 @@ fn full_labels(own: &Labels, inherited: &[Labels]) -> Option<String> {
 /// some runtime context, read as an expression, matches the changeset's full context text split
 /// on commas. Labels: the filter is matched against the include labels and the changeset's
 /// labels merged into one list.
-pub fn change_set_matches(
+pub(crate) fn change_set_matches(
     own: &ContextExpression,
     inherited: &[ContextExpression],
     own_labels: &Labels,
@@ -496,7 +496,7 @@ pub fn change_set_matches(
 /// SQL history would store the include's); otherwise the inherited expressions then the own
 /// one, each as written, wrapped in parentheses when it contains a comma or a space, joined
 /// with ` AND `. `inherited` is in the order of [`change_set_matches`].
-pub fn history_contexts(
+pub(crate) fn history_contexts(
     own: &ContextExpression,
     inherited: &[ContextExpression],
 ) -> Option<String> {
@@ -519,7 +519,7 @@ pub fn history_contexts(
 /// `MongoHistoryService.markChangeSetRun` passes only `changeSet.getLabels()`, so include labels
 /// never reach the Mongo history (core's SQL history writes `buildFullLabels`, include labels
 /// first).
-pub fn history_labels(own: &Labels, inherited: &[Labels]) -> Option<String> {
+pub(crate) fn history_labels(own: &Labels, inherited: &[Labels]) -> Option<String> {
     let _ = inherited;
     (!own.is_empty()).then(|| own.to_liquibase_string())
 }
@@ -551,7 +551,7 @@ pub(crate) fn definition_matches(definition: Option<&[String]>, short_name: &str
 /// `!name` excludes that database, and when any plain names are listed the database must be one
 /// of them. `short_name` is compared as given (Liquibase's short names are lowercase:
 /// `mongodb`).
-pub fn dbms_matches(dbms: Option<&str>, short_name: &str) -> bool {
+pub(crate) fn dbms_matches(dbms: Option<&str>, short_name: &str) -> bool {
     let Some(dbms) = dbms.filter(|d| !java::trim(d).is_empty()) else {
         return true;
     };

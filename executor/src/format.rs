@@ -7,12 +7,12 @@
 pub mod formatted;
 pub mod json;
 mod load;
-pub mod node;
+pub(crate) mod node;
 pub mod script_file;
 pub mod xml;
 pub mod yaml;
 
-pub use load::{ReadOptions, decode, normalize_path, read, read_str};
+pub use load::{ReadOptions, normalize_path, read, read_str};
 
 use crate::error::Problem;
 

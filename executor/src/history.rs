@@ -10,10 +10,8 @@ use crate::changelog::ChangeSetId;
 use crate::checksum::CheckSum;
 use crate::connection::Connection;
 use crate::error::{Error, Result};
-pub use crate::tracking::{
-    TrackingOptions, changelog_validator, collection_exists, unique_index_command,
-    validator_command,
-};
+pub use crate::tracking::TrackingOptions;
+pub(crate) use crate::tracking::{collection_exists, unique_index_command, validator_command};
 
 /// How a changeset was recorded (Liquibase `ChangeSet.ExecType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -504,7 +502,7 @@ fn identity_filter(id: &ChangeSetId) -> Document {
 
 /// FILENAME values are read back through `DatabaseChangeLog.normalizePath` (4.28.0), so a row
 /// written as `./db/x.xml` or `db\x.xml` matches `db/x.xml`.
-pub fn normalize_path(path: &str) -> String {
+pub(crate) fn normalize_path(path: &str) -> String {
     crate::format::normalize_path(path)
 }
 
@@ -527,7 +525,7 @@ fn local(date: DateTime) -> chrono::DateTime<chrono::Local> {
 
 /// Liquibase's deployment id: the last ten digits of the epoch millis, zero-padded, as
 /// `AbstractChangeLogHistoryService.generateDeploymentId` (4.28.0).
-pub fn deployment_id(now: DateTime) -> String {
+pub(crate) fn deployment_id(now: DateTime) -> String {
     let millis = now.timestamp_millis().rem_euclid(10_000_000_000);
     format!("{millis:010}")
 }

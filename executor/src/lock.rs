@@ -26,7 +26,7 @@ use crate::error::{Error, Result};
 use crate::events::{Event, Listener};
 use crate::history::TrackingOptions;
 use crate::tracking::collection_exists;
-pub use crate::tracking::{lock_validator, lock_validator_command as validator_command};
+pub(crate) use crate::tracking::lock_validator_command as validator_command;
 
 /// Lock settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -253,7 +253,7 @@ async fn ensure(connection: &Connection, tracking: &TrackingOptions) -> Result<(
 }
 
 /// The conditional update that takes the lock (what `update-sql` shows for it).
-pub fn acquire_command(collection: &str, locked_by: &str) -> Document {
+pub(crate) fn acquire_command(collection: &str, locked_by: &str) -> Document {
     update_command(
         collection,
         doc! { "_id": 1, "locked": false },
@@ -262,7 +262,7 @@ pub fn acquire_command(collection: &str, locked_by: &str) -> Document {
 }
 
 /// The conditional update that releases the lock.
-pub fn release_command(collection: &str, locked_by: &str) -> Document {
+pub(crate) fn release_command(collection: &str, locked_by: &str) -> Document {
     update_command(
         collection,
         doc! { "_id": 1, "locked": true, "lockedBy": locked_by },

@@ -34,7 +34,7 @@ pub mod subset;
 
 pub use native::run_native;
 pub use options::{MongoshOptions, MongoshSettings, NativeMode, SettingNames};
-pub use process::{Output, Run, run_script};
+pub use process::{Run, run_script};
 use process::{locate, mongosh_url};
 use subset::{Step, Unsupported};
 
@@ -129,7 +129,7 @@ fn decide(
 /// this first (on the pending changesets of an update) keeps the earlier ones from running.
 /// Liquibase Pro fails at the changeset's turn; refusing before the first write is lbmongo's
 /// "nothing half-run" rule.
-pub fn preflight<'c>(
+pub(crate) fn preflight<'c>(
     change_sets: impl IntoIterator<Item = &'c ChangeSet>,
     url_db: &str,
     options: &MongoshOptions,

@@ -132,13 +132,13 @@ impl Plan {
 
 /// Ran changesets by identity, as `ShouldRunChangeSetFilter` keys them (4.28.0): the FILENAME
 /// normalized, then `::id::author`, case-sensitive.
-pub fn ran_by_id(ran: &[RanChangeSet]) -> HashMap<&ChangeSetId, &RanChangeSet> {
+pub(crate) fn ran_by_id(ran: &[RanChangeSet]) -> HashMap<&ChangeSetId, &RanChangeSet> {
     ran.iter().map(|r| (&r.id, r)).collect()
 }
 
 /// Decides every changeset's fate. Fails, before anything runs, when a stored checksum no longer
 /// matches its changeset (`ValidatingVisitor`): every mismatch is reported together.
-pub fn plan(
+pub(crate) fn plan(
     changelog: &ChangeLog,
     ran: &[RanChangeSet],
     filter: &Filter,
@@ -362,7 +362,7 @@ pub enum RollbackTarget {
 
 /// One changeset to roll back and the commands that undo it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Undo {
+pub(crate) struct Undo {
     /// The history row to delete afterwards.
     pub id: ChangeSetId,
     /// Index into `ChangeLog::change_sets`.
@@ -373,7 +373,7 @@ pub struct Undo {
 
 /// One action of a rollback.
 #[derive(Debug, Clone, PartialEq)]
-pub enum UndoAction {
+pub(crate) enum UndoAction {
     /// A server command.
     Command(Command),
     /// A change that runs as a mongosh script.
@@ -382,7 +382,7 @@ pub enum UndoAction {
 
 /// Decides a rollback: the rows to undo (newest first) and how, checked entirely before anything
 /// runs — a changeset without a rollback fails the whole command up front.
-pub fn plan_rollback(
+pub(crate) fn plan_rollback(
     changelog: &ChangeLog,
     ran: &[RanChangeSet],
     filter: &Filter,
@@ -461,7 +461,7 @@ pub fn plan_rollback(
 
 /// The actions that undo one changeset: its `<rollback>` block, or the automatic inverses of its
 /// changes in reverse order.
-pub fn undo_actions(
+pub(crate) fn undo_actions(
     changelog: &ChangeLog,
     cs: &ChangeSet,
 ) -> std::result::Result<Vec<UndoAction>, String> {

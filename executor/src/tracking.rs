@@ -85,7 +85,7 @@ pub(crate) async fn ensure_lock(connection: &Connection, options: &TrackingOptio
 
 /// The `$jsonSchema` validator of the history collection, as
 /// `CreateChangeLogCollectionStatement` / `AdjustChangeLogCollectionStatement` (liquibase-mongodb).
-pub fn changelog_validator() -> Document {
+pub(crate) fn changelog_validator() -> Document {
     doc! {
         "$jsonSchema": {
             "bsonType": "object",
@@ -113,7 +113,7 @@ pub fn changelog_validator() -> Document {
 
 /// The unique index `ui_<collection>` on `fileName, author, id`, as
 /// `AdjustChangeLogCollectionStatement`.
-pub fn unique_index_command(collection: &str) -> Document {
+pub(crate) fn unique_index_command(collection: &str) -> Document {
     doc! {
         "createIndexes": collection,
         "indexes": [{
@@ -125,7 +125,7 @@ pub fn unique_index_command(collection: &str) -> Document {
 }
 
 /// The `collMod` that puts [`changelog_validator`] on the history collection.
-pub fn validator_command(collection: &str) -> Document {
+pub(crate) fn validator_command(collection: &str) -> Document {
     doc! {
         "collMod": collection,
         "validator": changelog_validator(),
@@ -136,7 +136,7 @@ pub fn validator_command(collection: &str) -> Document {
 
 /// The `$jsonSchema` validator of the lock collection, as liquibase-mongodb's
 /// `AdjustChangeLogLockCollectionStatement`.
-pub fn lock_validator() -> Document {
+pub(crate) fn lock_validator() -> Document {
     doc! {
         "$jsonSchema": {
             "bsonType": "object",
@@ -153,7 +153,7 @@ pub fn lock_validator() -> Document {
 }
 
 /// The `collMod` that puts [`lock_validator`] on the lock collection.
-pub fn lock_validator_command(collection: &str) -> Document {
+pub(crate) fn lock_validator_command(collection: &str) -> Document {
     doc! {
         "collMod": collection,
         "validator": lock_validator(),
@@ -164,7 +164,7 @@ pub fn lock_validator_command(collection: &str) -> Document {
 
 /// Whether a collection exists: `{listCollections: 1, filter: {name}, authorizedCollections:
 /// true, nameOnly: true}` with exactly one result, as `CountCollectionByNameStatement`.
-pub async fn collection_exists(connection: &Connection, name: &str) -> Result<bool> {
+pub(crate) async fn collection_exists(connection: &Connection, name: &str) -> Result<bool> {
     let response = crate::execute::run_command(
         &connection.client,
         &connection.database,

@@ -8,10 +8,10 @@
 
 use std::path::{Path, PathBuf};
 
+use executor::CheckSum;
 use executor::change::Change;
-use executor::checksum::CheckSum;
-use executor::format::{self, ReadOptions};
 use executor::{ChangeLog, ChangeSet};
+use executor::{ReadOptions, read_changelog};
 
 /// The repository's `examples/` directory.
 fn examples() -> PathBuf {
@@ -31,7 +31,7 @@ fn read(dir: &Path, file: &str) -> ChangeLog {
         search_path: vec![dir.to_path_buf()],
         ..ReadOptions::default()
     };
-    format::read(file, &options)
+    read_changelog(file, &options)
         .unwrap_or_else(|e| panic!("`{file}` in `{}` does not load:\n{e}", dir.display()))
 }
 

@@ -7,8 +7,8 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use executor::format::{self, ReadOptions};
-use executor::parameter::{ChangeLogParameters, MissingPropertyMode, ParameterOptions};
+use executor::{ChangeLogParameters, MissingPropertyMode, ParameterOptions};
+use executor::{ReadOptions, read_changelog};
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/invalid")
@@ -286,7 +286,7 @@ const CASES: &[(&str, Mode, &str)] = &[
 fn each_invalid_changelog_is_rejected_with_its_exact_error() {
     let mut failures = Vec::new();
     for (fixture, mode, expected) in CASES {
-        let actual = match format::read(fixture, &options(*mode)) {
+        let actual = match read_changelog(fixture, &options(*mode)) {
             Ok(log) => format!("read {} changesets", log.change_sets.len()),
             Err(e) => e.to_string(),
         };
@@ -363,7 +363,7 @@ fn the_same_changelogs_load_once_fixed() {
             search_path: vec![dir.path().to_path_buf()],
             ..ReadOptions::default()
         };
-        let log = format::read(fixture, &options).unwrap_or_else(|e| panic!("{fixture}: {e}"));
+        let log = read_changelog(fixture, &options).unwrap_or_else(|e| panic!("{fixture}: {e}"));
         assert_eq!(log.change_sets.len(), 1, "{fixture}");
     }
 }

@@ -2,7 +2,7 @@
 //! `databaseChangeLog` tree or gives a problem for the file; it never panics.
 #![no_main]
 
-use executor::format::formatted;
+use executor::internals::formatted;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -6,6 +6,6 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = executor::format::json::read(text, "fuzz.json");
+        let _ = executor::internals::json_changelog::read(text, "fuzz.json");
     }
 });

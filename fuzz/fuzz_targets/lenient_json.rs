@@ -8,7 +8,7 @@
 #![no_main]
 
 use executor::bson::{Bson, Document, JavaScriptCodeWithScope, doc};
-use executor::json::{
+use executor::internals::{
     check_document, check_documents, parse_document, parse_documents, parse_value, to_relaxed_json,
 };
 use libfuzzer_sys::fuzz_target;
@@ -39,7 +39,7 @@ fuzz_target!(|data: &[u8]| {
         match value {
             Bson::Document(doc) => check_round_trip(&doc, text),
             // Wrapping adds a level, which the deepest accepted value cannot take.
-            other if depth(&other) < executor::json::MAX_DEPTH => {
+            other if depth(&other) < executor::internals::MAX_DEPTH => {
                 check_round_trip(&doc! { "v": other }, text);
             }
             _ => {}

@@ -3,7 +3,7 @@
 //! it never panics.
 #![no_main]
 
-use executor::mongosh::subset;
+use executor::internals::subset;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

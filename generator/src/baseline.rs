@@ -13,12 +13,12 @@
 
 use std::collections::HashSet;
 
+use executor::ContextExpression;
 use executor::change::{
     AdminCommand, Change, CreateCollection, CreateIndex, DropCollection, DropIndex, InsertMany,
     Json, JsonArray, RunCommand,
 };
 use executor::changelog::{ChangeSet, ChangeSetId, RollbackStep};
-use executor::expression::ContextExpression;
 use mongodb::bson::{Bson, Document, doc};
 
 use crate::ejson::{self, Dialect};

@@ -336,7 +336,7 @@ fn iso_date(d: DateTime) -> Option<String> {
     }
     let days = millis.div_euclid(86_400_000);
     let in_day = millis.rem_euclid(86_400_000);
-    let (y, m, dd) = executor::java::date_of_epoch_day(days);
+    let (y, m, dd) = executor::date_of_epoch_day(days);
     let (h, mi, s, ms) = (
         in_day / 3_600_000,
         in_day / 60_000 % 60,
@@ -380,7 +380,7 @@ pub fn to_json_map(doc: &Document) -> Map<String, Value> {
 /// Reads a document written by [`to_json_map`] (any Extended JSON v2 is accepted).
 pub fn from_json_value(value: &Value) -> Result<Document, String> {
     let text = value.to_string();
-    executor::json::parse_document(&text).map_err(|e| e.to_string())
+    executor::parse_document(&text).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -437,7 +437,7 @@ mod tests {
                 pretty(&doc, dialect, 0),
                 pretty(&doc, dialect, 60),
             ] {
-                let back = executor::json::parse_document(&text)
+                let back = executor::parse_document(&text)
                     .unwrap_or_else(|e| panic!("{dialect:?}: {e}\n{text}"));
                 assert!(same(&doc, &back), "{dialect:?}\n{text}\n{back:?}");
             }

@@ -18,9 +18,9 @@ mod yaml;
 
 use std::io::{self, Write};
 
+pub use executor::Format;
 use executor::change::Change;
 use executor::changelog::{ChangeSet, RollbackStep};
-pub use executor::format::Format;
 pub use formatted::read_statements;
 use mongodb::bson::Bson;
 

@@ -17,13 +17,11 @@ use std::sync::{LazyLock, Mutex, Once};
 use std::time::Duration;
 
 use executor::change::{Mongo, MongoFile};
-use executor::connection::{Connection, ConnectionOptions};
-use executor::executor::Settings;
-use executor::history::{ExecType, History, NewRow, RanChangeSet, TrackingOptions};
-use executor::lock::{Lock, LockOptions};
-use executor::mongosh::{self, MongoshOptions, MongoshSettings, SettingNames};
-use executor::service::{self, Verdict};
-use executor::{CheckSum, bson::DateTime};
+use executor::liquibase::{self, History, Lock, NewRow, Verdict};
+use executor::{
+    CheckSum, Connection, ConnectionOptions, ExecType, LockOptions, MongoshOptions,
+    MongoshSettings, RanChangeSet, SettingNames, Settings, TrackingOptions, bson::DateTime,
+};
 use jni::Env;
 use jni::objects::JByteArray;
 use serde::Serialize;
@@ -182,13 +180,13 @@ pub fn connect(request: Connect) -> Result<Connected> {
         app_name: request.app_name,
         ..ConnectionOptions::default()
     };
-    let notes: Vec<String> = executor::connection::drop_unset_null_credentials(&mut options)
+    let notes: Vec<String> = executor::liquibase::drop_unset_null_credentials(&mut options)
         .into_iter()
         .collect();
-    let url = executor::connection::effective_url(&options)?;
+    let url = executor::effective_url(&options)?;
     RUNTIME.block_on(async {
         let connection = Connection::open(&options).await?;
-        let version = service::server_version(&connection).await?;
+        let version = connection.server_version().await?;
         let handle = next_id();
         let report = Connected {
             handle,
@@ -239,18 +237,18 @@ pub fn change(request: ChangeQuery) -> Result<ChangeReply> {
         ChangeOp::AutomaticRollback => ChangeReply::AutomaticRollback {
             automatic_rollback: change.inverse().is_some(),
         },
-        ChangeOp::Preview if mongosh::script_of(&change).is_some() && !request.rollback => {
+        ChangeOp::Preview if liquibase::script_of(&change).is_some() && !request.rollback => {
             let id = change_set_id(request.change_set.as_ref());
             let url_db = request.database.as_deref().unwrap_or_default();
             let native = mongosh_options(request.mongosh.as_ref(), None)?.native;
-            let lines: Vec<String> = mongosh::preview(&change, &id, url_db, native)
+            let lines: Vec<String> = liquibase::mongosh_preview(&change, &id, url_db, native)
                 .iter()
-                .map(executor::executor::Preview::to_text)
+                .map(executor::Preview::to_text)
                 .collect();
             ChangeReply::Lines(Lines { lines })
         }
         ChangeOp::Preview => ChangeReply::Lines(Lines {
-            lines: service::preview(&change, request.rollback),
+            lines: liquibase::preview(&change, request.rollback),
         }),
     })
 }
@@ -258,7 +256,7 @@ pub fn change(request: ChangeQuery) -> Result<ChangeReply> {
 /// The engine's change for a change as Liquibase holds it.
 ///
 /// The mongosh changes are built here from their property texts because the loader (through
-/// `service::change`) would check them against a changeset it cannot see: `runWith`, which
+/// `liquibase::change`) would check them against a changeset it cannot see: `runWith`, which
 /// core checks with the changeset's executor, and the `mongoFile` path, which only Liquibase's
 /// resource accessor resolves (the Java side reads the file and passes its text). The fields
 /// are the loader's (`load.rs`, `mongo` / `mongo_file`): the script trimmed, a blank `dbms`
@@ -313,7 +311,7 @@ fn build(change: &crate::protocol::Change) -> Result<executor::Change> {
                 script: file.expanded.trim().to_owned(),
             }))
         }
-        _ => Ok(service::change(&change.to_spec())?),
+        _ => Ok(liquibase::change(&change.to_spec())?),
     }
 }
 
@@ -350,10 +348,10 @@ fn mongosh_options(settings: Option<&Mongosh>, url: Option<String>) -> Result<Mo
 pub fn execute(request: Execute) -> Result<Executed> {
     let change = build(&request.change)?;
     let connection = connection(request.handle)?;
-    if mongosh::script_of(&change).is_some() && !request.rollback {
+    if liquibase::script_of(&change).is_some() && !request.rollback {
         // The loader's rule: only Harness's `mongosh` executor runs these changes.
         if let Some((message, hint)) =
-            mongosh::run_with_problem(request.run_with.as_deref(), std::slice::from_ref(&change))
+            liquibase::run_with_problem(request.run_with.as_deref(), std::slice::from_ref(&change))
         {
             return Err(executor::Error::Config {
                 message,
@@ -364,16 +362,21 @@ pub fn execute(request: Execute) -> Result<Executed> {
         let url = registry(&URLS).get(&request.handle).cloned();
         let options = mongosh_options(request.mongosh.as_ref(), url)?;
         let id = change_set_id(request.change_set.as_ref());
-        RUNTIME.block_on(mongosh::run_change(&connection, &options, &change, &id))?;
+        RUNTIME.block_on(liquibase::run_mongosh_change(
+            &connection,
+            &options,
+            &change,
+            &id,
+        ))?;
         return Ok(Executed { rows: 0 });
     }
     RUNTIME.block_on(async {
         if request.rollback {
-            service::rollback_change(&connection, &change).await?;
+            liquibase::rollback_change(&connection, &change).await?;
             Ok(Executed { rows: 0 })
         } else {
             Ok(Executed {
-                rows: service::execute_change(&connection, &change).await?,
+                rows: liquibase::execute_change(&connection, &change).await?,
             })
         }
     })
@@ -381,10 +384,10 @@ pub fn execute(request: Execute) -> Result<Executed> {
 
 /// Checks one mongodb precondition.
 pub fn precondition(request: PreconditionRequest) -> Result<Checked> {
-    let precondition = service::precondition(&request.precondition.to_spec())?;
+    let precondition = liquibase::precondition(&request.precondition.to_spec())?;
     let connection = connection(request.handle)?;
     Ok(
-        match RUNTIME.block_on(service::check_precondition(&connection, &precondition)) {
+        match RUNTIME.block_on(liquibase::check_precondition(&connection, &precondition)) {
             Verdict::Passed => Checked {
                 passed: true,
                 failure: None,
@@ -405,13 +408,13 @@ pub fn precondition(request: PreconditionRequest) -> Result<Checked> {
 }
 
 /// A `mongoFile` script's bytes into its text by the loader's own rules
-/// ([`executor::format::script_file`]), in the loader's order: the `encoding` attribute, the
+/// ([`executor::liquibase::script_file`]), in the loader's order: the `encoding` attribute, the
 /// file's presence, then the charset (byte order mark dropped, anything that is not a
 /// character of it refused with the line and byte). Liquibase's `StreamUtil` would turn bad
 /// bytes into U+FFFD; the jar asks here instead, so one file is one text, checksum and error
 /// in both tools.
 pub fn decode_script(request: DecodeScript) -> Result<Decoded> {
-    use executor::format::script_file;
+    use executor::liquibase::script_file;
     let refused = |r: script_file::Refusal| -> BridgeError {
         executor::Error::Config {
             message: r.message,
@@ -419,7 +422,7 @@ pub fn decode_script(request: DecodeScript) -> Result<Decoded> {
         }
         .into()
     };
-    let path = executor::format::normalize_path(&request.path);
+    let path = liquibase::normalize_path(&request.path);
     let charset =
         script_file::check_encoding(&path, request.encoding.as_deref()).map_err(refused)?;
     let Some(encoded) = request.bytes else {
@@ -435,7 +438,7 @@ pub fn decode_script(request: DecodeScript) -> Result<Decoded> {
 
 /// A JSON changelog into the format-neutral tree (`$rawJson` already turned into text).
 pub fn parse_json(request: ParseJson) -> Result<Node> {
-    executor::format::json::read(&request.text, &request.file)
+    liquibase::read_json(&request.text, &request.file)
         .map(Node::from)
         .map_err(|problem| executor::Error::Invalid(vec![problem]).into())
 }
@@ -444,10 +447,10 @@ pub fn parse_json(request: ParseJson) -> Result<Node> {
 pub fn parse_formatted(request: ParseFormatted) -> Result<FormattedReply> {
     if request.probe {
         return Ok(FormattedReply::Probe {
-            formatted: executor::format::Format::is_formatted_header(&request.text),
+            formatted: executor::Format::is_formatted_header(&request.text),
         });
     }
-    let tree = executor::format::formatted::read(&request.text, &request.file)
+    let tree = liquibase::read_formatted(&request.text, &request.file)
         .map_err(|problem| BridgeError::from(executor::Error::Invalid(vec![problem])))?;
     Ok(FormattedReply::Tree(Node::from(tree)))
 }
@@ -455,7 +458,7 @@ pub fn parse_formatted(request: ParseFormatted) -> Result<FormattedReply> {
 /// `drop-all`: every collection of the URL's database.
 pub fn drop_all(request: DropAll) -> Result<Dropped> {
     let connection = connection(request.handle)?;
-    let dropped = RUNTIME.block_on(executor::executor::drop_all(&connection))?;
+    let dropped = RUNTIME.block_on(executor::drop_all(&connection))?;
     Ok(Dropped { dropped })
 }
 
@@ -496,7 +499,7 @@ pub fn lock(request: LockRequest) -> Result<LockReply> {
                 .ok_or_else(|| BridgeError::request("`await` needs `lock`"))?,
         ),
         LockOp::Init => {
-            RUNTIME.block_on(executor::lock::init(&connection, &tracking))?;
+            RUNTIME.block_on(liquibase::init_lock(&connection, &tracking))?;
             Ok(LockReply::Done(Done {}))
         }
         LockOp::Release => {
@@ -513,7 +516,7 @@ pub fn lock(request: LockRequest) -> Result<LockReply> {
             Ok(LockReply::Done(Done {}))
         }
         LockOp::List => {
-            let rows = RUNTIME.block_on(executor::lock::list(&connection, &tracking))?;
+            let rows = RUNTIME.block_on(executor::list_locks(&connection, &tracking))?;
             let locks = rows
                 .into_iter()
                 .map(|r| LockRow {
@@ -526,26 +529,22 @@ pub fn lock(request: LockRequest) -> Result<LockReply> {
             Ok(LockReply::Locks { locks })
         }
         LockOp::ForceRelease => {
-            RUNTIME.block_on(executor::lock::force_release(
-                &connection,
-                &tracking,
-                &options,
-            ))?;
+            RUNTIME.block_on(executor::release_locks(&connection, &tracking, &options))?;
             Ok(LockReply::Done(Done {}))
         }
         LockOp::PreviewAcquire | LockOp::PreviewRelease => {
-            let locked_by = executor::lock::locked_by(request.host_description.as_deref());
+            let locked_by = liquibase::locked_by(request.host_description.as_deref());
             let acquire = matches!(request.op, LockOp::PreviewAcquire);
             let mut lines = if acquire {
-                RUNTIME.block_on(service::setup_preview(&connection, &tracking))?
+                RUNTIME.block_on(liquibase::setup_preview(&connection, &tracking))?
             } else {
                 Vec::new()
             };
-            lines.push(service::lock_preview(&tracking, &locked_by, acquire));
+            lines.push(liquibase::lock_preview(&tracking, &locked_by, acquire));
             Ok(LockReply::Lines(Lines { lines }))
         }
         LockOp::Destroy => {
-            RUNTIME.block_on(executor::lock::destroy(&connection, &tracking))?;
+            RUNTIME.block_on(liquibase::destroy_lock(&connection, &tracking))?;
             Ok(LockReply::Done(Done {}))
         }
     }
@@ -563,9 +562,9 @@ struct PendingLock {
 /// Passes the engine's `WaitingForLock` events to the JNI call that is waiting on the lock.
 struct WaitListener(mpsc::UnboundedSender<()>);
 
-impl executor::executor::Listener for WaitListener {
-    fn on(&self, event: &executor::executor::Event) {
-        if matches!(event, executor::executor::Event::WaitingForLock) {
+impl executor::Listener for WaitListener {
+    fn on(&self, event: &executor::Event) {
+        if matches!(event, executor::Event::WaitingForLock) {
             // The receiver is gone only when Java gave the pending lock up.
             let _ = self.0.send(());
         }
@@ -688,7 +687,7 @@ pub fn history(request: HistoryRequest) -> Result<HistoryReply> {
                     .row
                     .ok_or_else(|| BridgeError::request("`record` needs `row`"))?;
                 let row = new_row(row)?;
-                service::record(&connection, &tracking, &row).await?;
+                liquibase::record(&connection, &tracking, &row).await?;
                 // The row as written, so Java can keep its cache of ran changesets without
                 // reading the history again (for `RERAN` only the fields the update sets count).
                 HistoryReply::Row {
@@ -700,7 +699,7 @@ pub fn history(request: HistoryRequest) -> Result<HistoryReply> {
                     .row
                     .ok_or_else(|| BridgeError::request("`previewRecord` needs `row`"))?;
                 HistoryReply::Lines(Lines {
-                    lines: vec![service::record_preview(
+                    lines: vec![liquibase::record_preview(
                         &connection,
                         &tracking,
                         &new_row(row)?,
@@ -710,7 +709,7 @@ pub fn history(request: HistoryRequest) -> Result<HistoryReply> {
             HistoryOp::PreviewRemove => {
                 let id = id(request.id.as_ref())?;
                 HistoryReply::Lines(Lines {
-                    lines: vec![service::remove_preview(&connection, &tracking, &id)],
+                    lines: vec![liquibase::remove_preview(&connection, &tracking, &id)],
                 })
             }
             HistoryOp::Remove => {
@@ -727,7 +726,7 @@ pub fn history(request: HistoryRequest) -> Result<HistoryReply> {
                     .as_deref()
                     .ok_or_else(|| BridgeError::request("`tag` needs `tag`"))?;
                 let settings = settings(&request.tracking, request.liquibase.as_deref());
-                let tagged = executor::executor::tag_unlocked(&connection, &settings, tag).await?;
+                let tagged = liquibase::tag_unlocked(&connection, &settings, tag).await?;
                 HistoryReply::Tagged {
                     tagged: Id::from(tagged),
                 }
@@ -772,7 +771,7 @@ fn id(id: Option<&Id>) -> Result<executor::ChangeSetId> {
 fn new_row(row: crate::protocol::Row) -> Result<NewRow> {
     let exec_type = ExecType::parse(&row.exec_type)
         .ok_or_else(|| BridgeError::request(format!("unknown execType `{}`", row.exec_type)))?;
-    let (contexts, labels) = service::history_fields(
+    let (contexts, labels) = liquibase::history_fields(
         row.contexts.as_deref(),
         &row.inherited_contexts,
         row.labels.as_deref(),
@@ -885,14 +884,14 @@ mod tests {
             &serde_json::to_vec(&request).expect("json"),
             change,
         ));
-        let spec = executor::service::ChangeSpec {
+        let spec = executor::liquibase::ChangeSpec {
             name: "insertOne".into(),
             properties: vec![
                 ("collectionName".into(), "c".into()),
                 ("document".into(), document.into()),
             ],
         };
-        let expected = service::checksum(&spec, 9).expect("valid").to_string();
+        let expected = liquibase::checksum(&spec, 9).expect("valid").to_string();
         assert_eq!(r["ok"]["checksum"], expected.as_str(), "{r}");
     }
 
@@ -1008,7 +1007,7 @@ mod tests {
         };
         let options = mongosh_options(Some(&settings), None).expect("valid settings");
         assert_eq!(options.path, Some("/opt/mongosh".into()));
-        assert_eq!(options.native, mongosh::NativeMode::Never);
+        assert_eq!(options.native, executor::NativeMode::Never);
         assert_eq!(options.timeout, None);
         assert_eq!(options.extra_args, ["--quiet", "--norc", "--tls"]);
         assert_eq!(options.log_file, None);
@@ -1130,7 +1129,7 @@ mod tests {
         let millis = row.date_executed.timestamp_millis();
         // The engine's rule for the written contexts and labels, not this conversion's.
         let (contexts, labels) =
-            service::history_fields(Some("dev"), &["ci".to_owned()], Some("a"));
+            liquibase::history_fields(Some("dev"), &["ci".to_owned()], Some("a"));
         let expected = json!({
             "fileName": "db/main.xml", "id": "7", "author": "ann",
             "md5sum": "9:2a659bf380005d42308e0616959f69c1", "dateExecuted": millis,

@@ -4,7 +4,7 @@
 //! JSON codec. Dates cross as epoch milliseconds. These types only carry data: every decision
 //! is made by `executor` (called from `handle`).
 
-use executor::service::ChangeSpec;
+use executor::liquibase::ChangeSpec;
 
 use crate::error::BridgeError;
 use serde::{Deserialize, Serialize};
@@ -249,8 +249,8 @@ fn yes() -> bool {
 
 impl Tracking {
     /// The engine's form.
-    pub fn to_options(&self) -> executor::history::TrackingOptions {
-        executor::history::TrackingOptions {
+    pub fn to_options(&self) -> executor::TrackingOptions {
+        executor::TrackingOptions {
             changelog_collection: self.changelog_collection.clone(),
             lock_collection: self.lock_collection.clone(),
             adjust: self.adjust,
@@ -472,8 +472,8 @@ pub struct Ran {
     pub liquibase: Option<String>,
 }
 
-impl From<executor::history::RanChangeSet> for Ran {
-    fn from(r: executor::history::RanChangeSet) -> Self {
+impl From<executor::RanChangeSet> for Ran {
+    fn from(r: executor::RanChangeSet) -> Self {
         Ran {
             id: Id {
                 file_name: r.id.path,
@@ -542,8 +542,8 @@ pub struct Node {
     pub children: Vec<Node>,
 }
 
-impl From<executor::format::node::Node> for Node {
-    fn from(n: executor::format::node::Node) -> Self {
+impl From<executor::liquibase::Node> for Node {
+    fn from(n: executor::liquibase::Node) -> Self {
         Node {
             name: n.name,
             value: n.value,

@@ -7,8 +7,8 @@
 //! generator's unit tests, and their effect is asserted here only against `MONGODB_URI` (the
 //! tests say so in their names).
 
-use executor::format::{ReadOptions, read};
-use executor::parameter::{ChangeLogParameters, ParameterOptions};
+use executor::{ChangeLogParameters, ParameterOptions};
+use executor::{ReadOptions, read_changelog as read};
 use mongodb::Database;
 use mongodb::bson::oid::ObjectId;
 use mongodb::bson::{DateTime, Decimal128, Document, Regex, doc};
@@ -270,8 +270,8 @@ fn baseline_in_formatted_js_recreates_the_same_snapshot_statement_by_statement()
             {
                 let command = statement.to_command().expect("a command");
                 let db = match command.db {
-                    executor::command::Db::Url => target.db.clone(),
-                    executor::command::Db::Admin => target.db.client().database("admin"),
+                    executor::Db::Url => target.db.clone(),
+                    executor::Db::Admin => target.db.client().database("admin"),
                 };
                 block_on(command_owned(db, command.body));
             }

@@ -17,8 +17,9 @@ use mongodb::Client;
 use mongodb::bson::{Bson, Document, doc};
 
 use executor::changelog::ChangeSetId;
-use executor::connection::{Connection, ConnectionOptions};
-use executor::mongosh::{self, MongoshOptions, NativeMode, Run, subset};
+use executor::internals::{self as mongosh, Run, subset};
+use executor::{Connection, ConnectionOptions};
+use executor::{MongoshOptions, NativeMode};
 
 use crate::commands::xml;
 use crate::support::cli::{self, Project, binary};

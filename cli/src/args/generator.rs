@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use executor::format::Format;
+use executor::Format;
 use generator::baseline;
 
 /// Which objects to read besides collections, views and indexes, and which to leave out.

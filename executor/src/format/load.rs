@@ -43,7 +43,7 @@ use crate::expression::{ContextExpression, Labels};
 use crate::parameter::{ChangeLogParameters, ParameterOptions};
 
 pub use path::normalize_path;
-pub use source::decode;
+
 pub(super) use vocabulary::INCLUDE_ATTRIBUTES;
 use vocabulary::{CHANGE_LOG_ELEMENTS, backticked, did_you_mean};
 

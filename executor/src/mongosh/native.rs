@@ -14,13 +14,8 @@ pub async fn run_native(connection: &Connection, steps: &[Step]) -> Result<()> {
     for step in steps {
         // As mongosh's helpers, only a write checks its reply's write errors: a `runCommand`
         // returns whatever the server answered.
-        let response = crate::execute::send(
-            &connection.client,
-            &step.database,
-            step.body.clone(),
-            None,
-        )
-        .await;
+        let response =
+            crate::execute::send(&connection.client, &step.database, step.body.clone(), None).await;
         let name = step.body.keys().next().cloned().unwrap_or_default();
         // The statement's line in front; a server's or connection's error keeps its kind (and
         // so its code, for the changeset's hint).

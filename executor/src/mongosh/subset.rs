@@ -4,7 +4,7 @@
 //! A `mongo`/`mongoFile` change (or a formatted `.js` changeset) holds a mongosh script. Most
 //! such scripts are a handful of helper calls — `db.createCollection(…)`,
 //! `db.orders.createIndex(…)`, `db.getSiblingDB("x").users.insertMany([…])` — whose effect does
-//! not need a JavaScript engine. [`parse`] reads exactly that subset and rejects everything else
+//! not need a JavaScript engine. [`parse()`] reads exactly that subset and rejects everything else
 //! (variables, loops, functions, `print`, queries whose result is used, unknown helper options)
 //! with an [`Unsupported`] that says where and why, before any statement runs. The caller then
 //! runs the script through mongosh instead, or fails (`--mongosh-native always`).
@@ -31,7 +31,7 @@
 //! Where mongosh would reject a call (a replacement document in `updateOne`, `dropIndex('*')`,
 //! an invalid date string) the statement is outside the subset rather than reimplemented.
 //!
-//! This file is the subset's door ([`parse`], [`lower`], [`lower_script`]); beside it, in
+//! This file is the subset's door ([`parse()`], [`lower()`], [`lower_script`]); beside it, in
 //! dependency order: `statement` (the parsed form and [`Unsupported`]), `values` (JavaScript
 //! and js-bson values), `methods` (the method checks: each helper's arguments and options),
 //! `parse` (scanner and parser: statement, values, methods) and `lower` (statements to server
@@ -62,7 +62,7 @@ pub fn lower(statements: &[Statement], url_db: &str) -> Vec<Step> {
         .collect()
 }
 
-/// [`parse`], then [`lower`].
+/// [`parse()`], then [`lower()`].
 pub fn lower_script(script: &str, url_db: &str) -> Result<Vec<Step>, Unsupported> {
     Ok(lower(&parse(script)?, url_db))
 }

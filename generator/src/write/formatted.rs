@@ -187,7 +187,7 @@ pub fn read_statements(script: &str) -> Result<Vec<Change>, String> {
                 .ok_or_else(|| format!("no call in {statement}"))?;
             (None, args)
         };
-        let args = match executor::json::parse_value(&format!("[{args}]")) {
+        let args = match executor::parse_value(&format!("[{args}]")) {
             Ok(Bson::Array(items)) => items,
             Ok(_) => unreachable!("a bracketed list parses to an array"),
             Err(e) => return Err(format!("{e} in {statement}")),
@@ -271,7 +271,7 @@ fn string_prefix(text: &str) -> Result<(String, &str), String> {
             '\\' => escaped = true,
             '"' => {
                 let literal = &text[..=i];
-                return match executor::json::parse_value(literal) {
+                return match executor::parse_value(literal) {
                     Ok(Bson::String(s)) => Ok((s, &text[i + 1..])),
                     _ => Err(format!("bad string {literal}")),
                 };

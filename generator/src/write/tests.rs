@@ -3,8 +3,7 @@
 
 use executor::change::Change;
 use executor::changelog::{ChangeLog, ChangeSet, RollbackStep};
-use executor::command::Command;
-use executor::format::{ReadOptions, read_str};
+use executor::{Command, ReadOptions, read_changelog_text as read_str};
 use mongodb::bson::oid::ObjectId;
 use mongodb::bson::{Bson, DateTime, Decimal128, Regex, doc};
 

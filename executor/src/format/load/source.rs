@@ -11,7 +11,7 @@ use super::{Loader, Site};
 /// Changelog and script bytes to text, for lbmongo and (through the bridge) the jar alike: a
 /// UTF-8 BOM is dropped, anything that is not UTF-8 is rejected with the line and byte offset
 /// of the first bad byte.
-pub fn decode(bytes: &[u8]) -> std::result::Result<String, (usize, String)> {
+pub(crate) fn decode(bytes: &[u8]) -> std::result::Result<String, (usize, String)> {
     let (bom, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
         Some(body) => (3, body),
         None => (0, bytes),

@@ -1,14 +1,15 @@
-//! Engine entry points for callers that keep their own state between calls: the JNI bridge,
-//! through which Liquibase drives lbmongo one service method at a time.
+//! The engine in the pieces Liquibase's SPI needs: the one module the JNI bridge uses, through
+//! which Liquibase drives lbmongo one service method at a time.
 //!
 //! Liquibase owns the flow there (it parses XML and YAML changelogs, decides what runs and calls
 //! its `Change`, `LockService` and `ChangeLogHistoryService` SPI), so the bridge needs the engine
 //! in smaller pieces than `executor::update`: build one change from the property texts Liquibase
 //! parsed, checksum or run it, write one history row from fields Liquibase computed, read a
 //! server's version. Each function here calls the engine's own rule (the changelog loader,
-//! `CheckSum`, `Change::to_command`, `History`, `expression`); none re-implements one.
+//! `CheckSum`, `Change::to_command`, `History`, `expression`); none re-implements one. The
+//! mechanisms the SPI drives directly (history, lock, the mongosh runner, the readers of the
+//! formats Liquibase has no parser for) are re-exported here, and only here.
 
-use mongodb::bson::doc;
 use serde_json::{Map, Value};
 
 use crate::change::Change;
@@ -19,7 +20,22 @@ use crate::connection::Connection;
 use crate::error::{Error, Result};
 use crate::expression::{ContextExpression, Labels, history_contexts, history_labels};
 use crate::format::{ReadOptions, read_str};
-use crate::history::{ExecType, History, NewRow, TrackingOptions};
+use crate::history::{ExecType, TrackingOptions};
+
+pub use crate::connection::drop_unset_null_credentials;
+pub use crate::executor::{drop_all, tag_unlocked};
+pub use crate::format::node::Node;
+pub use crate::format::script_file;
+pub use crate::format::{Format, normalize_path};
+pub use crate::history::{History, NewRow};
+pub use crate::lock::{Lock, destroy as destroy_lock, init as init_lock, locked_by};
+pub use crate::mongosh::{preview as mongosh_preview, run_change as run_mongosh_change};
+pub use crate::mongosh::{run_with_problem, script_of};
+
+/// The formatted mongosh changelog reader (Liquibase has none for `.js`).
+pub use crate::format::formatted::read as read_formatted;
+/// The JSON changelog reader, for Liquibase's JSON parser (`$rawJson` values become text).
+pub use crate::format::json::read as read_json;
 
 /// One change as Liquibase holds it: the change name (`insertOne`) and the text of each
 /// property that is set (`collectionName`, `document`, …), already `${}`-expanded by Liquibase.
@@ -154,8 +170,8 @@ pub async fn setup_preview(
     Ok(previews
         .iter()
         .filter_map(|p| match p {
-            crate::executor::Preview::Command(c) => Some(c.to_js()),
-            crate::executor::Preview::Script { .. } => None,
+            crate::command::Preview::Command(c) => Some(c.to_js()),
+            crate::command::Preview::Script { .. } => None,
         })
         .collect())
 }
@@ -196,21 +212,6 @@ pub fn history_fields(
         history_contexts(&ContextExpression::new(contexts), &inherited),
         history_labels(&Labels::new(labels), &[]),
     )
-}
-
-/// The server's version (`buildInfo.version`), as liquibase-mongodb reports
-/// `getDatabaseProductVersion`.
-pub async fn server_version(connection: &Connection) -> Result<String> {
-    let response = execute(
-        &connection.client,
-        &connection.database,
-        &Command {
-            db: crate::command::Db::Admin,
-            body: doc! { "buildInfo": 1 },
-        },
-    )
-    .await?;
-    Ok(response.get_str("version").unwrap_or("Unknown").to_owned())
 }
 
 /// `{"<name>": {"<property>": "<text>", …}}`.
