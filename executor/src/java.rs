@@ -8,7 +8,12 @@ use std::cmp::Ordering;
 /// `String.trim()`: strips every char up to U+0020 at both ends, and no other whitespace
 /// (a no-break space or an em space stays).
 pub(crate) fn trim(s: &str) -> &str {
-    s.trim_matches(|c: char| c <= ' ')
+    s.trim_matches(is_trim_blank)
+}
+
+/// What `String.trim` strips: every character up to U+0020.
+pub(crate) fn is_trim_blank(c: char) -> bool {
+    c <= ' '
 }
 
 /// The regex class `\s` (`Pattern`, without `UNICODE_CHARACTER_CLASS`): `[ \t\n\x0B\f\r]`.
@@ -260,6 +265,17 @@ pub(crate) fn epoch_day(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + day_of_era - 719_468 + (day - 1)
 }
 
+/// Days in `month` (1–12) of `year`, proleptic Gregorian, as `java.time.YearMonth.lengthOfMonth`.
+pub(crate) fn days_in_month(year: i64, month: i64) -> i64 {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
 /// The proleptic Gregorian `(year, month, day)` of a day count since 1970-01-01, as
 /// `LocalDate.ofEpochDay`.
 pub fn date_of_epoch_day(days: i64) -> (i64, i64, i64) {
@@ -283,6 +299,40 @@ pub fn date_of_epoch_day(days: i64) -> (i64, i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn doubles_print_as_java_double_to_string() {
+        let cases = [
+            (1.0, "1.0"),
+            (-1.5, "-1.5"),
+            (100.0, "100.0"),
+            (9_999_999.0, "9999999.0"),
+            (1e7, "1.0E7"),
+            (1.5e10, "1.5E10"),
+            (123_456_789.0, "1.23456789E8"),
+            (0.001, "0.001"),
+            (0.000_99, "9.9E-4"),
+            (1e-7, "1.0E-7"),
+            (0.1, "0.1"),
+            (1e21, "1.0E21"),
+            (1.5e300, "1.5E300"),
+            (123_456_789_012_345_680_000.0, "1.2345678901234568E20"),
+            (f64::MAX, "1.7976931348623157E308"),
+            (2.225_073_858_507_201_4e-308, "2.2250738585072014E-308"),
+            (5e-324, "4.9E-324"),
+            // Two shortest candidates, equally close: the even one.
+            (1_608_882_928_643_910.2, "1.6088829286439102E15"),
+            // JDK 19+ prints two digits when they are closer; JDK 17 printed `1.0E-323`.
+            (1e-323, "9.9E-324"),
+            (0.0, "0.0"),
+            (-0.0, "-0.0"),
+            (f64::NAN, "NaN"),
+            (f64::NEG_INFINITY, "-Infinity"),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(double_to_string(value), expected, "{value:e}");
+        }
+    }
 
     #[test]
     fn trim_strips_only_chars_up_to_space() {

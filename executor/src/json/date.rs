@@ -9,16 +9,6 @@
 
 const MILLIS_PER_DAY: i64 = 86_400_000;
 
-fn days_in_month(year: i64, month: i64) -> i64 {
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
 /// A byte cursor for the fixed-width date grammars.
 struct Cursor<'a> {
     bytes: &'a [u8],
@@ -168,7 +158,7 @@ fn iso_local_date(cursor: &mut Cursor<'_>) -> Option<(i64, i64, i64)> {
     }
     let day = cursor
         .fixed(2)
-        .filter(|d| *d >= 1 && *d <= days_in_month(year, month))?;
+        .filter(|d| *d >= 1 && *d <= crate::java::days_in_month(year, month))?;
     Some((year, month, day))
 }
 

@@ -5,11 +5,6 @@
 //!
 //! Only classification lives here: the scanner and the writer decide what each class means.
 
-/// Java's `String.trim`: every character up to U+0020 counts as blank.
-pub(super) fn is_trimmed(c: char) -> bool {
-    c <= ' '
-}
-
 /// Not a letter or digit; escaped by the writer (controls, marks, format, unassigned, …).
 pub(super) const CLASS_ESCAPED: u8 = 0;
 /// Not a letter or digit; written as is (punctuation, symbols, space separators, …).

@@ -10,7 +10,7 @@ use std::fmt;
 
 use mongodb::bson::Decimal128;
 
-use super::java_char::is_trimmed;
+use crate::java::is_trim_blank as is_trimmed;
 
 /// `Double.valueOf(String)`: trimmed, an optional sign, `NaN`, `Infinity` or a decimal number
 /// with an optional exponent and an optional `f`/`F`/`d`/`D` suffix.

@@ -9,8 +9,9 @@
 use std::borrow::Cow;
 
 use super::JsonError;
-use super::java_char::{is_trimmed, java_digit, java_is_letter, java_is_whitespace};
+use super::java_char::{java_digit, java_is_letter, java_is_whitespace};
 use super::message::{line_column, show_char, show_code};
+use crate::java::is_trim_blank as is_trimmed;
 
 #[derive(Debug, Clone)]
 pub(super) struct Token<'a> {
