@@ -29,7 +29,7 @@ use executor::{ReadOptions, read_changelog as read};
 
 use crate::args::{Cli, Command, Output};
 use crate::config::Config;
-use crate::render::Render;
+use crate::render::{Detail, Render};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -196,7 +196,11 @@ async fn dispatch(cli: Cli, ctx: &Session, render: &Render) -> Result<()> {
                 .pending()
                 .map(|s| &changelog.change_sets[s.index()].id)
                 .collect();
-            render.status(&connection, &pending, flag(v.verbose.as_deref(), true)?);
+            render.status(
+                &connection,
+                &pending,
+                Detail::verbose(flag(v.verbose.as_deref(), true)?),
+            );
         }
         Command::History => {
             let connection = connect(ctx).await?;
@@ -329,7 +333,11 @@ async fn dispatch(cli: Cli, ctx: &Session, render: &Render) -> Result<()> {
             let changelog = changelog(ctx, &connection).await?;
             let ran = engine::read_history(&connection, &ctx.settings).await?;
             let unexpected = engine::unexpected(changelog, &ran);
-            render.unexpected(&connection, &unexpected, flag(v.verbose.as_deref(), false)?);
+            render.unexpected(
+                &connection,
+                &unexpected,
+                Detail::verbose(flag(v.verbose.as_deref(), false)?),
+            );
         }
         Command::DropAll(f) => {
             let force = flag(f.force.as_deref(), false)?;

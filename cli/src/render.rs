@@ -21,6 +21,21 @@ use crate::test_hook::PausePoint;
 /// of `println!`'s panic.
 static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+/// How much `status` and `unexpected-changesets` list (`--verbose`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Detail {
+    /// The count only.
+    Summary,
+    /// Every changeset.
+    Verbose,
+}
+
+impl Detail {
+    /// From `--verbose`'s value.
+    pub(crate) fn verbose(on: bool) -> Detail {
+        if on { Detail::Verbose } else { Detail::Summary }
+    }
+}
 /// Writes data to stdout unless its reader has gone (see [`STDOUT_CLOSED`]).
 fn out(text: std::fmt::Arguments<'_>) {
     use std::sync::atomic::Ordering;
@@ -273,7 +288,7 @@ impl Render {
         );
     }
 
-    pub(crate) fn status(&self, connection: &Connection, pending: &[&ChangeSetId], verbose: bool) {
+    pub(crate) fn status(&self, connection: &Connection, pending: &[&ChangeSetId], detail: Detail) {
         let target = connection.target();
         if self.json() {
             let ids: Vec<_> = pending.iter().map(ToString::to_string).collect();
@@ -293,7 +308,7 @@ impl Render {
                 "changesets have"
             };
             println!("{n} {noun} not been applied to {target}");
-            if verbose {
+            if detail == Detail::Verbose {
                 for id in pending {
                     println!("     {id}");
                 }
@@ -448,7 +463,7 @@ impl Render {
         &self,
         connection: &Connection,
         rows: &[&RanChangeSet],
-        verbose: bool,
+        detail: Detail,
     ) {
         let target = connection.target();
         if self.json() {
@@ -460,7 +475,7 @@ impl Render {
             println!("{target} contains no unexpected changes!");
         } else {
             println!("{} unexpected changes were found in {target}", rows.len());
-            if verbose {
+            if detail == Detail::Verbose {
                 for r in rows {
                     println!("     {}", r.id);
                 }
