@@ -155,62 +155,59 @@ pub async fn update(
                 listener.on(&Event::Running(cs.id.clone()));
                 let verdict =
                     check_change_set_preconditions(connection, cs, &ran, listener).await?;
-                if matches!(verdict, Verdict::Run) && transactional(connection, settings, cs) {
-                    // The changes and their history row commit together or not at all.
-                    let row = recorder.next_row(cs, checksum, exec_type).await?;
-                    match apply_in_transaction(connection, cs, &recorder.history, &row, listener)
-                        .await
-                    {
-                        Ok(rows) => {
-                            remember(&mut ran, row);
-                            report.rows_affected += rows;
-                            listener.on(&Event::Recorded {
-                                id: cs.id.clone(),
-                                exec_type,
-                                in_transaction: true,
-                            });
-                            report.recorded.push((cs.id.clone(), exec_type));
-                            report.in_transaction.push(cs.id.clone());
-                            continue;
-                        }
-                        Err(e) if !cs.fail_on_error => {
-                            recorder.untake_order();
-                            listener.on(&Event::Warning(format!(
-                                "changeset `{}` failed and failOnError is false: {e}",
-                                cs.id
-                            )));
-                            let row = recorder.record(cs, checksum, ExecType::Failed).await?;
-                            remember(&mut ran, row);
-                            listener.on(&Event::Recorded {
-                                id: cs.id.clone(),
-                                exec_type: ExecType::Failed,
-                                in_transaction: false,
-                            });
-                            report.recorded.push((cs.id.clone(), ExecType::Failed));
-                            continue;
-                        }
-                        Err(e) => return Err(change_set_failed(cs, e)),
-                    }
-                }
                 let exec_type = match verdict {
-                    Verdict::Run => match apply(connection, cs, &settings.mongosh).await {
-                        Ok(rows) => {
-                            report.rows_affected += rows;
-                            listener.on(&Event::Applied(cs.id.clone()));
-                            exec_type
+                    Verdict::Run => {
+                        let applied = if transactional(connection, settings, cs) {
+                            // The changes and their history row commit together or not at all.
+                            let row = recorder.next_row(cs, checksum, exec_type).await?;
+                            match apply_in_transaction(
+                                connection,
+                                cs,
+                                &recorder.history,
+                                &row,
+                                listener,
+                            )
+                            .await
+                            {
+                                Ok(rows) => {
+                                    remember(&mut ran, row);
+                                    report.rows_affected += rows;
+                                    listener.on(&Event::Recorded {
+                                        id: cs.id.clone(),
+                                        exec_type,
+                                        in_transaction: true,
+                                    });
+                                    report.recorded.push((cs.id.clone(), exec_type));
+                                    report.in_transaction.push(cs.id.clone());
+                                    continue;
+                                }
+                                Err(e) => {
+                                    // The row was never written: its order number is free again.
+                                    recorder.untake_order();
+                                    Err(e)
+                                }
+                            }
+                        } else {
+                            apply(connection, cs, &settings.mongosh).await.map(|rows| {
+                                report.rows_affected += rows;
+                                listener.on(&Event::Applied(cs.id.clone()));
+                            })
+                        };
+                        match applied {
+                            Ok(()) => exec_type,
+                            // As liquibase-mongodb (MongoHistoryService.setExecType): a failure in
+                            // a `failOnError="false"` changeset is recorded as FAILED and the
+                            // update goes on; that row then counts as ran.
+                            Err(e) if !cs.fail_on_error => {
+                                listener.on(&Event::Warning(format!(
+                                    "changeset `{}` failed and failOnError is false: {e}",
+                                    cs.id
+                                )));
+                                ExecType::Failed
+                            }
+                            Err(e) => return Err(change_set_failed(cs, e)),
                         }
-                        // As liquibase-mongodb (MongoHistoryService.setExecType): a failure in a
-                        // `failOnError="false"` changeset is recorded as FAILED and the update goes
-                        // on; that row then counts as ran.
-                        Err(e) if !cs.fail_on_error => {
-                            listener.on(&Event::Warning(format!(
-                                "changeset `{}` failed and failOnError is false: {e}",
-                                cs.id
-                            )));
-                            ExecType::Failed
-                        }
-                        Err(e) => return Err(change_set_failed(cs, e)),
-                    },
+                    }
                     Verdict::MarkRan => ExecType::MarkRan,
                     Verdict::Skip(message) => {
                         // Since core 4.32 a CONTINUE skip writes nothing, so the precondition is
