@@ -42,9 +42,20 @@ use crate::protocol::{
 pub type Result<T, E = BridgeError> = std::result::Result<T, E>;
 
 /// One runtime for the whole JVM: JNI calls are synchronous, the engine is async.
+///
+/// A current-thread runtime: the JVM thread that makes a call drives the engine, the driver's
+/// connection pool and its monitors itself, as liquibase-mongodb's synchronous Java driver
+/// does its socket I/O on Liquibase's thread. Worker threads only added wake-ups to every
+/// server round trip (a connection check-out and check-in through the pool's task, an implicit
+/// session's return): Liquibase + jar at P1 N=2,000 made ~100,000 voluntary context switches
+/// against the official extension's ~20,000, and on a busy two-core machine each wake-up waits
+/// for a core (bench/README.md, "Liquibase + jar at scale"). Nothing here needs to run between
+/// calls: the jar takes no lock lease (the only engine task with a timer of its own, the lease
+/// heartbeat), a held lock's task only waits for its release, and a waited-for lock's polls
+/// resume when Java calls `await`. Concurrent calls from several JVM threads are fine: tokio
+/// hands the driver from one `block_on` to the next.
 static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    tokio::runtime::Builder::new_current_thread()
         .thread_name("lbmongo")
         .enable_all()
         .build()

@@ -795,6 +795,94 @@ fn write_harness_vector(dir: &Path) {
     }
 }
 
+/// Liquibase + jar waits for the server on Liquibase's own thread, as liquibase-mongodb's
+/// synchronous Java driver does, instead of waking runtime worker threads at every round trip.
+/// With two Tokio workers the jar made five to seven times the official extension's voluntary
+/// context switches (~45 per changeset: the driver's connection check-out and check-in through
+/// its pool task), and on a busy machine each wake-up waits for a core, which made long updates
+/// slower than the official extension's (bench/README.md, "Liquibase + jar at scale"). The
+/// same update through both, counted by `wait4` (`liquibase.sh` `exec`s the JVM): 300 changesets
+/// gave 7,761 and 9,566 switches with the workers against the official extension's 3,702 and
+/// 4,051 (this test failed), and 2,869 on Liquibase's thread.
+#[test]
+fn the_jar_waits_for_the_server_on_liquibase_s_thread() {
+    const CHANGESETS: usize = 300;
+    let body: String = (1..=CHANGESETS)
+        .map(|n| {
+            format!(
+                "  <changeSet id=\"{n}\" author=\"perf\">\n    <mongodb:insertOne collectionName=\"things\">\
+                 <mongodb:document>{{ n: {n} }}</mongodb:document></mongodb:insertOne>\n  </changeSet>\n"
+            )
+        })
+        .collect();
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::write(dir.path().join("changelog.xml"), xml(&body)).expect("write the changelog");
+    let (jar_db, jar_url) = db("jar_switches_jar");
+    let (official_db, official_url) = db("jar_switches_official");
+    let jar = voluntary_switches(dir.path(), crate::jar::ext_dir(), &jar_url, "jar");
+    let official = voluntary_switches(dir.path(), Path::new("official"), &official_url, "official");
+    assert_eq!(history(&jar_db).len(), CHANGESETS);
+    assert_eq!(history(&official_db).len(), CHANGESETS);
+    assert!(
+        jar * 2 <= official * 3,
+        "Liquibase + jar made {jar} voluntary context switches for {CHANGESETS} changesets, \
+         Liquibase + the official extension {official}: more than 1.5 times as many"
+    );
+}
+
+/// Runs `liquibase.sh update` with `ext` and returns the JVM's voluntary context switches
+/// (`ru_nvcsw` of the child, which `liquibase.sh` replaces with `java`).
+#[allow(unsafe_code)]
+// `wait4` has no safe wrapper in std; see the SAFETY notes.
+// The child is reaped by `wait4` below: `Child::wait` would throw its `rusage` away.
+#[allow(clippy::zombie_processes)]
+fn voluntary_switches(dir: &Path, ext: &Path, url: &str, name: &str) -> i64 {
+    setup("scripts/install-liquibase.sh", &LIQUIBASE);
+    let log_path = dir.join(format!("{name}.log"));
+    let log = std::fs::File::create(&log_path).expect("create the log");
+    let child = Command::new("bash")
+        .arg(repo_root().join("scripts/liquibase.sh"))
+        .args(["--core", "4.33.0", "--ext"])
+        .arg(ext)
+        .arg("--changelog-file=changelog.xml")
+        .arg(format!("--url={url}"))
+        .arg("update")
+        .current_dir(dir)
+        .env("LIQUIBASE_ANALYTICS_ENABLED", "false")
+        // As `liquibase` above: the jar's own library, not target/*/deps.
+        .env_remove("LD_LIBRARY_PATH")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("clone the log"))
+        .stderr(log)
+        .spawn()
+        .expect("bash can be started");
+    let pid = i32::try_from(child.id()).expect("a pid fits in pid_t");
+    let mut status: libc::c_int = 0;
+    // SAFETY: `rusage` is plain old data for which all-zero bytes are a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: both pointers point at live, writable locals of the right types; `pid` is our
+        // own child, not yet reaped (`Child::wait` is never called on it).
+        let reaped = unsafe { libc::wait4(pid, &raw mut status, 0, &raw mut usage) };
+        if reaped == pid {
+            break;
+        }
+        let error = std::io::Error::last_os_error();
+        assert_eq!(
+            error.kind(),
+            std::io::ErrorKind::Interrupted,
+            "wait4 failed: {error}"
+        );
+    }
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "Liquibase with `{}` failed:\n{}",
+        ext.display(),
+        std::fs::read_to_string(&log_path).unwrap_or_default()
+    );
+    usage.ru_nvcsw
+}
+
 /// The MD5SUMs the Harness extension stored for the vector, by changeset id (`expected.tsv`).
 fn harness_md5sums() -> Vec<(String, String)> {
     let tsv =
