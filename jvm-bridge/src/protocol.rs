@@ -254,7 +254,7 @@ impl Tracking {
             changelog_collection: self.changelog_collection.clone(),
             lock_collection: self.lock_collection.clone(),
             adjust: self.adjust,
-            supports_validator: self.supports_validator,
+            supports_validator: Some(self.supports_validator),
         }
     }
 }
