@@ -238,9 +238,10 @@ pub struct Tracking {
     /// `liquibase.mongodb.adjustTrackingTablesOnStartup`.
     #[serde(default = "yes")]
     pub adjust: bool,
-    /// `liquibase.mongodb.supportsValidator`.
-    #[serde(default = "yes")]
-    pub supports_validator: bool,
+    /// `liquibase.mongodb.supportsValidator` when configured; absent or null, the detected
+    /// platform's default.
+    #[serde(default)]
+    pub supports_validator: Option<bool>,
 }
 
 fn yes() -> bool {
@@ -254,7 +255,7 @@ impl Tracking {
             changelog_collection: self.changelog_collection.clone(),
             lock_collection: self.lock_collection.clone(),
             adjust: self.adjust,
-            supports_validator: Some(self.supports_validator),
+            supports_validator: self.supports_validator,
         }
     }
 }

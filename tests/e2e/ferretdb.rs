@@ -16,7 +16,7 @@ use crate::commands::xml;
 use crate::support::cli::{Project, Run, exec_types};
 use crate::support::{ServerOptions, block_on, server, server_with};
 
-const SHOP: &str = r#"
+pub(crate) const SHOP: &str = r#"
   <changeSet id="1" author="alice">
     <mongodb:createCollection collectionName="products"/>
   </changeSet>
