@@ -185,10 +185,11 @@ async fn dispatch(cli: Cli, ctx: &Session, render: &Render) -> Result<()> {
                 engine::update_testing_rollback(&connection, changelog, &ctx.settings, render)
                     .await?
             };
-            render.update(&report, "update-testing-rollback");
+            render.update(&report, "update-testing-rollback", &connection.platform);
         }
         Command::Status(v) => {
             let connection = connect(ctx).await?;
+            render.platform(&connection.platform);
             let changelog = changelog(ctx, &connection).await?;
             let ran = engine::read_history(&connection, &ctx.settings).await?;
             let plan = engine::validate(changelog, &ran, &ctx.settings)?;
@@ -363,9 +364,10 @@ async fn dispatch(cli: Cli, ctx: &Session, render: &Render) -> Result<()> {
 
 async fn update(ctx: &Session, render: &Render, goal: Goal, name: &str) -> Result<()> {
     let connection = connect(ctx).await?;
+    render.platform(&connection.platform);
     let changelog = changelog(ctx, &connection).await?;
     let report = engine::update(&connection, changelog, &ctx.settings, &goal, render).await?;
-    render.update(&report, name);
+    render.update(&report, name, &connection.platform);
     Ok(())
 }
 
@@ -404,7 +406,7 @@ fn settings(config: &Config) -> Result<Settings> {
         tracking.adjust = v;
     }
     if let Some(v) = config.flag("mongodb-supports-validator")? {
-        tracking.supports_validator = v;
+        tracking.supports_validator = Some(v);
     }
     let mut lock = LockOptions::default();
     if let Some(minutes) = config.number("changelog-lock-wait-time-in-minutes")? {
@@ -430,7 +432,7 @@ fn settings(config: &Config) -> Result<Settings> {
         .get("liquibase-version")
         .unwrap_or(engine::LIQUIBASE_VERSION)
         .to_owned();
-    let transactions = config.flag("mongodb-transactions")?.unwrap_or(true);
+    let transactions = config.flag("mongodb-transactions")?;
     let mongosh = mongosh_options(config)?;
     Ok(Settings {
         tracking,

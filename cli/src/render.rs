@@ -7,6 +7,7 @@ use std::io::{IsTerminal, Write};
 use executor::CheckSum;
 use executor::Connection;
 use executor::LockRow;
+use executor::Platform;
 use executor::bson::DateTime;
 use executor::changelog::ChangeSetId;
 use executor::{Event, Listener, Preview, RollbackReport, UpdateReport};
@@ -211,7 +212,12 @@ impl Render {
         eprintln!("No validation errors found.");
     }
 
-    pub(crate) fn update(&self, report: &UpdateReport, command: &str) {
+    /// The detected platform, once, on stderr (issue 13): what lbmongo's defaults follow.
+    pub(crate) fn platform(&self, platform: &Platform) {
+        eprintln!("Platform: {}", platform.describe());
+    }
+
+    pub(crate) fn update(&self, report: &UpdateReport, command: &str, platform: &Platform) {
         self.progress.finish_and_clear();
         if self.json() {
             let recorded: Vec<_> = report
@@ -240,6 +246,7 @@ impl Render {
                     "previouslyRun": report.previously_run,
                     "filtered": filtered,
                     "rowsAffected": report.rows_affected,
+                    "platform": platform_json(platform),
                 })
             );
         }
@@ -294,7 +301,7 @@ impl Render {
             let ids: Vec<_> = pending.iter().map(ToString::to_string).collect();
             println!(
                 "{}",
-                json!({ "target": target, "pending": ids, "upToDate": pending.is_empty() })
+                json!({ "target": target, "pending": ids, "upToDate": pending.is_empty(), "platform": platform_json(&connection.platform) })
             );
             return;
         }
@@ -597,4 +604,14 @@ fn print_table<const N: usize>(headers: &[&str; N], rows: &[[String; N]]) {
         line(row.iter().map(String::as_str).collect());
         println!("{rule}");
     }
+}
+
+/// The detected platform in `--output json`.
+fn platform_json(platform: &Platform) -> serde_json::Value {
+    json!({
+        "name": platform.kind.id(),
+        "version": platform.version,
+        "transactions": platform.transactions,
+        "trackingValidators": platform.supports_validator(),
+    })
 }

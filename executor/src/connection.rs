@@ -12,6 +12,7 @@ use mongodb::bson::{Document, doc};
 use mongodb::options::{ClientOptions, ReadPreference, SelectionCriteria, WriteConcern};
 
 use crate::error::{Error, Result};
+use crate::platform::{self, Platform};
 use crate::redact::mask;
 
 /// What the user gave to reach the database.
@@ -45,6 +46,9 @@ pub struct Connection {
     /// Whether the server is a replica set member or a mongos (majority writes and primary
     /// reads for history and lock then).
     pub distributed: bool,
+    /// The platform the server is (MongoDB, FerretDB, DocumentDB, Cosmos DB), and whether the
+    /// transaction probe succeeded.
+    pub platform: Platform,
 }
 
 impl Connection {
@@ -86,7 +90,19 @@ impl Connection {
             .credential
             .as_ref()
             .and_then(|c| c.username.clone());
-        let client = Client::with_options(client_options).map_err(|e| Error::from_driver(&e))?;
+        // The driver retries writes by default; DocumentDB and Cosmos DB refuse retryable writes,
+        // and their documented connection strings carry `retryWrites=false`. Neither a
+        // `retryWrites` setting nor one in the URL is overridden.
+        let retry_explicit =
+            options.retry_writes.is_some() || client_options.retry_writes.is_some();
+        if !retry_explicit
+            && let Some(retry) =
+                platform::from_hosts(platform::url_hosts(&url)).and_then(|k| k.retry_writes())
+        {
+            client_options.retry_writes = Some(retry);
+        }
+        let mut client =
+            Client::with_options(client_options.clone()).map_err(|e| Error::from_driver(&e))?;
         let hello = crate::execute::send(&client, "admin", doc! { "hello": 1 }, None)
             .await
             .map_err(|e| {
@@ -109,12 +125,34 @@ impl Connection {
                     }
                 }
             })?;
+        // A server that refuses `buildInfo` (some need authentication for it) is taken for
+        // MongoDB unless its hosts say otherwise.
+        let build_info = crate::execute::send(&client, "admin", doc! { "buildInfo": 1 }, None)
+            .await
+            .ok();
+        let mut platform = platform::identify(&url, &hello, build_info.as_ref());
+        if !retry_explicit
+            && client_options.retry_writes.is_none()
+            && let Some(retry) = platform.kind.retry_writes()
+        {
+            // Identified by its answers only (a tunnel to localhost): reopen without retries.
+            client_options.retry_writes = Some(retry);
+            let reopened =
+                Client::with_options(client_options).map_err(|e| Error::from_driver(&e))?;
+            std::mem::replace(&mut client, reopened).shutdown().await;
+        }
+        let distributed = is_distributed(&hello);
+        // Only a replica set or a sharded cluster can run transactions at all; there the probe
+        // decides, never `setName` alone (FerretDB reports one and rejects transactions).
+        platform.transactions = distributed
+            && crate::execute::transactions_work(&client, &database, "DATABASECHANGELOGLOCK").await;
         Ok(Connection {
             client,
             database,
             display_url,
             user,
-            distributed: is_distributed(&hello),
+            distributed,
+            platform,
         })
     }
 

@@ -37,6 +37,36 @@ pub(crate) async fn send(
     }
 }
 
+/// Whether transactions work on this server: starts a session, starts a transaction, sends a
+/// delete of a document that cannot exist (a fresh `ObjectId`) in `collection` inside it and
+/// aborts. Only a write that the server accepted as part of the transaction counts: FerretDB
+/// accepts `startTransaction` on a read and ignores it, but rejects it on writes, which is what a
+/// transactional changeset sends. A server without sessions answers `false`. Nothing is written
+/// either way: the delete matches nothing, and a server that ignored the transaction ran it alone. Liquibase has no such probe: liquibase-mongodb runs no
+/// transactions at all, lbmongo uses them only where this shows they work (issue 13).
+pub(crate) async fn transactions_work(client: &Client, db: &str, collection: &str) -> bool {
+    let Ok(mut session) = client.start_session().await else {
+        return false;
+    };
+    if session.start_transaction().await.is_err() {
+        return false;
+    }
+    let read = send(
+        client,
+        db,
+        doc! {
+            "delete": collection,
+            "deletes": [{ "q": { "_id": mongodb::bson::oid::ObjectId::new() }, "limit": 1 }],
+        },
+        Some(&mut session),
+    )
+    .await;
+    let accepted = read.is_ok_and(|reply| check_response(reply).is_ok());
+    // Drivers ignore abort failures by specification; an accepted read is the evidence.
+    let _ = session.abort_transaction().await;
+    accepted
+}
+
 /// Runs one command on `db`: a driver error or a reply that is not a success
 /// (`check_response`) is an [`Error`] that keeps the server's code.
 pub async fn run_command(client: &Client, db: &str, body: Document) -> Result<Document> {

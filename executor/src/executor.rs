@@ -52,9 +52,10 @@ pub struct Settings {
     /// The value of the history `liquibase` field: the Liquibase version whose behaviour we
     /// follow (default `4.33.0`).
     pub liquibase_version: String,
-    /// Run transaction-safe changesets together with their history row in one transaction when
-    /// the server supports transactions (default true; liquibase-mongodb#615).
-    pub transactions: bool,
+    /// Run transaction-safe changesets together with their history row in one transaction
+    /// (liquibase-mongodb#615). Unset, only where the connection's probe showed transactions
+    /// work; `Some(true)` on any replica set or sharded cluster; `Some(false)` never.
+    pub transactions: Option<bool>,
     /// How `mongo`/`mongoFile` scripts run: natively or through mongosh.
     pub mongosh: crate::mongosh::MongoshOptions,
 }
@@ -69,7 +70,7 @@ impl Default for Settings {
                 ..Filter::default()
             },
             liquibase_version: LIQUIBASE_VERSION.to_owned(),
-            transactions: true,
+            transactions: None,
             mongosh: crate::mongosh::MongoshOptions::default(),
         }
     }

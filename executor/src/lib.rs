@@ -18,7 +18,7 @@
 //! uses. Everything else — the readers, the lock, the history, the mongosh runner, the execute
 //! path every server call takes — is private to the crate.
 //!
-//! Layers, lowest first (`scripts/check-architecture.py` keeps them free of cycles): `redact`,
+//! Layers, lowest first (`scripts/check-architecture.py` keeps them free of cycles): `platform`, `redact`,
 //! `java`, `json` → `error` → `execute` → `change`, `changelog`, `checksum`, `expression`,
 //! `parameter` → `command`, `connection` → `format` → `tracking`, `history`, `events`, `lock`,
 //! `plan`, `mongosh` → `executor` → `liquibase`.
@@ -43,6 +43,7 @@ mod lock;
 mod mongosh;
 mod parameter;
 mod plan;
+mod platform;
 mod redact;
 mod tracking;
 
@@ -71,6 +72,7 @@ pub use lock::{LockOptions, LockRow};
 pub use mongosh::{MongoshOptions, MongoshSettings, NativeMode, SettingNames};
 pub use parameter::{ChangeLogParameters, DatabaseInfo, MissingPropertyMode, ParameterOptions};
 pub use plan::{Filter, Goal, Plan, Reason, RollbackTarget};
+pub use platform::{Platform, PlatformKind};
 
 // Readers of values a door takes from its users.
 pub use java::{date_of_epoch_day, parse_properties};

@@ -18,8 +18,9 @@ pub struct TrackingOptions {
     pub lock_collection: String,
     /// `liquibase.mongodb.adjustTrackingTablesOnStartup` (default true).
     pub adjust: bool,
-    /// `liquibase.mongodb.supportsValidator` (default true).
-    pub supports_validator: bool,
+    /// `liquibase.mongodb.supportsValidator`; unset, the platform's default
+    /// ([`crate::Platform::supports_validator`]: true on MongoDB, false on FerretDB, …).
+    pub supports_validator: Option<bool>,
 }
 
 impl Default for TrackingOptions {
@@ -28,8 +29,18 @@ impl Default for TrackingOptions {
             changelog_collection: "DATABASECHANGELOG".to_owned(),
             lock_collection: "DATABASECHANGELOGLOCK".to_owned(),
             adjust: true,
-            supports_validator: true,
+            supports_validator: None,
         }
+    }
+}
+
+impl TrackingOptions {
+    /// Whether the tracking collections get their validators on this connection: the explicit
+    /// `supportsValidator` when set, else the detected platform's default (issue 13; Liquibase
+    /// has no such default and fails on servers without validators).
+    pub(crate) fn validators(&self, connection: &Connection) -> bool {
+        self.supports_validator
+            .unwrap_or_else(|| connection.platform.supports_validator())
     }
 }
 
@@ -60,7 +71,7 @@ pub(crate) async fn ensure_history(
     if indexes.len() == 1 {
         run(unique_index_command(name), "cannot create index on").await?;
     }
-    if options.supports_validator {
+    if options.validators(connection) {
         run(validator_command(name), "cannot set validator on").await?;
     }
     Ok(())
@@ -71,7 +82,7 @@ pub(crate) async fn ensure_history(
 pub(crate) async fn ensure_lock(connection: &Connection, options: &TrackingOptions) -> Result<()> {
     let name = &options.lock_collection;
     create_collection(connection, name).await?;
-    if options.adjust && options.supports_validator {
+    if options.adjust && options.validators(connection) {
         crate::execute::run_command(
             &connection.client,
             &connection.database,

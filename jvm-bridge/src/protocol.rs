@@ -238,9 +238,10 @@ pub struct Tracking {
     /// `liquibase.mongodb.adjustTrackingTablesOnStartup`.
     #[serde(default = "yes")]
     pub adjust: bool,
-    /// `liquibase.mongodb.supportsValidator`.
-    #[serde(default = "yes")]
-    pub supports_validator: bool,
+    /// `liquibase.mongodb.supportsValidator` when configured; absent or null, the detected
+    /// platform's default.
+    #[serde(default)]
+    pub supports_validator: Option<bool>,
 }
 
 fn yes() -> bool {

@@ -381,6 +381,27 @@ fn cross_tool(core: &str, file: &str, text: &str) {
     up_to_date(p.liquibase(core, Ext::Jar, &lbm_url, &["status", "--verbose"]));
 }
 
+/// Liquibase 4.33 with our jar on FerretDB, no platform setting: the engine's platform defaults
+/// reach the jar too (no tracking validators, no transactions), and lbmongo reads the result
+/// as its own (issue 13).
+#[test]
+fn liquibase_with_the_jar_updates_ferretdb_with_no_platform_settings() {
+    let server = crate::support::server_with(&crate::support::ServerOptions::ferretdb_repl_set());
+    let (_, db, url) = block_on(server.fresh_db("jar_ferretdb"));
+    let p = Project::new(
+        "changelog.xml",
+        &crate::commands::xml(crate::ferretdb::SHOP),
+    );
+    p.liquibase("4.33.0", Ext::Jar, &url, &["update"]).ok();
+    let rows = history(&db);
+    assert_eq!(
+        crate::support::cli::exec_types(&rows),
+        ["1", "2", "3", "4", "5", "6"].map(|id| format!("{id}:EXECUTED"))
+    );
+    assert_eq!(block_on(find(&db, "products", doc! { "_id": 1 })).len(), 2);
+    up_to_date(p.lbmongo(&url, &["status"]));
+}
+
 #[test]
 fn xml_on_4_33_equals_lbmongo() {
     cross_tool("4.33.0", "changelog.xml", XML);

@@ -8,6 +8,7 @@ mod bridge;
 mod commands;
 mod concurrency;
 mod crash;
+mod ferretdb;
 mod generated;
 mod generator;
 mod ground_truth;

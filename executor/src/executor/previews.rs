@@ -89,7 +89,7 @@ pub(crate) async fn setup_preview(
         out.push(Preview::Command(crate::command::Command::url(
             doc! { "create": &t.lock_collection },
         )));
-        if t.adjust && t.supports_validator {
+        if t.adjust && t.validators(connection) {
             out.push(Preview::Command(crate::command::Command::url(
                 crate::lock::validator_command(&t.lock_collection),
             )));
@@ -103,7 +103,7 @@ pub(crate) async fn setup_preview(
             out.push(Preview::Command(crate::command::Command::url(
                 crate::history::unique_index_command(&t.changelog_collection),
             )));
-            if t.supports_validator {
+            if t.validators(connection) {
                 out.push(Preview::Command(crate::command::Command::url(
                     crate::history::validator_command(&t.changelog_collection),
                 )));

@@ -4,12 +4,15 @@
 use super::*;
 
 /// Whether a changeset runs in a transaction with its history row: the server supports
-/// transactions (a replica set or sharded cluster), the changeset keeps Liquibase's default
+/// transactions (the connection's probe showed they work, or the user said so on a replica set
+/// or sharded cluster — never `setName` alone, which FerretDB reports without transactions), the changeset keeps Liquibase's default
 /// `runInTransaction="true"`, and every change is a plain document write, which MongoDB allows
 /// inside a transaction. DDL (`create`, `createIndexes`, `collMod`, …) and arbitrary commands
 /// run as liquibase-mongodb runs them: one by one, then the history row.
 pub(super) fn transactional(connection: &Connection, settings: &Settings, cs: &ChangeSet) -> bool {
-    settings.transactions
+    settings
+        .transactions
+        .unwrap_or(connection.platform.transactions)
         && connection.distributed
         && cs.run_in_transaction
         && cs.changes.iter().any(|c| c.to_command().is_some())

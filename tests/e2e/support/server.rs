@@ -1,4 +1,10 @@
-//! The test server: one SecantusDB per test binary and kind, or the server named by `MONGODB_URI`.
+//! The test server: one SecantusDB per test binary and kind, or the server named by `MONGODB_URI`;
+//! and the second, independent server of issue 13: one FerretDB (`FERRETDB_URI` names an external
+//! one), which the `ferretdb` tests share.
+//!
+//! FerretDB v1.24.2 (built by `scripts/install-ferretdb.sh` into `.cache/ferretdb/bin`) runs with
+//! its pure-Go SQLite backend in the server's temporary directory, telemetry and the debug HTTP
+//! listener off, and the same wrapper, watchdog and startup checks as SecantusDB.
 //!
 //! SecantusDB (PyPI `SecantusDB`, installed by `scripts/install-secantus.sh` into `.cache/venv`)
 //! speaks the MongoDB wire protocol. The first test that asks for a kind of server starts it on a
@@ -51,6 +57,18 @@ const DB_NAME_TEST_PART: usize = 40;
 pub(crate) struct ServerOptions {
     /// Replica set (the default: transactions work) or standalone.
     pub(crate) topology: Topology,
+    /// Which server program: SecantusDB (the default) or FerretDB.
+    pub(crate) implementation: Implementation,
+}
+
+/// The server program behind a [`ServerOptions`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub(crate) enum Implementation {
+    /// SecantusDB, the default test server.
+    #[default]
+    Secantus,
+    /// FerretDB v1 on SQLite: no transactions, no validators, non-atomic conditional updates.
+    FerretDb,
 }
 
 /// The topology a server presents in its `hello` reply.
@@ -68,14 +86,42 @@ impl ServerOptions {
     pub(crate) fn standalone() -> Self {
         Self {
             topology: Topology::Standalone,
+            ..Self::default()
         }
     }
 
-    /// The environment variable that names an external server of this kind instead of SecantusDB.
+    /// FerretDB as users start it by default: no `--repl-set-name`, so `hello` names no set.
+    pub(crate) fn ferretdb() -> Self {
+        Self {
+            topology: Topology::Standalone,
+            implementation: Implementation::FerretDb,
+        }
+    }
+
+    /// FerretDB started with `--repl-set-name rs0`: `hello` reports a replica set, yet
+    /// transactions are rejected.
+    pub(crate) fn ferretdb_repl_set() -> Self {
+        Self {
+            topology: Topology::ReplicaSet,
+            implementation: Implementation::FerretDb,
+        }
+    }
+
+    /// The environment variable that names an external server of this kind instead of ours.
     fn env_var(&self) -> &'static str {
-        match self.topology {
-            Topology::ReplicaSet => "MONGODB_URI",
-            Topology::Standalone => "MONGODB_URI_STANDALONE",
+        match (self.implementation, self.topology) {
+            (Implementation::Secantus, Topology::ReplicaSet) => "MONGODB_URI",
+            (Implementation::Secantus, Topology::Standalone) => "MONGODB_URI_STANDALONE",
+            (Implementation::FerretDb, Topology::Standalone) => "FERRETDB_URI",
+            (Implementation::FerretDb, Topology::ReplicaSet) => "FERRETDB_URI_REPL_SET",
+        }
+    }
+
+    /// The program's name in messages.
+    fn program(&self) -> &'static str {
+        match self.implementation {
+            Implementation::Secantus => "SecantusDB",
+            Implementation::FerretDb => "FerretDB",
         }
     }
 
@@ -100,9 +146,10 @@ pub(crate) struct TestServer {
 enum Backend {
     /// The server named by an environment variable; we neither start nor stop it.
     External { env_var: &'static str },
-    /// Our SecantusDB. The handles are held until the process exits: closing `_watchdog` is what
-    /// stops the server.
-    Secantus {
+    /// Our SecantusDB or FerretDB. The handles are held until the process exits: closing
+    /// `_watchdog` is what stops the server.
+    Started {
+        program: &'static str,
         dir: PathBuf,
         _wrapper: Child,
         _watchdog: ChildStdin,
@@ -134,7 +181,7 @@ impl TestServer {
     pub(crate) fn log_tail(&self) -> String {
         match &self.backend {
             Backend::External { .. } => String::new(),
-            Backend::Secantus { dir, .. } => log_tail(&dir.join("server.log")),
+            Backend::Started { dir, .. } => log_tail(&dir.join("server.log")),
         }
     }
 
@@ -159,7 +206,7 @@ impl TestServer {
     fn describe(&self) -> String {
         match &self.backend {
             Backend::External { env_var } => format!("the server of `{env_var}`"),
-            Backend::Secantus { .. } => "SecantusDB".to_owned(),
+            Backend::Started { program, .. } => (*program).to_owned(),
         }
     }
 }
@@ -235,7 +282,7 @@ fn start(options: &ServerOptions) -> Result<TestServer, String> {
     let env_var = options.env_var();
     match std::env::var(env_var) {
         Ok(uri) if !uri.trim().is_empty() => connect_external(options, env_var, uri.trim()),
-        _ => start_secantus(options),
+        _ => start_own(options),
     }
 }
 
@@ -265,12 +312,17 @@ pub(crate) fn repo_root() -> PathBuf {
         .to_owned()
 }
 
-fn start_secantus(options: &ServerOptions) -> Result<TestServer, String> {
-    let binary = repo_root().join(".cache/venv/bin/secantusd-py");
+fn start_own(options: &ServerOptions) -> Result<TestServer, String> {
+    let (binary, script) = match options.implementation {
+        Implementation::Secantus => (".cache/venv/bin/secantusd-py", "install-secantus.sh"),
+        Implementation::FerretDb => (".cache/ferretdb/bin/ferretdb", "install-ferretdb.sh"),
+    };
+    let binary = repo_root().join(binary);
     if !binary.is_file() {
         return Err(format!(
-            "the test server SecantusDB is not installed (no `{}`)\n\
-             hint: run `make test` (or scripts/install-secantus.sh), or set `{}` to a MongoDB server",
+            "the test server {} is not installed (no `{}`)\n\
+             hint: run `make test` (or scripts/{script}), or set `{}` to such a server",
+            options.program(),
             binary.display(),
             options.env_var(),
         ));
@@ -283,7 +335,8 @@ fn start_secantus(options: &ServerOptions) -> Result<TestServer, String> {
         }
     }
     Err(format!(
-        "SecantusDB could not bind a loopback port: ports {} were taken by other processes",
+        "{} could not bind a loopback port: ports {} were taken by other processes",
+        options.program(),
         failures.join(", ")
     ))
 }
@@ -336,9 +389,13 @@ rm -rf "$dir/tmp"
 "#;
 
 fn launch(binary: &Path, options: &ServerOptions) -> Result<Launch, String> {
+    let program = options.program();
     let port = free_port()?;
     let dir = tempfile::Builder::new()
-        .prefix("lbmongo-secantus-")
+        .prefix(match options.implementation {
+            Implementation::Secantus => "lbmongo-secantus-",
+            Implementation::FerretDb => "lbmongo-ferretdb-",
+        })
         .tempdir()
         .map_err(|e| format!("cannot create a directory for the test server: {e}"))?
         .keep();
@@ -355,20 +412,43 @@ fn launch(binary: &Path, options: &ServerOptions) -> Result<Launch, String> {
     command
         .arg("-c")
         .arg(format!("{HALT}{WRAPPER}"))
-        .arg("secantus-wrapper")
+        .arg("server-wrapper")
         .arg(&dir)
-        .arg(binary)
-        .arg("--config")
-        .arg(&config)
-        .args([
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port_arg,
-            "--storage-path",
-            ":memory:",
-        ])
-        .args(options.secantus_args())
+        .arg(binary);
+    match options.implementation {
+        Implementation::Secantus => {
+            command
+                .arg("--config")
+                .arg(&config)
+                .args([
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    &port_arg,
+                    "--storage-path",
+                    ":memory:",
+                ])
+                .args(options.secantus_args());
+        }
+        Implementation::FerretDb => {
+            // SQLite databases in the server's directory (removed with it); the debug HTTP
+            // listener off (it would need a port of its own) and no telemetry; `info`, the
+            // default level, logs the "Listening on" line the start-up waits for.
+            let data = dir.join("data");
+            std::fs::create_dir(&data)
+                .map_err(|e| format!("cannot prepare `{}`: {e}", data.display()))?;
+            command
+                .arg("--handler=sqlite")
+                .arg(format!("--sqlite-url=file:{}/", data.display()))
+                .arg(format!("--state-dir={}", dir.display()))
+                .arg(format!("--listen-addr=127.0.0.1:{port}"))
+                .args(["--debug-addr=-", "--telemetry=disable", "--log-level=info"]);
+            if options.topology == Topology::ReplicaSet {
+                command.arg("--repl-set-name=rs0");
+            }
+        }
+    }
+    command
         .current_dir(&dir)
         .env("TMPDIR", &tmp)
         .stdin(Stdio::piped())
@@ -376,14 +456,17 @@ fn launch(binary: &Path, options: &ServerOptions) -> Result<Launch, String> {
         .stderr(Stdio::null());
     let mut wrapper = command
         .spawn()
-        .map_err(|e| format!("cannot run `bash` to start SecantusDB: {e}"))?;
+        .map_err(|e| format!("cannot run `bash` to start {program}: {e}"))?;
     let watchdog = wrapper
         .stdin
         .take()
         .expect("stdin was configured as a pipe");
     let log = dir.join("server.log");
     let uri = format!("mongodb://127.0.0.1:{port}/");
-    let listening = format!("listening on 127.0.0.1:{port}");
+    let listening = match options.implementation {
+        Implementation::Secantus => format!("listening on 127.0.0.1:{port}"),
+        Implementation::FerretDb => format!("Listening on TCP 127.0.0.1:{port}"),
+    };
     let deadline = Instant::now() + STARTUP_TIMEOUT;
 
     // Wait for the server's own "listening" line before asking `hello`: should another process
@@ -395,16 +478,18 @@ fn launch(binary: &Path, options: &ServerOptions) -> Result<Launch, String> {
                 let text = std::fs::read_to_string(&log).unwrap_or_default();
                 let status = std::fs::read_to_string(dir.join("exit-status")).unwrap_or_default();
                 let _ = std::fs::remove_dir_all(&dir);
-                if text.contains("Address already in use") {
+                if text.contains("address already in use")
+                    || text.contains("Address already in use")
+                {
                     return Ok(Launch::PortTaken(port));
                 }
                 return Err(format!(
-                    "SecantusDB exited during startup (status {})\n{}",
+                    "{program} exited during startup (status {})\n{}",
                     status.trim(),
                     tail_of(&text, &log)
                 ));
             }
-            Err(e) => break format!("cannot watch the SecantusDB wrapper: {e}"),
+            Err(e) => break format!("cannot watch the {program} wrapper: {e}"),
         }
         if std::fs::read_to_string(&log).is_ok_and(|text| text.contains(&listening)) {
             match hello_until(&uri, deadline) {
@@ -412,19 +497,20 @@ fn launch(binary: &Path, options: &ServerOptions) -> Result<Launch, String> {
                     return Ok(Launch::Ready(TestServer {
                         uri,
                         options: options.clone(),
-                        backend: Backend::Secantus {
+                        backend: Backend::Started {
+                            program,
                             dir,
                             _wrapper: wrapper,
                             _watchdog: watchdog,
                         },
                     }));
                 }
-                Err(e) => break format!("SecantusDB on port {port} does not answer `hello`: {e}"),
+                Err(e) => break format!("{program} on port {port} does not answer `hello`: {e}"),
             }
         }
         if Instant::now() >= deadline {
             break format!(
-                "SecantusDB did not start listening on port {port} within {} s",
+                "{program} did not start listening on port {port} within {} s",
                 STARTUP_TIMEOUT.as_secs()
             );
         }

@@ -201,7 +201,10 @@ public class LbmongoDatabase extends AbstractJdbcDatabase {
         t.put("changelogCollection", getDatabaseChangeLogTableName());
         t.put("lockCollection", getDatabaseChangeLogLockTableName());
         t.put("adjust", LbmongoConfiguration.ADJUST_TRACKING_TABLES_ON_STARTUP.getCurrentValue());
-        t.put("supportsValidator", LbmongoConfiguration.SUPPORTS_VALIDATOR.getCurrentValue());
+        // Null when not configured: the engine then takes the detected platform's default (no
+        // validators on FerretDB, Cosmos DB), as lbmongo does; a configured value always wins.
+        ConfiguredValue<Boolean> validator = LbmongoConfiguration.SUPPORTS_VALIDATOR.getCurrentConfiguredValue();
+        t.put("supportsValidator", validator.wasDefaultValueUsed() ? null : validator.getValue());
         return t;
     }
 
