@@ -189,8 +189,9 @@ async fn dispatch(cli: Cli, ctx: &Session, render: &Render) -> Result<()> {
         }
         Command::Status(v) => {
             let connection = connect(ctx).await?;
-            render.platform(&connection.platform);
             let changelog = changelog(ctx, &connection).await?;
+            // After the changelog is read: bad input's error stands alone, as Liquibase's does.
+            render.platform(&connection.platform);
             let ran = engine::read_history(&connection, &ctx.settings).await?;
             let plan = engine::validate(changelog, &ran, &ctx.settings)?;
             let pending: Vec<&ChangeSetId> = plan
@@ -364,8 +365,9 @@ async fn dispatch(cli: Cli, ctx: &Session, render: &Render) -> Result<()> {
 
 async fn update(ctx: &Session, render: &Render, goal: Goal, name: &str) -> Result<()> {
     let connection = connect(ctx).await?;
-    render.platform(&connection.platform);
     let changelog = changelog(ctx, &connection).await?;
+    // After the changelog is read: bad input's error stands alone, as Liquibase's does.
+    render.platform(&connection.platform);
     let report = engine::update(&connection, changelog, &ctx.settings, &goal, render).await?;
     render.update(&report, name, &connection.platform);
     Ok(())
