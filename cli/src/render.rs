@@ -795,25 +795,36 @@ impl Render {
             } else {
                 error
             };
-            println!(
+            let line = format!(
                 "{:width$}  {:11}  {:>10}  {:>8.2}s  {error}",
                 r.database,
                 r.outcome.name(),
                 fleet_count(r),
                 r.duration.as_secs_f64()
             );
+            println!("{}", line.trim_end());
         }
         let of = |o: Outcome| rows.iter().filter(|r| r.outcome == o).count();
+        let tally = if command == "status" {
+            format!(
+                "{} changesets pending",
+                rows.iter().map(fleet_count).sum::<usize>()
+            )
+        } else {
+            format!(
+                "{} changesets",
+                rows.iter()
+                    .filter_map(|r| r.value.as_ref())
+                    .map(|d| d.changesets)
+                    .sum::<usize>()
+            )
+        };
         println!(
-            "{} databases: {} succeeded, {} failed, {} not started; {} changesets",
+            "{} databases: {} succeeded, {} failed, {} not started; {tally}",
             rows.len(),
             of(Outcome::Succeeded),
             of(Outcome::Failed),
             of(Outcome::NotStarted),
-            rows.iter()
-                .filter_map(|r| r.value.as_ref())
-                .map(|d| d.changesets)
-                .sum::<usize>()
         );
         if command == "status" {
             let behind: Vec<&str> = rows

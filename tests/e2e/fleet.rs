@@ -605,3 +605,55 @@ fn a_killed_fleet_run_is_resumed_by_release_locks_and_a_rerun() {
         );
     }
 }
+
+/// A password in a databases file appears nowhere: not in the error of a line that is not a
+/// fleet member (named by file and line), not when its cluster cannot be reached, not in the
+/// report.
+#[test]
+fn credentials_in_a_databases_file_never_appear_in_output() {
+    let p = project(CHANGELOG);
+    // No database in the URL: refused with the file and line before anything is opened.
+    p.write(
+        "bad.txt",
+        "tenant_a\nmongodb://fleetuser:s3cretPass@127.0.0.1:1/?serverSelectionTimeoutMS=300\n",
+    );
+    let run = lbmongo(
+        &p,
+        &[
+            "update",
+            "--url",
+            &server().uri_for(""),
+            "--databases-file",
+            "bad.txt",
+        ],
+        &[],
+    )
+    .failed();
+    run.assert_stderr_contains("bad.txt:2:");
+    // A cluster that cannot be reached.
+    p.write(
+        "down.txt",
+        "mongodb://fleetuser:s3cretPass@127.0.0.1:1/tenant_b?serverSelectionTimeoutMS=300\n",
+    );
+    let down = lbmongo(
+        &p,
+        &[
+            "update",
+            "--databases-file",
+            "down.txt",
+            "--report-file",
+            "report.json",
+        ],
+        &[],
+    )
+    .failed();
+    down.assert_stderr_contains("fleetuser:*****@127.0.0.1:1");
+    for run in [&run, &down] {
+        assert!(
+            !run.stdout.contains("s3cretPass") && !run.stderr.contains("s3cretPass"),
+            "{run:?}"
+        );
+    }
+    let report = std::fs::read_to_string(p.dir.path().join("report.json")).unwrap_or_default();
+    assert!(!report.contains("s3cretPass"), "{report}");
+}
