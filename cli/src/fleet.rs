@@ -202,10 +202,20 @@ pub(crate) async fn run(command: Command, ctx: &Session, render: &Render) -> Res
     let job = Job::of(command)?;
     let options = options(ctx)?;
     let members = members(ctx).await?;
+    // Read and checked once, before any database is touched. Liquibase's `${database.*}`
+    // properties (`database.defaultSchemaName`, …) take each database's own values in a
+    // single-database run, so the changelog is read for a second database too: when the two
+    // differ, the changelog depends on its database and each database reads its own, as a
+    // single-database run would.
+    let mut per_database = false;
     let changelog = match (job.needs_changelog(), members.first()) {
-        // Read and checked once, before any database is touched; `${database.*}` properties
-        // take the first database's values.
-        (true, Some(first)) => Some(crate::changelog(ctx, &first.connection).await?),
+        (true, Some(first)) => {
+            let shared = crate::changelog(ctx, &first.connection).await?;
+            if let Some(second) = members.get(1) {
+                per_database = *crate::changelog(ctx, &second.connection).await? != *shared;
+            }
+            Some(shared)
+        }
         _ => None,
     };
     let pause = PausePoint::from_env();
@@ -219,8 +229,17 @@ pub(crate) async fn run(command: Command, ctx: &Session, render: &Render) -> Res
                 database: &connection.database,
                 pause: &pause,
             };
-            job.run(connection, changelog, &ctx.settings, &listener)
-                .await
+            let own = if per_database {
+                Some(crate::changelog(ctx, connection).await.map_err(|e| {
+                    executor::Error::Config {
+                        message: format!("{e:#}"),
+                        hint: None,
+                    }
+                })?)
+            } else {
+                changelog
+            };
+            job.run(connection, own, &ctx.settings, &listener).await
         },
         &done,
     )

@@ -657,3 +657,58 @@ fn credentials_in_a_databases_file_never_appear_in_output() {
     let report = std::fs::read_to_string(p.dir.path().join("report.json")).unwrap_or_default();
     assert!(!report.contains("s3cretPass"), "{report}");
 }
+
+/// A changelog using `${database.defaultSchemaName}` gets each database's own name, with the
+/// checksum and history a single-database run on that database writes.
+#[test]
+fn database_properties_take_each_database_s_own_values() {
+    let p = project(
+        r#"
+  <changeSet id="1" author="fleet"><mongodb:insertOne collectionName="about"><mongodb:document>{_id: "me", name: "${database.defaultSchemaName}"}</mongodb:document></mongodb:insertOne></changeSet>
+"#,
+    );
+    let client = client();
+    let prefix = db_name("fleet_props");
+    let names = tenants(&client, &prefix, 3);
+    // The reference: a single-database run on a fourth database, then the fleet.
+    let single = format!("{prefix}_single");
+    lbmongo(&p, &["update", "--url", &server().uri_for(&single)], &[]).ok();
+    let url = server().uri_for("");
+    lbmongo(
+        &p,
+        &[
+            "update",
+            "--url",
+            &url,
+            "--databases",
+            &format!("^{prefix}_t[0-9]+$"),
+        ],
+        &[],
+    )
+    .ok();
+    for name in names.iter().chain([&single]) {
+        let about = block_on(find(&client.database(name), "about", doc! {}));
+        assert_eq!(about.len(), 1, "{name}");
+        assert_eq!(about[0].get_str("name"), Ok(name.as_str()), "{name}");
+        assert_eq!(history(&client, name).len(), 1, "{name}");
+        // A single-database run on it finds nothing to do and no checksum mismatch: the fleet
+        // wrote the checksum of the changeset with this database's own name in it.
+        let own = lbmongo(
+            &p,
+            &[
+                "status",
+                "--url",
+                &server().uri_for(name),
+                "--output",
+                "json",
+            ],
+            &[],
+        )
+        .ok();
+        assert!(
+            own.stdout.contains("\"upToDate\":true"),
+            "{name}: {}",
+            own.stdout
+        );
+    }
+}
