@@ -379,6 +379,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn with_database_replaces_only_the_path() {
+        assert_eq!(
+            with_database(
+                "mongodb://u:p%2Fw@h:1,h2:2/old?replicaSet=rs&w=1",
+                "tenant_1"
+            ),
+            "mongodb://u:p%2Fw@h:1,h2:2/tenant_1?replicaSet=rs&w=1"
+        );
+        assert_eq!(with_database("mongodb://h:1", "a b"), "mongodb://h:1/a%20b");
+        assert_eq!(
+            with_database("mongodb+srv://h/?tls=true", "t"),
+            "mongodb+srv://h/t?tls=true"
+        );
+        let url = with_database("mongodb://h:1/", "caf\u{e9}-x");
+        assert_eq!(database_name(&url).expect("a name"), "caf\u{e9}-x");
+    }
+
+    #[test]
     fn maven_null_username_is_dropped_only_when_the_url_has_no_credentials() {
         let options = |url: &str, user: &str, password: Option<&str>| ConnectionOptions {
             url: url.to_owned(),

@@ -712,3 +712,62 @@ fn database_properties_take_each_database_s_own_values() {
         );
     }
 }
+
+/// The other commands over a fleet: `tag`, `rollback-count`, `update-to-tag`, `changelog-sync`,
+/// `validate`, `history`, each per database as a single-database run; a command that does not
+/// run over a fleet and bad fleet settings are usage errors (exit 2) before anything runs.
+#[test]
+fn tag_rollback_sync_validate_and_history_run_per_database() {
+    let p = project(
+        r#"
+  <changeSet id="1" author="fleet"><mongodb:createIndex collectionName="customers"><mongodb:keys>{email: 1}</mongodb:keys><mongodb:options>{name: "email_1"}</mongodb:options></mongodb:createIndex></changeSet>
+  <changeSet id="2" author="fleet">
+    <mongodb:insertOne collectionName="settings"><mongodb:document>{_id: "plan"}</mongodb:document></mongodb:insertOne>
+    <rollback><mongodb:runCommand><mongodb:command>{delete: "settings", deletes: [{q: {_id: "plan"}, limit: 1}]}</mongodb:command></mongodb:runCommand></rollback>
+  </changeSet>
+"#,
+    );
+    let client = client();
+    let prefix = db_name("fleet_cmds");
+    let names = tenants(&client, &prefix, 3);
+    let url = server().uri_for("");
+    let pattern = format!("^{prefix}_t[0-9]+$");
+    let fleet = ["--url", url.as_str(), "--databases", pattern.as_str()];
+    let run = |args: &[&str]| lbmongo(&p, &[args, &fleet[..]].concat(), &[]);
+    run(&["update-count", "--count", "1"]).ok();
+    run(&["tag", "--tag", "v1"]).ok();
+    run(&["update"]).ok();
+    run(&["rollback", "--tag", "v1"])
+        .ok()
+        .assert_stdout_contains("3 databases: 3 succeeded, 0 failed, 0 not started; 3 changesets");
+    for name in &names {
+        let rows = history(&client, name);
+        assert_eq!(rows.len(), 1, "{name}");
+        assert_eq!(rows[0].get_str("tag"), Ok("v1"), "{name}");
+        assert!(block_on(find(&client.database(name), "settings", doc! {})).is_empty());
+    }
+    run(&["changelog-sync"]).ok();
+    run(&["validate"]).ok();
+    let history_run = run(&["history", "--output", "json"]).ok();
+    let report = summary(&history_run);
+    for d in report["databases"].as_array().expect("databases") {
+        assert_eq!(d["note"], "2 applied", "{report}");
+    }
+    for name in &names {
+        // Synced, not run: recorded as `EXECUTED` (Liquibase's ChangeLogSyncVisitor records
+        // synced changesets so), its insert never made.
+        let rows = history(&client, name);
+        assert_eq!(rows[1].get_str("execType"), Ok("EXECUTED"), "{name}");
+        assert!(block_on(find(&client.database(name), "settings", doc! {})).is_empty());
+    }
+    for bad in [
+        &["drop-all", "--force"][..],
+        &["update", "--shard", "4/3"],
+        &["update", "--parallel", "0"],
+        &["update", "--on-error", "sometimes"],
+    ] {
+        let r = run(bad);
+        assert_eq!(r.code, 2, "{bad:?}: {r:?}");
+    }
+    assert_eq!(history(&client, &names[0]).len(), 2, "nothing ran");
+}
