@@ -771,3 +771,50 @@ fn tag_rollback_sync_validate_and_history_run_per_database() {
     }
     assert_eq!(history(&client, &names[0]).len(), 2, "nothing ran");
 }
+
+/// Liquibase 4.33 with the official extension takes over one tenant of a fleet: it finds the
+/// fleet's history up to date, applies a new changeset to that tenant alone, and the fleet's
+/// `status` then lists only the other tenants as behind.
+#[test]
+fn liquibase_with_the_official_extension_takes_over_one_tenant() {
+    let p = project(CHANGELOG);
+    let client = client();
+    let prefix = db_name("fleet_lb");
+    let names = tenants(&client, &prefix, 3);
+    let url = server().uri_for("");
+    let pattern = format!("^{prefix}_t[0-9]+$");
+    let fleet = ["--url", url.as_str(), "--databases", pattern.as_str()];
+    lbmongo(&p, &[&["update"][..], &fleet].concat(), &[]).ok();
+    let next = r#"  <changeSet id="4" author="fleet"><mongodb:insertOne collectionName="settings"><mongodb:document>{_id: "theme", value: "dark"}</mongodb:document></mongodb:insertOne></changeSet>
+"#;
+    p.write("changelog.xml", &xml(&format!("{CHANGELOG}{next}")));
+    let taken = server().uri_for(&names[1]);
+    let out = crate::ground_truth::official_liquibase(
+        p.dir.path(),
+        &[
+            &format!("--url={taken}"),
+            "--changelog-file=changelog.xml",
+            "update",
+        ],
+    );
+    assert!(
+        out.code == 0,
+        "Liquibase failed\n{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+    let ids: Vec<String> = history(&client, &names[1])
+        .iter()
+        .map(|r| r.get_str("id").expect("id").to_owned())
+        .collect();
+    assert_eq!(
+        ids,
+        ["1", "2", "3", "4"],
+        "Liquibase ran only the new changeset"
+    );
+    let status = lbmongo(&p, &[&["status"][..], &fleet].concat(), &[]).ok();
+    status.assert_stdout_contains(&format!(
+        "2 databases have pending changesets: {}, {}",
+        names[0], names[2]
+    ));
+}
