@@ -521,36 +521,7 @@ fn a_killed_fleet_run_is_resumed_by_release_locks_and_a_rerun() {
     let pattern = format!("^{prefix}_t[0-9]+$");
     let url = server().uri_for("");
     let fleet = ["--url", url.as_str(), "--databases", pattern.as_str()];
-    // Paused (the whole process) when some database has recorded changeset 2: that database
-    // and the others in flight hold their locks; then SIGKILL.
-    let mut child = std::process::Command::new(binary())
-        .current_dir(p.dir.path())
-        .args([
-            "update",
-            "--parallel",
-            "4",
-            "--changelog-file",
-            "changelog.xml",
-        ])
-        .args(fleet)
-        .env("LBMONGO_TEST_PAUSE", "recorded:changelog.xml::2::fleet")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("lbmongo starts");
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        assert!(Instant::now() < deadline, "the fleet run never paused");
-        match lines.next() {
-            Some(Ok(line)) if line.contains("paused at") => break,
-            Some(Ok(_)) => {}
-            _ => panic!("the fleet run ended before pausing"),
-        }
-    }
-    child.kill().expect("SIGKILL");
-    child.wait().expect("reaped");
+    kill_mid_way(&p, &fleet, &[]);
 
     let locks = lbmongo(
         &p,
@@ -817,4 +788,80 @@ fn liquibase_with_the_official_extension_takes_over_one_tenant() {
         "2 databases have pending changesets: {}, {}",
         names[0], names[2]
     ));
+}
+
+/// Starts `update --parallel 4` over `fleet` (with `extra` flags), waits until some database
+/// has recorded changeset 2 — the whole process is paused there, that database and the others
+/// in flight holding their locks — and kills it with SIGKILL.
+fn kill_mid_way(p: &Project, fleet: &[&str], extra: &[&str]) {
+    let mut child = std::process::Command::new(binary())
+        .current_dir(p.dir.path())
+        .args([
+            "update",
+            "--parallel",
+            "4",
+            "--changelog-file",
+            "changelog.xml",
+        ])
+        .args(fleet)
+        .args(extra)
+        .env("LBMONGO_TEST_PAUSE", "recorded:changelog.xml::2::fleet")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("lbmongo starts");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        assert!(Instant::now() < deadline, "the fleet run never paused");
+        match lines.next() {
+            Some(Ok(line)) if line.contains("paused at") => break,
+            Some(Ok(_)) => {}
+            _ => panic!("the fleet run ended before pausing"),
+        }
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+}
+
+/// The same kill with `--lock-lease-seconds`: once the leases expire, a rerun with a lease takes
+/// the locks over with no `release-locks`, and completes every database exactly once.
+#[test]
+fn a_killed_fleet_run_with_a_lease_is_resumed_by_a_rerun_alone() {
+    let p = project(CHANGELOG);
+    let client = client();
+    let prefix = db_name("fleet_lease");
+    let names = tenants(&client, &prefix, 12);
+    let pattern = format!("^{prefix}_t[0-9]+$");
+    let url = server().uri_for("");
+    let fleet = ["--url", url.as_str(), "--databases", pattern.as_str()];
+    let lease = ["--lock-lease-seconds", "2"];
+    kill_mid_way(&p, &fleet, &lease);
+    let locked = names
+        .iter()
+        .filter(|n| {
+            block_on(find(&client.database(n), "DATABASECHANGELOGLOCK", doc! {}))
+                .iter()
+                .any(|l| l.get_bool("locked") == Ok(true))
+        })
+        .count();
+    assert!(locked >= 1, "the killed run left a lock");
+    std::thread::sleep(Duration::from_secs(3));
+    let rerun = lbmongo(
+        &p,
+        &[&["update", "--output", "json"][..], &lease, &fleet].concat(),
+        &[],
+    )
+    .ok();
+    assert_eq!(summary(&rerun)["succeeded"], 12);
+    for name in &names {
+        let ids: Vec<String> = history(&client, name)
+            .iter()
+            .map(|r| r.get_str("id").expect("id").to_owned())
+            .collect();
+        assert_eq!(ids, ["1", "2", "3"], "{name}: each changeset once");
+        let settings = block_on(find(&client.database(name), "settings", doc! { "_id": 1 }));
+        assert_eq!(settings.len(), 2, "{name}");
+    }
 }
