@@ -219,7 +219,10 @@ pub(crate) async fn run(command: Command, ctx: &Session, render: &Render) -> Res
         _ => None,
     };
     let pause = PausePoint::from_env();
-    let progress = render.fleet_start(members.len(), job.name());
+    let clusters = members
+        .windows(2)
+        .any(|w| w[0].connection.hosts() != w[1].connection.hosts());
+    let progress = render.fleet_start(members.len(), clusters, job.name());
     let done = |row: &Row| render.fleet_done(row, &progress);
     let rows = fleet::run(
         &members,

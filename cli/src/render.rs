@@ -624,6 +624,8 @@ pub(crate) fn warn(message: &str) {
 /// A fleet's progress: a bar on a terminal, counters for its message.
 pub(crate) struct FleetProgress {
     bar: indicatif::ProgressBar,
+    /// The fleet spans clusters: databases are named `hosts/database`.
+    clusters: bool,
     total: usize,
     done: std::sync::atomic::AtomicUsize,
     failed: std::sync::atomic::AtomicUsize,
@@ -652,6 +654,20 @@ fn fleet_error(row: &crate::Row) -> (String, Option<String>) {
             (message.replace('\n', " "), hint)
         }
     }
+}
+
+/// How text output names a database: with its cluster's hosts when the fleet spans clusters
+/// (two clusters may each have a `tenant_1`).
+fn fleet_label(row: &crate::Row, clusters: bool) -> String {
+    if clusters {
+        format!("{}/{}", row.hosts, row.database)
+    } else {
+        row.database.clone()
+    }
+}
+
+fn spans_clusters(rows: &[crate::Row]) -> bool {
+    rows.windows(2).any(|w| w[0].hosts != w[1].hosts)
 }
 
 fn fleet_count(row: &crate::Row) -> usize {
@@ -703,7 +719,7 @@ pub(crate) fn fleet_json(rows: &[crate::Row], command: &str) -> serde_json::Valu
 impl Render {
     /// Starts a fleet's output: a bar on a terminal (databases done, failed, total, changesets
     /// applied), nothing elsewhere.
-    pub(crate) fn fleet_start(&self, total: usize, command: &str) -> FleetProgress {
+    pub(crate) fn fleet_start(&self, total: usize, clusters: bool, command: &str) -> FleetProgress {
         let bar = indicatif::ProgressBar::hidden();
         if std::io::stdout().is_terminal() && std::io::stderr().is_terminal() && !self.json() {
             bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
@@ -716,6 +732,7 @@ impl Render {
         }
         FleetProgress {
             bar,
+            clusters,
             total,
             done: 0.into(),
             failed: 0.into(),
@@ -756,7 +773,7 @@ impl Render {
         println!(
             "[{done}/{}] {} {}: {what} ({:.2}s)",
             progress.total,
-            row.database,
+            fleet_label(row, progress.clusters),
             row.outcome.name(),
             row.duration.as_secs_f64()
         );
@@ -769,9 +786,10 @@ impl Render {
             println!("{}", fleet_json(rows, command));
             return;
         }
+        let clusters = spans_clusters(rows);
         let width = rows
             .iter()
-            .map(|r| r.database.len())
+            .map(|r| fleet_label(r, clusters).len())
             .max()
             .unwrap_or(0)
             .max("DATABASE".len());
@@ -797,7 +815,7 @@ impl Render {
             };
             let line = format!(
                 "{:width$}  {:11}  {:>10}  {:>8.2}s  {error}",
-                r.database,
+                fleet_label(r, clusters),
                 r.outcome.name(),
                 fleet_count(r),
                 r.duration.as_secs_f64()
@@ -827,10 +845,10 @@ impl Render {
             of(Outcome::NotStarted),
         );
         if command == "status" {
-            let behind: Vec<&str> = rows
+            let behind: Vec<String> = rows
                 .iter()
                 .filter(|r| r.value.as_ref().and_then(|d| d.pending).unwrap_or(0) > 0)
-                .map(|r| r.database.as_str())
+                .map(|r| fleet_label(r, clusters))
                 .collect();
             if behind.is_empty() {
                 println!("Every database is up to date.");

@@ -252,6 +252,16 @@ fn a_fleet_from_a_file_of_urls_spans_two_servers() {
     )
     .ok();
     run.assert_stdout_contains("200 databases: 200 succeeded");
+    // Spanning clusters, text output names each database with its cluster's hosts.
+    let other_hosts = other
+        .uri("", "")
+        .trim_start_matches("mongodb://")
+        .trim_end_matches('/')
+        .to_owned();
+    run.assert_stdout_contains(&format!(
+        "{other_hosts}/{} succeeded: 3 changesets",
+        on_other[0]
+    ));
     let report: serde_json::Value =
         serde_json::from_str(&p.read("report.json")).expect("the report file is JSON");
     assert_eq!(report["changesets"], 600, "{report}");
