@@ -210,9 +210,9 @@ pub(crate) async fn run(command: Command, ctx: &Session, render: &Render) -> Res
     let mut per_database = false;
     let changelog = match (job.needs_changelog(), members.first()) {
         (true, Some(first)) => {
-            let shared = crate::changelog(ctx, &first.connection).await?;
+            let shared = crate::changelog(ctx, &first.connect().await).await?;
             if let Some(second) = members.get(1) {
-                per_database = *crate::changelog(ctx, &second.connection).await? != *shared;
+                per_database = *crate::changelog(ctx, &second.connect().await).await? != *shared;
             }
             Some(shared)
         }
@@ -221,7 +221,7 @@ pub(crate) async fn run(command: Command, ctx: &Session, render: &Render) -> Res
     let pause = PausePoint::from_env();
     let clusters = members
         .windows(2)
-        .any(|w| w[0].connection.hosts() != w[1].connection.hosts());
+        .any(|w| w[0].cluster.hosts() != w[1].cluster.hosts());
     let progress = render.fleet_start(members.len(), clusters, job.name());
     let done = |row: &Row| render.fleet_done(row, &progress);
     let rows = fleet::run(
@@ -375,7 +375,7 @@ async fn members(ctx: &Session) -> Result<Vec<Member>> {
             .find(|(k, _)| *k == key)
             .expect("every key was opened")
             .1;
-        members.push(Member::on(cluster, &name).await);
+        members.push(Member::on(cluster, &name));
     }
     Ok(members)
 }

@@ -263,19 +263,28 @@ pub struct DatabaseReport<T> {
     pub duration: Duration,
 }
 
-/// A fleet member: a database and the connection (shared client) it runs on.
+/// A fleet member: a database and its cluster's connection (the shared client).
 #[derive(Debug, Clone)]
 pub struct Member {
-    /// The connection for the database, sharing its cluster's client.
-    pub connection: Connection,
+    /// The cluster's connection, whose client every database of the cluster shares.
+    pub cluster: Connection,
+    /// The database.
+    pub database: String,
 }
 
 impl Member {
-    /// The member for database `name` on `cluster`'s client (see [`Connection::for_database`]).
-    pub async fn on(cluster: &Connection, name: &str) -> Member {
+    /// The member for database `name` on `cluster`'s client.
+    pub fn on(cluster: &Connection, name: &str) -> Member {
         Member {
-            connection: cluster.for_database(name).await,
+            cluster: cluster.clone(),
+            database: name.to_owned(),
         }
+    }
+
+    /// The connection a single-database run on this database would have, over the cluster's
+    /// client (see [`Connection::for_database`]).
+    pub async fn connect(&self) -> Connection {
+        self.cluster.for_database(&self.database).await
     }
 }
 
@@ -316,13 +325,12 @@ async fn batch<T>(
     let mut indexed: Vec<(usize, DatabaseReport<T>)> =
         futures_util::stream::iter(members.iter().enumerate())
             .map(|(i, member)| async move {
-                let connection = &member.connection;
                 // Checked when the database would start, so nothing starts after a failure
                 // under `--on-error stop`.
                 let report = if stopped.load(Ordering::SeqCst) {
                     DatabaseReport {
-                        database: connection.database.clone(),
-                        hosts: connection.hosts(),
+                        database: member.database.clone(),
+                        hosts: member.cluster.hosts(),
                         outcome: Outcome::NotStarted,
                         value: None,
                         error: None,
@@ -330,7 +338,10 @@ async fn batch<T>(
                     }
                 } else {
                     let started = Instant::now();
-                    let result = command(connection).await;
+                    // Made when the database starts: its transaction probe is part of its own
+                    // run, in parallel with the others'.
+                    let connection = member.connect().await;
+                    let result = command(&connection).await;
                     let duration = started.elapsed();
                     let (outcome, value, error) = match result {
                         Ok(value) => (Outcome::Succeeded, Some(value), None),
@@ -342,8 +353,8 @@ async fn batch<T>(
                         }
                     };
                     DatabaseReport {
-                        database: connection.database.clone(),
-                        hosts: connection.hosts(),
+                        database: member.database.clone(),
+                        hosts: member.cluster.hosts(),
                         outcome,
                         value,
                         error,
