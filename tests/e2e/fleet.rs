@@ -237,6 +237,23 @@ fn a_fleet_from_a_file_of_urls_spans_two_servers() {
     }
     p.write("fleet.txt", &file);
 
+    let connections = || {
+        let status = block_on(
+            other_client
+                .database("admin")
+                .run_command(doc! { "serverStatus": 1 }),
+        )
+        .expect("serverStatus");
+        let total = status
+            .get_document("connections")
+            .and_then(|c| {
+                c.get("totalCreated")
+                    .ok_or(mongodb::bson::document::ValueAccessError::NotPresent)
+            })
+            .map(|v| v.as_i64().or(v.as_i32().map(i64::from)).unwrap_or(0));
+        total.expect("serverStatus.connections.totalCreated")
+    };
+    let before = connections();
     let run = lbmongo(
         &p,
         &[
@@ -252,6 +269,13 @@ fn a_fleet_from_a_file_of_urls_spans_two_servers() {
     )
     .ok();
     run.assert_stdout_contains("200 databases: 200 succeeded");
+    // One client (pool) for the second server's 100 databases: connections grow with
+    // `--parallel` (8) and the driver's monitors, not with the number of databases.
+    let created = connections() - before;
+    assert!(
+        (1..=24).contains(&created),
+        "{created} connections for 100 databases"
+    );
     // Spanning clusters, text output names each database with its cluster's hosts.
     let other_hosts = other
         .uri("", "")
