@@ -43,6 +43,15 @@ demo_steps() {
     step "nobody holds the lock" \
         "$LBMONGO" list-locks --url "$URL"
 
+    # Fleets: the same changelog over many databases, each with its own lock and history.
+    printf 'tenant_a\ntenant_b\ntenant_c\n' >"$workdir/tenants.txt"
+    step "update a fleet of three tenant databases, two at a time" \
+        "$LBMONGO" update --changelog-file changelog.xml --url "$SERVER" --databases-file "$workdir/tenants.txt" --parallel 2
+    step "the fleet by regex: each tenant has only the runAlways changeset pending, as the single database" \
+        "$LBMONGO" status --changelog-file changelog.xml --url "$SERVER" --databases '^tenant_'
+    step "a third of the fleet, as one of three CI jobs would take it" \
+        "$LBMONGO" history --url "$SERVER" --databases '^tenant_' --shard 1/3 --output json
+
     # The generator: read the schema back, turn it into a changelog, compare databases.
     local out="$workdir/generated"
     mkdir -p "$out"
@@ -166,6 +175,7 @@ done
 
 URL="mongodb://127.0.0.1:$PORT/shop"
 URL2="mongodb://127.0.0.1:$PORT/shop_copy"
+SERVER="mongodb://127.0.0.1:$PORT/"
 echo "SecantusDB is listening on 127.0.0.1:$PORT (demo database: $URL)"
 demo_steps
 printf '\ndemo: all %d steps passed\n' "$step_number"

@@ -123,6 +123,30 @@ pub(crate) struct Global {
     /// A file that mongosh's output is appended to.
     #[arg(long, global = true)]
     pub(crate) mongosh_log_file: Option<String>,
+    /// Run the command on every database of the URL's cluster whose name matches this regular
+    /// expression (`admin`, `local` and `config` never match); the URL may name no database.
+    #[arg(long, global = true)]
+    pub(crate) databases: Option<String>,
+    /// Run the command on the databases of this file: one database name (on `--url`'s cluster)
+    /// or one full connection URL per line; `#` starts a comment line.
+    #[arg(long, global = true)]
+    pub(crate) databases_file: Option<String>,
+    /// Databases of a fleet run at a time [default: 4].
+    #[arg(long, global = true)]
+    pub(crate) parallel: Option<String>,
+    /// After a database of a fleet fails: `stop` starts no other, `continue` runs them all
+    /// [default: stop].
+    #[arg(long, global = true)]
+    pub(crate) on_error: Option<String>,
+    /// Run the fleet's first N databases first, and stop if any of them fails.
+    #[arg(long, global = true)]
+    pub(crate) canary: Option<String>,
+    /// `I/N`: run only share I of N of the fleet, chosen by a hash of each database's name.
+    #[arg(long, global = true)]
+    pub(crate) shard: Option<String>,
+    /// Also write a fleet's summary as JSON to this file.
+    #[arg(long, global = true)]
+    pub(crate) report_file: Option<String>,
     /// Output format for status, history, validate, list-locks and update reports.
     #[arg(long, global = true, value_enum)]
     pub(crate) output: Option<Output>,

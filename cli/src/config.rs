@@ -195,6 +195,13 @@ fn cli_values(g: &Global) -> Vec<(&'static str, &Option<String>)> {
         ),
         ("mongodb-mongosh-extra-args", &g.mongosh_extra_args),
         ("mongodb-mongosh-log-file", &g.mongosh_log_file),
+        ("databases", &g.databases),
+        ("databases-file", &g.databases_file),
+        ("parallel", &g.parallel),
+        ("on-error", &g.on_error),
+        ("canary", &g.canary),
+        ("shard", &g.shard),
+        ("report-file", &g.report_file),
     ]
 }
 

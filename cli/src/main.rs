@@ -5,6 +5,7 @@
 
 mod args;
 mod config;
+mod fleet;
 mod generate;
 mod render;
 mod test_hook;
@@ -65,6 +66,42 @@ impl std::fmt::Display for Usage {
 
 impl std::error::Error for Usage {}
 
+/// A fleet run in which some database did not succeed: exit 1. Its summary (JSON too) is
+/// already printed, so no second JSON document follows it on stdout.
+#[derive(Debug)]
+pub(crate) struct FleetFailed(String);
+
+impl std::fmt::Display for FleetFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for FleetFailed {}
+
+/// What a database's command did, for the summary.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Done {
+    /// Changesets run (or recorded, or rolled back).
+    pub(crate) changesets: usize,
+    /// `status`: changesets pending.
+    pub(crate) pending: Option<usize>,
+    /// A short note (`history`, `list-locks`).
+    pub(crate) note: Option<String>,
+}
+
+impl Done {
+    fn changesets(n: usize) -> Done {
+        Done {
+            changesets: n,
+            ..Done::default()
+        }
+    }
+}
+
+/// One database's row of the summary.
+pub(crate) type Row = executor::fleet::DatabaseReport<Done>;
+
 /// A [`Usage`] error with `message` (which may end in `\nhint: …`).
 pub(crate) fn usage(message: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(Usage(message.into()))
@@ -120,6 +157,16 @@ impl Session {
         Ok(connection)
     }
 
+    /// Opens a fleet's cluster (its URL may name no database), closed as [`Session::open`]'s.
+    pub(crate) async fn open_cluster(&self, options: &ConnectionOptions) -> Result<Connection> {
+        let connection = Connection::open_cluster(options).await?;
+        self.opened
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(connection.clone());
+        Ok(connection)
+    }
+
     async fn close(&self) {
         let opened = std::mem::take(
             &mut *self
@@ -141,6 +188,9 @@ async fn run(cli: Cli, ctx: &Session, render: &Render) -> Result<()> {
 
 async fn dispatch(cli: Cli, ctx: &Session, render: &Render) -> Result<()> {
     let command = cli.command;
+    if fleet::wanted(ctx) {
+        return fleet::run(command, ctx, render).await;
+    }
     match command {
         Command::Validate => {
             let connection = connect(ctx).await?;

@@ -188,7 +188,7 @@ impl Render {
             Some((m, h)) => (m.to_owned(), Some(h.to_owned())),
             None => (text, None),
         };
-        if self.json() {
+        if self.json() && error.downcast_ref::<crate::FleetFailed>().is_none() {
             let doc = json!({ "success": false, "error": message, "hint": inline_hint.clone().or_else(|| engine.and_then(executor::Error::hint)) });
             println!("{doc}");
         }
@@ -614,4 +614,251 @@ fn platform_json(platform: &Platform) -> serde_json::Value {
         "transactions": platform.transactions,
         "trackingValidators": platform.supports_validator(),
     })
+}
+
+/// A warning on stderr, outside any command's printer (a fleet's databases).
+pub(crate) fn warn(message: &str) {
+    eprintln!("WARNING: {message}");
+}
+
+/// A fleet's progress: a bar on a terminal, counters for its message.
+pub(crate) struct FleetProgress {
+    bar: indicatif::ProgressBar,
+    /// The fleet spans clusters: databases are named `hosts/database`.
+    clusters: bool,
+    total: usize,
+    done: std::sync::atomic::AtomicUsize,
+    failed: std::sync::atomic::AtomicUsize,
+    changesets: std::sync::atomic::AtomicUsize,
+}
+
+impl FleetProgress {
+    pub(crate) fn finish_and_clear(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// One line of error text: the first line of the engine's message, and its hint apart.
+fn fleet_error(row: &crate::Row) -> (String, Option<String>) {
+    match &row.error {
+        None if row.outcome == executor::fleet::Outcome::NotStarted => {
+            ("not started: an earlier database failed".to_owned(), None)
+        }
+        None => (String::new(), None),
+        Some(e) => {
+            let text = e.to_string();
+            let (message, hint) = match text.split_once("\nhint: ") {
+                Some((m, h)) => (m.to_owned(), Some(h.to_owned())),
+                None => (text, e.hint()),
+            };
+            (message.replace('\n', " "), hint)
+        }
+    }
+}
+
+/// How text output names a database: with its cluster's hosts when the fleet spans clusters
+/// (two clusters may each have a `tenant_1`).
+fn fleet_label(row: &crate::Row, clusters: bool) -> String {
+    if clusters {
+        format!("{}/{}", row.hosts, row.database)
+    } else {
+        row.database.clone()
+    }
+}
+
+fn spans_clusters(rows: &[crate::Row]) -> bool {
+    rows.windows(2).any(|w| w[0].hosts != w[1].hosts)
+}
+
+fn fleet_count(row: &crate::Row) -> usize {
+    row.value
+        .as_ref()
+        .map_or(0, |d| d.pending.unwrap_or(d.changesets))
+}
+
+/// The summary of a fleet as JSON: `--output json` and `--report-file`.
+pub(crate) fn fleet_json(rows: &[crate::Row], command: &str) -> serde_json::Value {
+    use executor::fleet::Outcome;
+    let databases: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            let (error, hint) = fleet_error(r);
+            let mut entry = json!({
+                "database": r.database,
+                "hosts": r.hosts,
+                "outcome": r.outcome.name(),
+                "changesets": r.value.as_ref().map_or(0, |d| d.changesets),
+                "durationSeconds": r.duration.as_secs_f64(),
+            });
+            if let Some(pending) = r.value.as_ref().and_then(|d| d.pending) {
+                entry["pending"] = json!(pending);
+            }
+            if let Some(note) = r.value.as_ref().and_then(|d| d.note.clone()) {
+                entry["note"] = json!(note);
+            }
+            if r.outcome != Outcome::Succeeded {
+                entry["error"] = json!(error);
+                entry["hint"] = json!(hint);
+            }
+            entry
+        })
+        .collect();
+    let of = |o: Outcome| rows.iter().filter(|r| r.outcome == o).count();
+    json!({
+        "command": command,
+        "success": of(Outcome::Succeeded) == rows.len(),
+        "total": rows.len(),
+        "succeeded": of(Outcome::Succeeded),
+        "failed": of(Outcome::Failed),
+        "notStarted": of(Outcome::NotStarted),
+        "changesets": rows.iter().filter_map(|r| r.value.as_ref()).map(|d| d.changesets).sum::<usize>(),
+        "databases": databases,
+    })
+}
+
+impl Render {
+    /// Starts a fleet's output: a bar on a terminal (databases done, failed, total, changesets
+    /// applied), nothing elsewhere.
+    pub(crate) fn fleet_start(&self, total: usize, clusters: bool, command: &str) -> FleetProgress {
+        let bar = indicatif::ProgressBar::hidden();
+        if std::io::stdout().is_terminal() && std::io::stderr().is_terminal() && !self.json() {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            bar.set_length(u64::try_from(total).unwrap_or(u64::MAX));
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar.set_message(format!("{command}: 0 failed, 0 changesets"));
+        }
+        FleetProgress {
+            bar,
+            clusters,
+            total,
+            done: 0.into(),
+            failed: 0.into(),
+            changesets: 0.into(),
+        }
+    }
+
+    /// One database ended: the bar moves on a terminal; elsewhere one line on stdout.
+    pub(crate) fn fleet_done(&self, row: &crate::Row, progress: &FleetProgress) {
+        use std::sync::atomic::Ordering;
+        let done = progress.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if row.outcome != executor::fleet::Outcome::Succeeded {
+            progress.failed.fetch_add(1, Ordering::Relaxed);
+        }
+        let changesets = row.value.as_ref().map_or(0, |d| d.changesets);
+        progress.changesets.fetch_add(changesets, Ordering::Relaxed);
+        if !progress.bar.is_hidden() {
+            progress.bar.inc(1);
+            progress.bar.set_message(format!(
+                "{} failed, {} changesets",
+                progress.failed.load(Ordering::Relaxed),
+                progress.changesets.load(Ordering::Relaxed)
+            ));
+            return;
+        }
+        if self.json() {
+            return;
+        }
+        let (error, _) = fleet_error(row);
+        let what = match row.value.as_ref() {
+            Some(d) if d.pending.is_some() => format!("{} pending", fleet_count(row)),
+            Some(d) => match &d.note {
+                Some(note) => format!("{} changesets, {note}", d.changesets),
+                None => format!("{} changesets", d.changesets),
+            },
+            None => error,
+        };
+        println!(
+            "[{done}/{}] {} {}: {what} ({:.2}s)",
+            progress.total,
+            fleet_label(row, progress.clusters),
+            row.outcome.name(),
+            row.duration.as_secs_f64()
+        );
+    }
+
+    /// The fleet's summary table (or its JSON), and for `status` the databases that differ.
+    pub(crate) fn fleet_summary(&self, rows: &[crate::Row], command: &str) {
+        use executor::fleet::Outcome;
+        if self.json() {
+            println!("{}", fleet_json(rows, command));
+            return;
+        }
+        let clusters = spans_clusters(rows);
+        let width = rows
+            .iter()
+            .map(|r| fleet_label(r, clusters).len())
+            .max()
+            .unwrap_or(0)
+            .max("DATABASE".len());
+        let count_title = if command == "status" {
+            "PENDING"
+        } else {
+            "CHANGESETS"
+        };
+        println!();
+        println!(
+            "{:width$}  {:11}  {count_title:>10}  {:>9}  ERROR",
+            "DATABASE", "OUTCOME", "DURATION"
+        );
+        for r in rows {
+            let (error, _) = fleet_error(r);
+            let error = if r.outcome == Outcome::Succeeded {
+                r.value
+                    .as_ref()
+                    .and_then(|d| d.note.clone())
+                    .unwrap_or_default()
+            } else {
+                error
+            };
+            let line = format!(
+                "{:width$}  {:11}  {:>10}  {:>8.2}s  {error}",
+                fleet_label(r, clusters),
+                r.outcome.name(),
+                fleet_count(r),
+                r.duration.as_secs_f64()
+            );
+            println!("{}", line.trim_end());
+        }
+        let of = |o: Outcome| rows.iter().filter(|r| r.outcome == o).count();
+        let tally = if command == "status" {
+            format!(
+                "{} changesets pending",
+                rows.iter().map(fleet_count).sum::<usize>()
+            )
+        } else {
+            format!(
+                "{} changesets",
+                rows.iter()
+                    .filter_map(|r| r.value.as_ref())
+                    .map(|d| d.changesets)
+                    .sum::<usize>()
+            )
+        };
+        println!(
+            "{} databases: {} succeeded, {} failed, {} not started; {tally}",
+            rows.len(),
+            of(Outcome::Succeeded),
+            of(Outcome::Failed),
+            of(Outcome::NotStarted),
+        );
+        if command == "status" {
+            let behind: Vec<String> = rows
+                .iter()
+                .filter(|r| r.value.as_ref().and_then(|d| d.pending).unwrap_or(0) > 0)
+                .map(|r| fleet_label(r, clusters))
+                .collect();
+            if behind.is_empty() {
+                println!("Every database is up to date.");
+            } else {
+                println!(
+                    "{} databases have pending changesets: {}",
+                    behind.len(),
+                    behind.join(", ")
+                );
+            }
+        }
+    }
 }

@@ -156,6 +156,37 @@ impl Connection {
         })
     }
 
+    /// Opens a client for a fleet's cluster (issue 14). The URL may name no database
+    /// (`mongodb://host:27017/`): a fleet names its databases itself. The connection then
+    /// stands for `admin`, which the fleet only lists databases through.
+    pub async fn open_cluster(options: &ConnectionOptions) -> Result<Connection> {
+        let url = effective_url(options)?;
+        if database_name(&url).is_ok() {
+            return Self::open(options).await;
+        }
+        let mut with_admin = options.clone();
+        with_admin.url = with_database(&options.url, "admin");
+        Self::open(&with_admin).await
+    }
+
+    /// The same client (and its pool) on database `name` of the same cluster: what a fleet runs
+    /// each database's command on. The platform is the cluster's, detected once when it was
+    /// opened; the transaction probe runs again here, as `open` runs it on the URL's own
+    /// database, so a fleet database behaves exactly as a single-database run on it.
+    pub async fn for_database(&self, name: &str) -> Connection {
+        let mut platform = self.platform.clone();
+        platform.transactions = self.distributed
+            && crate::execute::transactions_work(&self.client, name, "DATABASECHANGELOGLOCK").await;
+        Connection {
+            client: self.client.clone(),
+            database: name.to_owned(),
+            display_url: with_database(&self.display_url, name),
+            user: self.user.clone(),
+            distributed: self.distributed,
+            platform,
+        }
+    }
+
     /// The server's version (`buildInfo.version`, `Unknown` when it gives none), as Liquibase
     /// shows it for the database.
     pub async fn server_version(&self) -> Result<String> {
@@ -279,6 +310,37 @@ fn with_retry_writes(url: &str, retry: bool) -> String {
     }
 }
 
+/// `url` with its path (the database) replaced by `name`, options kept:
+/// `mongodb://u:p@h:1/old?x=1` → `mongodb://u:p@h:1/name?x=1`.
+pub(crate) fn with_database(url: &str, name: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    // The authority ends at the first `/` or `?` after the last `@` (a password may hold `/`
+    // only percent-encoded, so the first `/` after the userinfo starts the path).
+    let hosts_start = rest.rfind('@').map_or(0, |at| at + 1);
+    let authority_end = rest[hosts_start..]
+        .find(['/', '?'])
+        .map_or(rest.len(), |i| hosts_start + i);
+    let (authority, tail) = rest.split_at(authority_end);
+    let query = tail.find('?').map_or("", |q| &tail[q..]);
+    format!("{scheme}://{authority}/{}{query}", path_encode(name))
+}
+
+/// A database name as a URL path segment: unreserved characters kept, every other byte `%XX`,
+/// which [`database_name`]'s decoding turns back into the name.
+fn path_encode(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// The database named in the URL path.
 pub(crate) fn database_name(url: &str) -> Result<String> {
     let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
@@ -315,6 +377,24 @@ fn userinfo_encode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn with_database_replaces_only_the_path() {
+        assert_eq!(
+            with_database(
+                "mongodb://u:p%2Fw@h:1,h2:2/old?replicaSet=rs&w=1",
+                "tenant_1"
+            ),
+            "mongodb://u:p%2Fw@h:1,h2:2/tenant_1?replicaSet=rs&w=1"
+        );
+        assert_eq!(with_database("mongodb://h:1", "a b"), "mongodb://h:1/a%20b");
+        assert_eq!(
+            with_database("mongodb+srv://h/?tls=true", "t"),
+            "mongodb+srv://h/t?tls=true"
+        );
+        let url = with_database("mongodb://h:1/", "caf\u{e9}-x");
+        assert_eq!(database_name(&url).expect("a name"), "caf\u{e9}-x");
+    }
 
     #[test]
     fn maven_null_username_is_dropped_only_when_the_url_has_no_credentials() {

@@ -12,7 +12,8 @@
 //! This file is the engine's one door. The commands live at the crate root, one function per
 //! Liquibase command, each over an open [`Connection`] and one [`Settings`] (or the options
 //! struct it names): [`update`], [`rollback`], [`changelog_sync`], [`tag`], [`validate`],
-//! [`update_sql`], [`release_locks`], [`list_locks`], [`drop_all`], … Beside them are the data
+//! [`update_sql`], [`release_locks`], [`list_locks`], [`drop_all`], … [`fleet`] runs any of
+//! them over many databases, each with its own lock and history. Beside them are the data
 //! types they take and return ([`change`], [`changelog`], [`error`] and the re-exports below).
 //! What Liquibase's SPI needs in smaller pieces is in [`liquibase`], which only the JNI bridge
 //! uses. Everything else — the readers, the lock, the history, the mongosh runner, the execute
@@ -21,7 +22,7 @@
 //! Layers, lowest first (`scripts/check-architecture.py` keeps them free of cycles): `platform`, `redact`,
 //! `java`, `json` → `error` → `execute` → `change`, `changelog`, `checksum`, `expression`,
 //! `parameter` → `command`, `connection` → `format` → `tracking`, `history`, `events`, `lock`,
-//! `plan`, `mongosh` → `executor` → `liquibase`.
+//! `plan`, `mongosh` → `executor` → `liquibase`, `fleet`.
 #![warn(missing_docs)]
 
 pub mod change;
@@ -34,6 +35,7 @@ mod events;
 mod execute;
 mod executor;
 mod expression;
+pub mod fleet;
 mod format;
 mod history;
 mod java;

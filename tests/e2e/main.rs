@@ -9,6 +9,7 @@ mod commands;
 mod concurrency;
 mod crash;
 mod ferretdb;
+mod fleet;
 mod generated;
 mod generator;
 mod ground_truth;
