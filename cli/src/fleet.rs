@@ -7,13 +7,13 @@
 use anyhow::{Context, Result, anyhow};
 use executor::changelog::ChangeLog;
 use executor::fleet::{self, FileEntry, FleetOptions, Member, OnError, Shard};
-use executor::{self as engine, Connection, ConnectionOptions, Event, Goal, Listener};
+use executor::{self as engine, Connection, Event, Goal, Listener};
 use executor::{RollbackTarget, Settings};
 
 use crate::args::Command;
 use crate::render::Render;
 use crate::test_hook::PausePoint;
-use crate::{Done, Row, Session, count, date, duration, tag, usage};
+use crate::{Done, Row, Session, connection_options, count, date, tag, usage};
 
 /// Whether the settings ask for a fleet.
 pub(crate) fn wanted(ctx: &Session) -> bool {
@@ -291,22 +291,6 @@ fn positive(text: &str, key: &str) -> Result<usize> {
             "`--{key}` must be a whole number of 1 or more, not `{text}`"
         ))),
     }
-}
-
-/// The connection options of `url` with the flags' credentials and switches, as `--url`'s.
-fn connection_options(ctx: &Session, url: &str) -> Result<ConnectionOptions> {
-    Ok(ConnectionOptions {
-        url: url.to_owned(),
-        username: ctx.config.get("username").map(str::to_owned),
-        password: ctx.config.get("password").map(str::to_owned),
-        retry_writes: ctx.config.flag("mongodb-retry-writes")?,
-        app_name: None,
-        server_selection_timeout: ctx
-            .config
-            .number("server-selection-timeout-seconds")?
-            .map(|s| duration(s, "server-selection-timeout-seconds"))
-            .transpose()?,
-    })
 }
 
 /// The fleet's members, in order, after `--shard`: one client per cluster, shared by its

@@ -592,11 +592,10 @@ async fn changelog(ctx: &Session, connection: &Connection) -> Result<&'static Ch
     Ok(Box::leak(Box::new(read(file, &options)?)))
 }
 
-async fn connect(ctx: &Session) -> Result<Connection> {
-    let url = ctx.config.get("url").ok_or_else(|| {
-        usage("the URL is not set\nhint: pass `--url mongodb://host:27017/mydb`, set `LIQUIBASE_COMMAND_URL`, or add `url` to liquibase.properties")
-    })?;
-    let options = ConnectionOptions {
+/// The connection options of `url` with the settings' credentials and switches: `--url`'s, and
+/// each URL of a fleet's.
+pub(crate) fn connection_options(ctx: &Session, url: &str) -> Result<ConnectionOptions> {
+    Ok(ConnectionOptions {
         url: url.to_owned(),
         username: ctx.config.get("username").map(str::to_owned),
         password: ctx.config.get("password").map(str::to_owned),
@@ -607,8 +606,14 @@ async fn connect(ctx: &Session) -> Result<Connection> {
             .number("server-selection-timeout-seconds")?
             .map(|s| duration(s, "server-selection-timeout-seconds"))
             .transpose()?,
-    };
-    ctx.open(&options).await
+    })
+}
+
+async fn connect(ctx: &Session) -> Result<Connection> {
+    let url = ctx.config.get("url").ok_or_else(|| {
+        usage("the URL is not set\nhint: pass `--url mongodb://host:27017/mydb`, set `LIQUIBASE_COMMAND_URL`, or add `url` to liquibase.properties")
+    })?;
+    ctx.open(&connection_options(ctx, url)?).await
 }
 
 fn count(value: Option<usize>) -> Result<usize> {

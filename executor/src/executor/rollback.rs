@@ -44,26 +44,19 @@ pub(super) async fn undo_one(
 ) -> Result<()> {
     let cs = &changelog.change_sets[u.index];
     for action in &u.actions {
-        match action {
-            UndoAction::Command(c) => {
-                execute(&connection.client, &connection.database, c)
-                    .await
-                    .map_err(|e| Error::ChangeSetFailed {
-                        id: cs.id.clone(),
-                        message: format!("rollback failed: {e}"),
-                        hint: None,
-                    })?;
-            }
+        let undone = match action {
+            UndoAction::Command(c) => execute(&connection.client, &connection.database, c)
+                .await
+                .map(drop),
             UndoAction::Script(change) => {
-                crate::mongosh::run_change(connection, mongosh, change, &cs.id)
-                    .await
-                    .map_err(|e| Error::ChangeSetFailed {
-                        id: cs.id.clone(),
-                        message: format!("rollback failed: {e}"),
-                        hint: None,
-                    })?;
+                crate::mongosh::run_change(connection, mongosh, change, &cs.id).await
             }
-        }
+        };
+        undone.map_err(|e| Error::ChangeSetFailed {
+            id: cs.id.clone(),
+            message: format!("rollback failed: {e}"),
+            hint: None,
+        })?;
     }
     Ok(())
 }
