@@ -38,6 +38,9 @@ pub(crate) enum Runner {
     LiquibaseJar,
     /// (e) Liquibase with the official liquibase-mongodb extension.
     LiquibaseOfficial,
+    /// The fleet case's (c): a shell loop running the release `lbmongo` once per database, as a
+    /// team without fleet support does it.
+    LbmongoLoop,
 }
 
 impl Runner {
@@ -57,11 +60,15 @@ impl Runner {
             Runner::MigrateMongo => "migrate-mongo",
             Runner::LiquibaseJar => "liquibase-jar",
             Runner::LiquibaseOfficial => "liquibase-official",
+            Runner::LbmongoLoop => "lbmongo-loop",
         }
     }
 
     pub(crate) fn parse(id: &str) -> Option<Runner> {
-        Runner::ALL.into_iter().find(|r| r.id() == id)
+        Runner::ALL
+            .into_iter()
+            .chain([Runner::LbmongoLoop])
+            .find(|r| r.id() == id)
     }
 
     fn label(self) -> String {
@@ -73,6 +80,7 @@ impl Runner {
             Runner::LiquibaseOfficial => {
                 format!("(e) Liquibase {LIQUIBASE_CORE} + liquibase-mongodb")
             }
+            Runner::LbmongoLoop => "(c) shell loop: lbmongo once per database".to_owned(),
         }
     }
 }
@@ -193,7 +201,9 @@ impl Tools {
     /// Whether `runner` can run at all (independent of the case).
     pub(crate) fn available(&self, runner: Runner) -> Result<(), String> {
         match runner {
-            Runner::Lbmongo => self.lbmongo.as_ref().map(|_| ()).map_err(Clone::clone),
+            Runner::Lbmongo | Runner::LbmongoLoop => {
+                self.lbmongo.as_ref().map(|_| ()).map_err(Clone::clone)
+            }
             Runner::Limit => self.limit.as_ref().map(|_| ()).map_err(Clone::clone),
             Runner::MigrateMongo => self
                 .migrate_mongo
@@ -464,20 +474,20 @@ impl Bench<'_> {
         Ok(case)
     }
 
-    fn case_dir(&self, id: &str) -> Result<PathBuf> {
+    pub(crate) fn case_dir(&self, id: &str) -> Result<PathBuf> {
         let dir = self.work.join(id);
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create `{}`", dir.display()))?;
         Ok(dir)
     }
 
-    fn db_name(&self, what: &str) -> String {
+    pub(crate) fn db_name(&self, what: &str) -> String {
         format!("bench_{}_{what}", self.tag).replace('-', "_")
     }
 
     /// Runs `rounds` rounds of `runners`, rotating who goes first; a runner that is unavailable
     /// never runs, and one that fails is not run again in this case.
-    fn alternate(
+    pub(crate) fn alternate(
         &self,
         case: &str,
         runners: &[Runner],
@@ -571,6 +581,16 @@ impl Bench<'_> {
     ) -> Result<Usage> {
         let url = self.server.url_for(db);
         let command = self.command(runner, job, &url)?;
+        self.measure_command(command, log_dir, name)
+    }
+
+    /// Runs `command` as one measured run, with the server CPU it caused.
+    pub(crate) fn measure_command(
+        &self,
+        command: Command,
+        log_dir: &Path,
+        name: &str,
+    ) -> Result<Usage> {
         let before = self.server.cpu_s();
         let usage = measure::run(command, log_dir, name, self.timeout)?;
         let server_cpu_s = before
@@ -645,6 +665,7 @@ impl Bench<'_> {
                     .current_dir(dir);
                 c
             }
+            Runner::LbmongoLoop => bail!("the shell loop runs the fleet case only"),
             Runner::LiquibaseJar | Runner::LiquibaseOfficial => {
                 let script = tools.liquibase.as_ref().map_err(unavailable)?;
                 let mut c = Command::new("bash");
@@ -701,7 +722,7 @@ impl Bench<'_> {
         Ok(())
     }
 
-    fn verify_count(&self, db: &str, collection: &str, expected: usize) -> Result<()> {
+    pub(crate) fn verify_count(&self, db: &str, collection: &str, expected: usize) -> Result<()> {
         let found = self.runtime.block_on(
             self.client
                 .database(db)
@@ -715,7 +736,7 @@ impl Bench<'_> {
         Ok(())
     }
 
-    fn drop_db(&self, db: &str) -> Result<()> {
+    pub(crate) fn drop_db(&self, db: &str) -> Result<()> {
         self.runtime
             .block_on(self.client.database(db).drop().into_future())
             .with_context(|| format!("cannot drop `{db}`"))
@@ -757,7 +778,7 @@ impl Bench<'_> {
     }
 }
 
-fn case(
+pub(crate) fn case(
     id: &str,
     group: &str,
     title: String,

@@ -9,6 +9,7 @@
 
 mod cases;
 mod chart;
+mod fleet;
 mod measure;
 mod report;
 mod server;
@@ -34,7 +35,7 @@ struct Args {
     /// explicit options still win.
     #[arg(long)]
     smoke: bool,
-    /// Cases to run, comma-separated: start, p1, p2, p3 [default: all].
+    /// Cases to run, comma-separated: start, p1, p2, p3, fleet [default: all].
     #[arg(long, value_delimiter = ',')]
     cases: Option<Vec<String>>,
     /// Runners, comma-separated: lbmongo, limit, migrate-mongo, liquibase-jar,
@@ -53,6 +54,15 @@ struct Args {
     /// P3 views [default: 200].
     #[arg(long)]
     p3_views: Option<usize>,
+    /// Fleet case: tenant databases [default: 1000].
+    #[arg(long)]
+    fleet_tenants: Option<usize>,
+    /// Fleet case: the tenants Liquibase's loop runs over [default: 50].
+    #[arg(long)]
+    fleet_slice: Option<usize>,
+    /// Fleet case: databases at a time for lbmongo and the limit [default: 4, lbmongo's default].
+    #[arg(long)]
+    fleet_parallel: Option<usize>,
     /// Rounds per case (each runner once per round) [default: 3].
     #[arg(long)]
     rounds: Option<usize>,
@@ -98,6 +108,7 @@ struct Plan {
     p2: Vec<usize>,
     p3_collections: usize,
     p3_views: usize,
+    fleet: fleet::FleetSize,
     rounds: usize,
     large_rounds: usize,
 }
@@ -127,14 +138,16 @@ impl Plan {
             Some(cases) => {
                 for case in cases {
                     anyhow::ensure!(
-                        ["start", "p1", "p2", "p3"].contains(&case.as_str()),
-                        "unknown case `{case}` (known: start, p1, p2, p3)"
+                        ["start", "p1", "p2", "p3", "fleet"].contains(&case.as_str()),
+                        "unknown case `{case}` (known: start, p1, p2, p3, fleet)"
                     );
                 }
                 cases.clone()
             }
-            None if smoke => vec!["p1".to_owned(), "p2".to_owned(), "p3".to_owned()],
-            None => ["start", "p1", "p2", "p3"].map(str::to_owned).to_vec(),
+            None if smoke => ["p1", "p2", "p3", "fleet"].map(str::to_owned).to_vec(),
+            None => ["start", "p1", "p2", "p3", "fleet"]
+                .map(str::to_owned)
+                .to_vec(),
         };
         let rounds = args.rounds.unwrap_or(if smoke { 1 } else { 3 });
         Ok(Plan {
@@ -153,6 +166,11 @@ impl Plan {
             }),
             p3_collections: args.p3_collections.unwrap_or(if smoke { 20 } else { 2000 }),
             p3_views: args.p3_views.unwrap_or(if smoke { 2 } else { 200 }),
+            fleet: fleet::FleetSize {
+                tenants: args.fleet_tenants.unwrap_or(if smoke { 6 } else { 1000 }),
+                slice: args.fleet_slice.unwrap_or(if smoke { 2 } else { 50 }),
+                parallel: args.fleet_parallel.unwrap_or(4),
+            },
             rounds,
             large_rounds: args.large_rounds.unwrap_or(1),
         })
@@ -312,6 +330,25 @@ fn run(args: &Args) -> Result<bool> {
             Err(e) => failed("P3".to_owned(), e),
         }
     }
+    if plan.has("fleet") {
+        // (c) is lbmongo started per database: it runs wherever lbmongo does.
+        let runners: Vec<Runner> = [
+            Runner::Lbmongo,
+            Runner::Limit,
+            Runner::LbmongoLoop,
+            Runner::LiquibaseOfficial,
+        ]
+        .into_iter()
+        .filter(|r| {
+            plan.runners.contains(r)
+                || (*r == Runner::LbmongoLoop && plan.runners.contains(&Runner::Lbmongo))
+        })
+        .collect();
+        match bench.fleet(plan.fleet, &runners, plan.large_rounds) {
+            Ok(pair) => cases.extend(pair),
+            Err(e) => failed(format!("the fleet of {}", plan.fleet.tenants), e),
+        }
+    }
     let targets = targets::judge(&cases);
     let results = Results {
         schema: 1,
@@ -333,7 +370,7 @@ fn run(args: &Args) -> Result<bool> {
             plan.rounds.to_string()
         } else {
             format!(
-                "{} ({} for P1 N ≥ {LARGE_P1} and P2 N ≥ {LARGE_P2})",
+                "{} ({} for P1 N ≥ {LARGE_P1}, P2 N ≥ {LARGE_P2} and the fleet)",
                 plan.rounds, plan.large_rounds
             )
         },

@@ -20,6 +20,10 @@ const P2_MARGINAL_FLOOR_S: f64 = 1e-6;
 /// P3: lbmongo's wall time over the limit's, and its peak RSS.
 const P3_WALL_VS_LIMIT: f64 = 1.5;
 const P3_MAX_RSS_MIB: f64 = 100.0;
+/// Fleet (issue 11): lbmongo's wall time over the limit's at the same parallelism, and the
+/// least speed-up over a shell loop starting lbmongo once per database.
+const FLEET_WALL_VS_LIMIT: f64 = 1.25;
+const FLEET_LOOP_OVER_LBMONGO: f64 = 10.0;
 
 fn target(goal: String, met: Option<bool>, detail: String) -> Target {
     let status = match met {
@@ -164,6 +168,29 @@ pub(crate) fn judge(cases: &[Case]) -> Vec<Target> {
             "lbmongo generate-changelog did not run".to_owned(),
         ),
     });
+    if let Some(fleet) = cases
+        .iter()
+        .find(|c| c.group == "fleet" && !c.id.starts_with("fleet-noop"))
+    {
+        let n = fleet.n;
+        out.push(ratio_target(
+            format!("Fleet of {n}: lbmongo wall ≤ {FLEET_WALL_VS_LIMIT}× the limit"),
+            fleet.ratio("lbmongo", "limit", "wall"),
+            FLEET_WALL_VS_LIMIT,
+            "lbmongo ÷ limit (wall)",
+        ));
+        let goal = format!(
+            "Fleet of {n}: lbmongo at least {FLEET_LOOP_OVER_LBMONGO}× faster than a shell loop"
+        );
+        out.push(match fleet.ratio("lbmongo-loop", "lbmongo", "wall") {
+            Some(r) => target(
+                goal,
+                Some(r >= FLEET_LOOP_OVER_LBMONGO),
+                format!("loop ÷ lbmongo (wall) = {r:.2}×"),
+            ),
+            None => target(goal, None, "the loop or lbmongo did not run".to_owned()),
+        });
+    }
     for (id, what) in [
         ("p1-5000", "Memory: lbmongo peak RSS, P1 N=5,000"),
         (

@@ -56,7 +56,14 @@ fn smoke_run_measures_every_case_and_writes_json_markdown_and_svg() {
     let ids: Vec<&str> = cases.iter().filter_map(|c| c["id"].as_str()).collect();
     assert_eq!(
         ids,
-        ["p1-20", "p2-update-20", "p2-status-20", "p3-20"],
+        [
+            "p1-20",
+            "p2-update-20",
+            "p2-status-20",
+            "p3-20",
+            "fleet-6",
+            "fleet-noop-6"
+        ],
         "{stderr}"
     );
     for case in cases {
@@ -98,6 +105,20 @@ fn smoke_run_measures_every_case_and_writes_json_markdown_and_svg() {
         "{markdown}"
     );
     assert!(markdown.contains("| (a) lbmongo | "), "{markdown}");
+    // The fleet case ran lbmongo over the fleet, the limit and the shell loop side by side.
+    let fleet = &cases[4];
+    for id in ["lbmongo", "limit", "lbmongo-loop"] {
+        assert!(
+            fleet["runners"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|r| r["id"] == id && r["status"] == "ok")),
+            "{fleet}"
+        );
+    }
+    assert!(
+        markdown.contains("| (c) shell loop: lbmongo once per database | "),
+        "{markdown}"
+    );
     let chart = std::fs::read_to_string(&svg).expect("the chart");
     assert!(chart.starts_with("<svg ") && chart.trim_end().ends_with("</svg>"));
     assert_eq!(chart.matches("<svg").count(), 1);

@@ -6,6 +6,10 @@
 //! and releases the lock (one update). No changelog is read, no history is read, no checksum is
 //! computed and no tracking collection is prepared.
 //!
+//! `bench-limit fleet --url URL --prefix P --count N --parallel K` does `update`'s work on every
+//! database whose name starts with `P` (one `listDatabases`), `K` databases at a time over one
+//! client: the fleet case's limit, with lbmongo's `--parallel`.
+//!
 //! `bench-limit introspect --url URL` runs what a generator cannot avoid: `listCollections`, then
 //! `listIndexes` for each collection, and counts what it saw.
 
@@ -13,7 +17,7 @@ use std::io::Write as _;
 
 use anyhow::{Context as _, Result, bail};
 use clap::{Parser, Subcommand};
-use futures_util::TryStreamExt;
+use futures_util::{StreamExt as _, TryStreamExt as _};
 use lbmongo_bench::workload;
 use mongodb::Client;
 use mongodb::bson::{Document, doc};
@@ -36,6 +40,21 @@ enum Command {
         #[arg(long)]
         count: usize,
     },
+    /// `update` on every database whose name starts with `prefix`, `parallel` at a time.
+    Fleet {
+        /// Connection URL of the cluster (any database in the path is ignored).
+        #[arg(long)]
+        url: String,
+        /// The fleet: databases whose names start with this.
+        #[arg(long)]
+        prefix: String,
+        /// Number of changesets per database.
+        #[arg(long)]
+        count: usize,
+        /// Databases at a time.
+        #[arg(long)]
+        parallel: usize,
+    },
     /// `listCollections` plus `listIndexes` for each collection.
     Introspect {
         /// Connection URL with the database in the path.
@@ -52,7 +71,13 @@ fn main() -> Result<()> {
         .context("cannot build a Tokio runtime")?;
     runtime.block_on(async {
         match cli.command {
-            Command::Update { url, count } => update(&url, count).await,
+            Command::Update { url, count } => update(&connect(&url).await?, count).await,
+            Command::Fleet {
+                url,
+                prefix,
+                count,
+                parallel,
+            } => fleet(&url, &prefix, count, parallel).await,
             Command::Introspect { url } => introspect(&url).await,
         }
     })
@@ -68,8 +93,7 @@ async fn connect(url: &str) -> Result<mongodb::Database> {
     Ok(db)
 }
 
-async fn update(url: &str, count: usize) -> Result<()> {
-    let db = connect(url).await?;
+async fn update(db: &mongodb::Database, count: usize) -> Result<()> {
     let locked_by = "bench-limit";
     let granted = mongodb::bson::DateTime::now();
     let lock = doc! { "_id": 1, "lockGranted": granted, "lockedBy": locked_by, "locked": true };
@@ -100,6 +124,33 @@ async fn update(url: &str, count: usize) -> Result<()> {
         })
         .await?,
     )?;
+    Ok(())
+}
+
+async fn fleet(url: &str, prefix: &str, count: usize, parallel: usize) -> Result<()> {
+    let client = Client::with_uri_str(url)
+        .await
+        .with_context(|| format!("cannot connect to `{url}`"))?;
+    let mut names = client
+        .list_database_names()
+        .await
+        .context("listDatabases failed")?;
+    names.retain(|name| name.starts_with(prefix));
+    let total = names.len();
+    // Like lbmongo's fleet runner: at most `parallel` databases in flight on one client.
+    futures_util::stream::iter(names)
+        .map(|name| {
+            let db = client.database(&name);
+            async move {
+                update(&db, count)
+                    .await
+                    .with_context(|| format!("database `{name}`"))
+            }
+        })
+        .buffer_unordered(parallel.max(1))
+        .try_collect::<Vec<()>>()
+        .await?;
+    writeln!(std::io::stdout().lock(), "{total} databases updated")?;
     Ok(())
 }
 
