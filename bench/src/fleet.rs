@@ -82,7 +82,12 @@ impl Bench<'_> {
                 tenants
             };
             let prefix = self.db_name(&format!("f{tenants}_r{round}_{}_t", runner.id()));
-            let names = self.seed_tenants(&prefix, count)?;
+            let names: Vec<String> = (0..count).map(|i| tenant(&prefix, i)).collect();
+            if let Err(e) = self.seed_tenants(&names) {
+                // Leave the server as the next run expects it: no half-seeded fleet.
+                let _ = self.drop_dbs(&names);
+                return Err(e);
+            }
             let name = format!("r{round}-{}", runner.id());
             let command = self.fleet_command(
                 runner,
@@ -236,10 +241,9 @@ impl Bench<'_> {
         })
     }
 
-    /// Creates `count` tenant databases named `prefix0000…`, each holding one document.
-    fn seed_tenants(&self, prefix: &str, count: usize) -> Result<Vec<String>> {
-        let names: Vec<String> = (0..count).map(|i| tenant(prefix, i)).collect();
-        self.each_db(&names, |db| async move {
+    /// Creates the tenant databases `names`, each holding one document.
+    fn seed_tenants(&self, names: &[String]) -> Result<()> {
+        self.each_db(names, |db| async move {
             let seeded = db
                 .collection::<Document>("tenant")
                 .insert_one(doc! { "_id": db.name(), "plan": "standard" })
@@ -251,8 +255,7 @@ impl Bench<'_> {
                 Err(e) if duplicate_key(&e) => Ok(()),
                 other => other.map(|_| ()).map_err(Into::into),
             }
-        })?;
-        Ok(names)
+        })
     }
 
     /// Every tenant holds the changesets' history rows and the last collection's documents.
