@@ -5,6 +5,13 @@
 //! (`getrusage(RUSAGE_CHILDREN)` semantics, as GNU time reports them), so a runner started
 //! through a shell script that `exec`s java, or a Node.js process with worker threads, is
 //! measured whole. `ru_maxrss` is the peak of the largest single process of that tree, in KiB.
+//!
+//! Except that Linux records, when a process `exec`s, the peak RSS of the memory it had before
+//! (`exec_mmap`): a child spawned by the harness starts with the harness's own peak, so every
+//! small runner would report the harness's size (38 MiB after a full run, for lbmongo and the
+//! limit alike). Peak RSS is therefore taken from GNU time (`/usr/bin/time`, Debian's `time`)
+//! when it is installed: it is small, and its `%M` is its child's `ru_maxrss`, started from
+//! GNU time's own memory. Without it the `wait4` value is kept (an upper bound).
 //! The server is a separate process tree the harness started, so its work is never counted.
 
 use std::fs::File;
@@ -41,11 +48,17 @@ impl Usage {
 /// Runs `command` with stdout and stderr in `log_dir/<name>.out` and `.err`, kills its process
 /// group after `timeout`, and fails (quoting the end of stderr) unless it exits 0.
 pub(crate) fn run(
-    mut command: Command,
+    command: Command,
     log_dir: &Path,
     name: &str,
     timeout: Duration,
 ) -> Result<Usage> {
+    let rss_path = log_dir.join(format!("{name}.rss"));
+    let mut command = if Path::new(GNU_TIME).is_file() {
+        under_gnu_time(&command, &rss_path)
+    } else {
+        command
+    };
     let out_path = log_dir.join(format!("{name}.out"));
     let err_path = log_dir.join(format!("{name}.err"));
     let stdout = File::create(&out_path)
@@ -89,10 +102,38 @@ pub(crate) fn run(
     if !status.success() {
         bail!("{status}\n{}", tail(&err_path));
     }
+    let gnu_time_rss = std::fs::read_to_string(&rss_path)
+        .ok()
+        .and_then(|text| text.lines().last()?.trim().parse::<u64>().ok());
     Ok(Usage {
         wall_s: wall.as_secs_f64(),
+        max_rss_kib: gnu_time_rss.unwrap_or(usage.max_rss_kib),
         ..usage
     })
+}
+
+/// GNU time: see the module's note on peak RSS.
+const GNU_TIME: &str = "/usr/bin/time";
+
+/// `command` started by GNU time, which writes its child's peak RSS (KiB) to `rss_path`.
+fn under_gnu_time(command: &Command, rss_path: &Path) -> Command {
+    let mut outer = Command::new(GNU_TIME);
+    outer
+        .arg("--format=%M")
+        .arg("--output")
+        .arg(rss_path)
+        .arg(command.get_program())
+        .args(command.get_args());
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => outer.env(key, value),
+            None => outer.env_remove(key),
+        };
+    }
+    if let Some(dir) = command.get_current_dir() {
+        outer.current_dir(dir);
+    }
+    outer
 }
 
 /// The last lines of a log, for error messages.
