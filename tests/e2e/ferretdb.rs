@@ -665,3 +665,27 @@ fn an_explicit_platform_mongodb_skips_the_preflight() {
         "{collections:?}"
     );
 }
+
+#[test]
+fn an_explicit_platform_brings_its_defaults_and_its_preflight() {
+    // SecantusDB named FerretDB: FerretDB's defaults (no tracking validators) and its preflight.
+    let (_, db, url) = block_on(server().fresh_db("secantus_as_ferretdb"));
+    let p = Project::new(db, url);
+    p.write("changelog.xml", &xml(SHOP));
+    let run = p
+        .run_changelog(&["--platform", "ferretdb", "--output", "json", "update"])
+        .ok();
+    let report = json(&run);
+    assert_eq!(report["platform"]["name"], "ferretdb");
+    assert_eq!(report["platform"]["trackingValidators"], false);
+    assert_shop_applied(&p);
+
+    let (_, db, url) = block_on(server().fresh_db("secantus_as_ferretdb_examples"));
+    let examples = Project::new(db, url);
+    with_examples(&examples);
+    let refused = examples
+        .run_changelog(&["--platform", "ferretdb", "update"])
+        .failed();
+    assert_eq!(findings(&refused), FERRETDB_FINDINGS, "{}", refused.stderr);
+    assert_eq!(block_on(examples.collections()), Vec::<String>::new());
+}
