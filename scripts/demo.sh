@@ -22,6 +22,8 @@ demo_steps() {
     cd "$EXAMPLES"
     step "validate the example changelog (XML root, YAML/JSON twins beside it)" \
         "$LBMONGO" validate --changelog-file changelog.xml --url "$URL"
+    step_refused "offline, no server: what FerretDB could not run of it (the preflight; exits 1)" \
+        "$LBMONGO" --platform ferretdb validate --changelog-file changelog.xml
     step "preview every command an update would send, writing nothing" \
         "$LBMONGO" update-sql --changelog-file changelog.xml --url "$URL"
     step "what is pending" \
@@ -89,6 +91,21 @@ step() {
     if [[ $status -ne 0 ]]; then
         echo "demo: step $step_number (\"$what\") failed with exit code $status" >&2
         exit "$status"
+    fi
+}
+
+# A step whose command must be refused with exit code 1 (the platform preflight's refusal); any
+# other outcome, success included, stops the demo.
+step_refused() {
+    local what=$1
+    shift
+    step_number=$((step_number + 1))
+    printf '\n==> %d. %s\n$ %s\n' "$step_number" "$what" "${*//$root\//}"
+    local status=0
+    "$@" || status=$?
+    if [[ $status -ne 1 ]]; then
+        echo "demo: step $step_number (\"$what\") should have been refused (exit 1), got exit code $status" >&2
+        exit 1
     fi
 }
 

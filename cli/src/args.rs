@@ -76,6 +76,12 @@ pub(crate) struct Global {
     /// DocumentDB and Cosmos DB.
     #[arg(long, global = true)]
     pub(crate) mongodb_supports_validator: Option<String>,
+    /// The platform the changelog must run on: mongodb, documentdb, cosmosdb, ferretdb or auto
+    /// (the server's, detected at connect) [default: auto]. `update`, `update-sql` and `validate`
+    /// refuse, before writing anything, a changelog with changes the platform cannot run;
+    /// `validate` with a platform and no URL checks offline. `mongodb` skips that check.
+    #[arg(long, global = true)]
+    pub(crate) platform: Option<String>,
     /// Create or adjust the tracking collections' index and validator at start [default: true].
     #[arg(long, global = true)]
     pub(crate) mongodb_adjust_tracking_tables_on_startup: Option<String>,

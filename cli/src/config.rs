@@ -170,6 +170,7 @@ fn cli_values(g: &Global) -> Vec<(&'static str, &Option<String>)> {
             &g.database_changelog_lock_table_name,
         ),
         ("mongodb-supports-validator", &g.mongodb_supports_validator),
+        ("platform", &g.platform),
         (
             "mongodb-adjust-tracking-tables-on-startup",
             &g.mongodb_adjust_tracking_tables_on_startup,

@@ -116,7 +116,8 @@ impl Job {
             }
             Job::Validate => {
                 let ran = engine::read_history(connection, settings).await?;
-                engine::validate(changelog(), &ran, settings)?;
+                let platform = engine::judged_platform(connection, settings);
+                engine::validate_on(changelog(), &ran, settings, &platform, &connection.database)?;
                 Done::default()
             }
             Job::Status => {

@@ -26,6 +26,7 @@ use executor::{Connection, ConnectionOptions};
 use executor::{Contexts, LabelExpression};
 use executor::{Filter, Goal, RollbackTarget};
 use executor::{MongoshOptions, MongoshSettings, SettingNames};
+use executor::{Platform, PlatformKind};
 use executor::{ReadOptions, read_changelog as read};
 
 use crate::args::{Cli, Command, Output};
@@ -192,13 +193,34 @@ async fn dispatch(cli: Cli, ctx: &Session, render: &Render) -> Result<()> {
         return fleet::run(command, ctx, render).await;
     }
     match command {
-        Command::Validate => {
-            let connection = connect(ctx).await?;
-            let changelog = changelog(ctx, &connection).await?;
-            let ran = engine::read_history(&connection, &ctx.settings).await?;
-            engine::validate(changelog, &ran, &ctx.settings)?;
-            render.validated(&connection);
-        }
+        Command::Validate => match ctx.settings.platform {
+            // A platform and no URL: the changelog alone, checked for that platform offline
+            // (every changeset counts as pending: there is no history to read).
+            Some(kind) if ctx.config.get("url").is_none() => {
+                let changelog = read_changelog(ctx, None)?;
+                let platform = Platform {
+                    kind,
+                    version: None,
+                    transactions: false,
+                };
+                engine::validate_on(changelog, &[], &ctx.settings, &platform, "")?;
+                render.validated_offline(&platform);
+            }
+            _ => {
+                let connection = connect(ctx).await?;
+                let changelog = changelog(ctx, &connection).await?;
+                let ran = engine::read_history(&connection, &ctx.settings).await?;
+                let platform = engine::judged_platform(&connection, &ctx.settings);
+                engine::validate_on(
+                    changelog,
+                    &ran,
+                    &ctx.settings,
+                    &platform,
+                    &connection.database,
+                )?;
+                render.validated(&connection);
+            }
+        },
         Command::Update => update(ctx, render, Goal::All, "update").await?,
         Command::UpdateCount(c) => {
             update(
@@ -486,6 +508,15 @@ fn settings(config: &Config) -> Result<Settings> {
         .to_owned();
     let transactions = config.flag("mongodb-transactions")?;
     let mongosh = mongosh_options(config)?;
+    let platform = match config.get("platform") {
+        None => None,
+        Some(id) if id.trim().eq_ignore_ascii_case("auto") => None,
+        Some(id) => Some(PlatformKind::from_id(id).ok_or_else(|| {
+            usage(format!(
+                "`--platform` must be mongodb, documentdb, cosmosdb, ferretdb or auto, not `{id}`"
+            ))
+        })?),
+    };
     Ok(Settings {
         tracking,
         lock,
@@ -493,6 +524,7 @@ fn settings(config: &Config) -> Result<Settings> {
         liquibase_version,
         transactions,
         mongosh,
+        platform,
     })
 }
 
@@ -536,6 +568,17 @@ fn duration(seconds: f64, key: &str) -> Result<Duration> {
 /// and exits, and freeing 10,000 changesets piece by piece only to exit was a fifth of a no-op
 /// `update`'s CPU (`make bench`, P2).
 async fn changelog(ctx: &Session, connection: &Connection) -> Result<&'static ChangeLog> {
+    let database = DatabaseInfo {
+        database_name: connection.database.clone(),
+        server_version: connection.server_version().await.unwrap_or_default(),
+        url: connection.display_url.clone(),
+    };
+    read_changelog(ctx, Some(&database))
+}
+
+/// Reads the changelog with the `database.*` properties of `database`; without one (offline
+/// `validate --platform …`) they stay unset, as Liquibase leaves them without a connection.
+fn read_changelog(ctx: &Session, database: Option<&DatabaseInfo>) -> Result<&'static ChangeLog> {
     let file = ctx.config.get("changelog-file").ok_or_else(|| {
         usage("the changelog file is not set\nhint: pass `--changelog-file db/changelog.xml`, set `LIQUIBASE_COMMAND_CHANGELOG_FILE`, or add `changelog-file` to liquibase.properties")
     })?;
@@ -565,11 +608,9 @@ async fn changelog(ctx: &Session, connection: &Connection) -> Result<&'static Ch
         changelog_table: ctx.settings.tracking.changelog_collection.clone(),
         changelog_lock_table: ctx.settings.tracking.lock_collection.clone(),
     });
-    parameters.set_database(&DatabaseInfo {
-        database_name: connection.database.clone(),
-        server_version: connection.server_version().await.unwrap_or_default(),
-        url: connection.display_url.clone(),
-    });
+    if let Some(database) = database {
+        parameters.set_database(database);
+    }
     let search_path = match ctx.config.get("search-path") {
         Some(p) => p.split(',').map(|s| s.trim().into()).collect(),
         None => vec![std::env::current_dir().context("cannot read the working directory")?],
@@ -606,6 +647,7 @@ pub(crate) fn connection_options(ctx: &Session, url: &str) -> Result<ConnectionO
             .number("server-selection-timeout-seconds")?
             .map(|s| duration(s, "server-selection-timeout-seconds"))
             .transpose()?,
+        platform: ctx.settings.platform,
     })
 }
 

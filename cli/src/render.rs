@@ -212,6 +212,20 @@ impl Render {
         eprintln!("No validation errors found.");
     }
 
+    /// `validate --platform …` without a connection: the changelog is fit for the platform.
+    pub(crate) fn validated_offline(&self, platform: &Platform) {
+        if self.json() {
+            println!(
+                "{}",
+                json!({ "valid": true, "platform": { "name": platform.kind.id() } })
+            );
+        }
+        eprintln!(
+            "No validation errors found: every change can run on {}.",
+            platform.kind.name()
+        );
+    }
+
     /// The detected platform, once, on stderr (issue 13): what lbmongo's defaults follow.
     pub(crate) fn platform(&self, platform: &Platform) {
         eprintln!("Platform: {}", platform.describe());

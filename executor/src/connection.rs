@@ -12,7 +12,7 @@ use mongodb::bson::{Document, doc};
 use mongodb::options::{ClientOptions, ReadPreference, SelectionCriteria, WriteConcern};
 
 use crate::error::{Error, Result};
-use crate::platform::{self, Platform};
+use crate::platform::{self, Platform, PlatformKind};
 use crate::redact::mask;
 
 /// What the user gave to reach the database.
@@ -30,6 +30,10 @@ pub struct ConnectionOptions {
     pub app_name: Option<String>,
     /// Server selection timeout; `None` keeps the driver default (30 s).
     pub server_selection_timeout: Option<Duration>,
+    /// `--platform` when it names a platform other than MongoDB: taken instead of the detected
+    /// one, with its defaults (`retryWrites`, tracking validators). `mongodb` only turns the
+    /// preflight off ([`crate::Settings::platform`]): the server's own defaults still apply.
+    pub platform: Option<PlatformKind>,
 }
 
 /// An open connection: the client, the URL's database and what the server is.
@@ -95,9 +99,11 @@ impl Connection {
         // `retryWrites` setting nor one in the URL is overridden.
         let retry_explicit =
             options.retry_writes.is_some() || client_options.retry_writes.is_some();
+        let declared = options.platform.filter(|k| *k != PlatformKind::MongoDb);
         if !retry_explicit
-            && let Some(retry) =
-                platform::from_hosts(platform::url_hosts(&url)).and_then(|k| k.retry_writes())
+            && let Some(retry) = declared
+                .or_else(|| platform::from_hosts(platform::url_hosts(&url)))
+                .and_then(|k| k.retry_writes())
         {
             client_options.retry_writes = Some(retry);
         }
@@ -131,6 +137,15 @@ impl Connection {
             .await
             .ok();
         let mut platform = platform::identify(&url, &hello, build_info.as_ref());
+        if let Some(kind) = declared
+            && kind != platform.kind
+        {
+            platform.kind = kind;
+            platform.version = build_info
+                .as_ref()
+                .and_then(|b| b.get_str("version").ok())
+                .map(str::to_owned);
+        }
         if !retry_explicit
             && client_options.retry_writes.is_none()
             && let Some(retry) = platform.kind.retry_writes()

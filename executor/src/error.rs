@@ -62,6 +62,20 @@ pub enum Error {
         /// The failure message.
         message: String,
     },
+    /// The platform cannot run some changes of the changelog (the preflight, before anything
+    /// is written).
+    #[error(
+        "{} cannot run {} of this changelog; nothing was written\n{}",
+        .platform.name(),
+        Count(.findings.len(), "change"),
+        Indented(.findings)
+    )]
+    Unsupported {
+        /// The platform judged.
+        platform: crate::platform::PlatformKind,
+        /// Each change it cannot run, as `preflight::Finding` shows it.
+        findings: Vec<String>,
+    },
     /// A changeset cannot be rolled back.
     #[error("changeset `{id}` has no rollback: {reason}")]
     NoRollback {
@@ -217,12 +231,42 @@ impl Error {
                 "revert the edit, or add `<validCheckSum>` with the new value if the edit is intended"
                     .to_owned(),
             ),
+            Error::Unsupported { platform, .. } => Some(format!(
+                "change or remove these changes, keep them from this platform with a context or a label, \
+                 or, if this {} server does run them, skip the check with `--platform mongodb`",
+                platform.name()
+            )),
             Error::LockHeld { .. } => Some(
                 "if no other update is running (e.g. it was killed), free the lock with `lbmongo release-locks`"
                     .to_owned(),
             ),
             _ => None,
         }
+    }
+}
+
+/// `1 change`, `9 changes`.
+struct Count(usize, &'static str);
+
+impl fmt::Display for Count {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plural = if self.0 == 1 { "" } else { "s" };
+        write!(f, "{} {}{plural}", self.0, self.1)
+    }
+}
+
+/// Lines, each indented by two spaces.
+struct Indented<'a>(&'a [String]);
+
+impl fmt::Display for Indented<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, line) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "  {line}")?;
+        }
+        Ok(())
     }
 }
 

@@ -23,6 +23,7 @@ use crate::lock::{Lock, LockOptions};
 use crate::plan::{
     Filter, Goal, Plan, RollbackTarget, Step, Undo, UndoAction, plan, plan_rollback,
 };
+use crate::platform::{Platform, PlatformKind};
 
 mod preconditions;
 mod previews;
@@ -58,6 +59,9 @@ pub struct Settings {
     pub transactions: Option<bool>,
     /// How `mongo`/`mongoFile` scripts run: natively or through mongosh.
     pub mongosh: crate::mongosh::MongoshOptions,
+    /// `--platform`: the platform the preflight judges the changelog for; `None` (`auto`) is the
+    /// detected one. `mongodb` turns the preflight off (the user vouches for the server).
+    pub platform: Option<PlatformKind>,
 }
 
 impl Default for Settings {
@@ -72,6 +76,7 @@ impl Default for Settings {
             liquibase_version: LIQUIBASE_VERSION.to_owned(),
             transactions: None,
             mongosh: crate::mongosh::MongoshOptions::default(),
+            platform: None,
         }
     }
 }
@@ -236,6 +241,66 @@ pub async fn drop_all(connection: &Connection) -> Result<Vec<String>> {
 /// `status`): checksum mismatches fail.
 pub fn validate(changelog: &ChangeLog, ran: &[RanChangeSet], settings: &Settings) -> Result<Plan> {
     plan(changelog, ran, &settings.filter, &Goal::All)
+}
+
+/// `validate` for a platform: [`validate`], then the preflight of every pending changeset on
+/// `platform` (`database` is the URL's, for scripts that name it; offline, any name).
+pub fn validate_on(
+    changelog: &ChangeLog,
+    ran: &[RanChangeSet],
+    settings: &Settings,
+    platform: &Platform,
+    database: &str,
+) -> Result<Plan> {
+    let plan = validate(changelog, ran, settings)?;
+    preflight_plan(changelog, &plan, platform, database, settings)?;
+    Ok(plan)
+}
+
+/// The platform the preflight judges on `connection`: `--platform`'s when set (with the
+/// server's version when the server is that platform), else the detected one.
+pub fn judged_platform(connection: &Connection, settings: &Settings) -> Platform {
+    match settings.platform {
+        Some(kind) if kind != connection.platform.kind => Platform {
+            kind,
+            version: None,
+            transactions: connection.platform.transactions,
+        },
+        _ => connection.platform.clone(),
+    }
+}
+
+/// The preflight of the changesets `plan` runs.
+fn preflight_plan(
+    changelog: &ChangeLog,
+    plan: &Plan,
+    platform: &Platform,
+    database: &str,
+    settings: &Settings,
+) -> Result<()> {
+    let pending = plan
+        .pending()
+        .map(|step| &changelog.change_sets[step.index()]);
+    crate::preflight::check(pending, platform, database, settings.mongosh.native)
+}
+
+/// The preflight of what `goal` would run on `connection`, from a read-only look at the
+/// history: run before the lock is taken and the tracking collections are created, so a
+/// changelog the platform cannot run leaves the database as it was. On MongoDB (and with
+/// `--platform mongodb`) there is nothing to check and nothing is read.
+async fn preflight(
+    connection: &Connection,
+    changelog: &ChangeLog,
+    settings: &Settings,
+    goal: &Goal,
+) -> Result<()> {
+    let platform = judged_platform(connection, settings);
+    if crate::platform::rules(platform.kind).is_empty() {
+        return Ok(());
+    }
+    let ran = read_history(connection, settings).await?;
+    let plan = plan(changelog, &ran, &settings.filter, goal)?;
+    preflight_plan(changelog, &plan, &platform, &connection.database, settings)
 }
 
 /// `update-testing-rollback`: update, roll back exactly what that update ran (newest first),

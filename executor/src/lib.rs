@@ -22,7 +22,7 @@
 //! Layers, lowest first (`scripts/check-architecture.py` keeps them free of cycles): `platform`, `redact`,
 //! `java`, `json` → `error` → `execute` → `change`, `changelog`, `checksum`, `expression`,
 //! `parameter` → `command`, `connection` → `format` → `tracking`, `history`, `events`, `lock`,
-//! `plan`, `mongosh` → `executor` → `liquibase`, `fleet`.
+//! `plan`, `mongosh` → `preflight` → `executor` → `liquibase`, `fleet`.
 #![warn(missing_docs)]
 
 pub mod change;
@@ -46,6 +46,7 @@ mod mongosh;
 mod parameter;
 mod plan;
 mod platform;
+mod preflight;
 mod redact;
 mod tracking;
 
@@ -54,8 +55,9 @@ pub use mongodb::bson;
 // The commands.
 pub use executor::{
     LIQUIBASE_VERSION, RollbackReport, Settings, change_set_description, changelog_sync,
-    clear_checksums, drop_all, future_rollback_sql, read_history, rollback, rollback_sql, tag,
-    tag_exists, unexpected, update, update_sql, update_testing_rollback, validate,
+    clear_checksums, drop_all, future_rollback_sql, judged_platform, read_history, rollback,
+    rollback_sql, tag, tag_exists, unexpected, update, update_sql, update_testing_rollback,
+    validate, validate_on,
 };
 pub use lock::{force_release as release_locks, list as list_locks};
 
@@ -74,7 +76,8 @@ pub use lock::{LockOptions, LockRow};
 pub use mongosh::{MongoshOptions, MongoshSettings, NativeMode, SettingNames};
 pub use parameter::{ChangeLogParameters, DatabaseInfo, MissingPropertyMode, ParameterOptions};
 pub use plan::{Filter, Goal, Plan, Reason, RollbackTarget};
-pub use platform::{Platform, PlatformKind};
+pub use platform::{Feature, Platform, PlatformKind};
+pub use preflight::Finding;
 
 // Readers of values a door takes from its users.
 pub use java::{date_of_epoch_day, parse_properties};

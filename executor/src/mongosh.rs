@@ -207,6 +207,25 @@ pub async fn run_change(
     }
 }
 
+/// What one change of changeset `id` sends, as `update-sql` shows it: its command, the lowered
+/// commands of a script on the native path, the script itself on the mongosh path, nothing for
+/// `tagDatabase`/`empty`. The one lowering both `update-sql` and the platform preflight judge.
+pub(crate) fn lowered(
+    change: &Change,
+    id: &ChangeSetId,
+    url_db: &str,
+    native: NativeMode,
+) -> Vec<Preview> {
+    match change {
+        Change::Mongo(_) | Change::MongoFile(_) => preview(change, id, url_db, native),
+        _ => change
+            .to_command()
+            .map(Preview::Command)
+            .into_iter()
+            .collect(),
+    }
+}
+
 /// What `update-sql` shows for a `mongo`/`mongoFile` change: the lowered commands on the
 /// native path, the script on the mongosh path.
 pub fn preview(

@@ -57,6 +57,21 @@ impl PlatformKind {
         }
     }
 
+    /// Every platform, in the order `--platform` lists them.
+    pub const ALL: [PlatformKind; 4] = [
+        PlatformKind::MongoDb,
+        PlatformKind::DocumentDb,
+        PlatformKind::CosmosDb,
+        PlatformKind::FerretDb,
+    ];
+
+    /// The platform of a short identifier ([`PlatformKind::id`]), any case.
+    pub fn from_id(id: &str) -> Option<PlatformKind> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.id().eq_ignore_ascii_case(id.trim()))
+    }
+
     /// The `retryWrites` the driver should use when the user sets none: `false` where the
     /// platform rejects retryable writes (DocumentDB, Cosmos DB: both document
     /// `retryWrites=false` in their connection strings), else the driver's default.
@@ -93,16 +108,29 @@ impl Platform {
     /// `supportsValidator` is not set: not on FerretDB (no `collMod`, no validators) nor Cosmos
     /// DB (no validators), on DocumentDB from 5.0 (where `$jsonSchema` validation arrived).
     pub fn supports_validator(&self) -> bool {
-        match self.kind {
-            PlatformKind::MongoDb => true,
-            PlatformKind::FerretDb | PlatformKind::CosmosDb => false,
-            PlatformKind::DocumentDb => self
-                .version
-                .as_deref()
-                .and_then(|v| v.split('.').next())
-                .and_then(|major| major.parse::<u32>().ok())
-                .is_some_and(|major| major >= 5),
-        }
+        self.lacks(Feature::Validator).is_none()
+    }
+
+    /// The server's major version (`5` of `5.0.0`; FerretDB's `v1.24.2` is `1`), if known.
+    fn major(&self) -> Option<u32> {
+        self.version
+            .as_deref()
+            .map(|v| v.trim_start_matches('v'))
+            .and_then(|v| v.split('.').next())
+            .and_then(|major| major.parse::<u32>().ok())
+    }
+
+    /// The rule of this platform's table that `feature` breaks, if any. A rule with `since`
+    /// holds below that major version and when the version is unknown (a platform named with
+    /// `--platform` and no connection): a check that cannot know must not pass.
+    pub fn lacks(&self, feature: Feature) -> Option<&'static Rule> {
+        rules(self.kind)
+            .iter()
+            .find(|r| r.feature == feature)
+            .filter(|r| match (r.since, self.major()) {
+                (Some(since), Some(major)) => major < since,
+                _ => true,
+            })
     }
 
     /// One line for humans: `FerretDB v1.24.2 (transactions: no)`.
@@ -122,6 +150,246 @@ impl Platform {
                 "no"
             }
         )
+    }
+}
+
+/// What a server command can ask of the server that some platform lacks: what the preflight
+/// (`preflight`) finds in the commands a changelog sends, and what each platform's
+/// table below names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Feature {
+    /// A collection validator (`validator`, `validationLevel`, `validationAction` of `create`
+    /// or `collMod`).
+    Validator,
+    /// A collation (collection, index, or an operation's).
+    Collation,
+    /// A TTL index (`expireAfterSeconds`) on a field other than Cosmos DB's `_ts`.
+    TtlIndex,
+    /// A TTL index on `_ts`, the one TTL index Cosmos DB has.
+    TtlIndexOnTs,
+    /// A partial index (`partialFilterExpression`).
+    PartialIndex,
+    /// A sparse index.
+    SparseIndex,
+    /// A text index (`"text"` keys, `weights`, `default_language`, `language_override`).
+    TextIndex,
+    /// A hashed index.
+    HashedIndex,
+    /// A `2dsphere` index.
+    SphereIndex,
+    /// A `2d` index.
+    FlatGeoIndex,
+    /// A hidden index.
+    HiddenIndex,
+    /// A view (`create` with `viewOn`).
+    View,
+    /// A time-series collection.
+    TimeSeries,
+    /// A clustered collection (`clusteredIndex`).
+    Clustered,
+    /// A capped collection (`capped`, `convertToCapped`, `cloneCollectionAsCapped`).
+    Capped,
+    /// `collMod` changing anything but the validator or an index's `expireAfterSeconds`.
+    CollMod,
+    /// A Decimal128 value anywhere in the command.
+    Decimal128,
+}
+
+impl Feature {
+    /// What the feature is, in findings.
+    pub fn label(self) -> &'static str {
+        match self {
+            Feature::Validator => "a validator",
+            Feature::Collation => "a collation",
+            Feature::TtlIndex => "a TTL index",
+            Feature::TtlIndexOnTs => "a TTL index on `_ts`",
+            Feature::PartialIndex => "a partial index",
+            Feature::SparseIndex => "a sparse index",
+            Feature::TextIndex => "a text index",
+            Feature::HashedIndex => "a hashed index",
+            Feature::SphereIndex => "a 2dsphere index",
+            Feature::FlatGeoIndex => "a 2d index",
+            Feature::HiddenIndex => "a hidden index",
+            Feature::View => "a view",
+            Feature::TimeSeries => "a time-series collection",
+            Feature::Clustered => "a clustered collection",
+            Feature::Capped => "a capped collection",
+            Feature::CollMod => "`collMod`",
+            Feature::Decimal128 => "a Decimal128 value",
+        }
+    }
+}
+
+/// One line of a platform's table: a feature it lacks (below major version `since`, when set)
+/// and what to do instead.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Rule {
+    /// The feature.
+    pub feature: Feature,
+    /// The first major version that has it, if any does.
+    pub since: Option<u32>,
+    /// The hint a finding gives.
+    pub hint: &'static str,
+}
+
+const fn lacks(feature: Feature, hint: &'static str) -> Rule {
+    Rule {
+        feature,
+        since: None,
+        hint,
+    }
+}
+
+const fn lacks_before(feature: Feature, since: u32, hint: &'static str) -> Rule {
+    Rule {
+        feature,
+        since: Some(since),
+        hint,
+    }
+}
+
+/// FerretDB v1.24.2 (SQLite backend), as it answers, checked against the server the tests run:
+/// `create` with `validator`/`validationLevel`/`validationAction`, `collation`, `viewOn` or
+/// `timeseries`, the index options `expireAfterSeconds`, `partialFilterExpression`,
+/// `collation`, `hidden` and `weights`, and `collMod` itself answer 238 `NotImplemented`;
+/// `text`, `hashed`, `2dsphere` and `2d` keys answer 27 `IndexNotFound`; `clusteredIndex` is
+/// accepted but not kept (`listCollections` shows no option); a Decimal128 value makes it drop
+/// the connection. `capped` (with `size`/`max`) and `sparse` are accepted.
+const FERRETDB: &[Rule] = &[
+    lacks(
+        Feature::Validator,
+        "FerretDB has no validators (nor `collMod`): remove the validator, or check documents in the application",
+    ),
+    lacks(
+        Feature::Collation,
+        "FerretDB has no collations: remove the collation (compare a lowercased copy of the field instead)",
+    ),
+    lacks(
+        Feature::TtlIndex,
+        "FerretDB has no TTL indexes: delete expired documents from a scheduled job",
+    ),
+    lacks(
+        Feature::TtlIndexOnTs,
+        "FerretDB has no TTL indexes: delete expired documents from a scheduled job",
+    ),
+    lacks(
+        Feature::PartialIndex,
+        "FerretDB has no partial indexes: index the whole field",
+    ),
+    lacks(Feature::TextIndex, "FerretDB has no text indexes"),
+    lacks(Feature::HashedIndex, "FerretDB has no hashed indexes"),
+    lacks(Feature::SphereIndex, "FerretDB has no geospatial indexes"),
+    lacks(Feature::FlatGeoIndex, "FerretDB has no geospatial indexes"),
+    lacks(
+        Feature::HiddenIndex,
+        "FerretDB has no hidden indexes: drop the index instead",
+    ),
+    lacks(Feature::View, "FerretDB has no views"),
+    lacks(
+        Feature::TimeSeries,
+        "FerretDB has no time-series collections",
+    ),
+    lacks(
+        Feature::Clustered,
+        "FerretDB accepts `clusteredIndex` but ignores it: create an ordinary collection",
+    ),
+    lacks(
+        Feature::CollMod,
+        "FerretDB has no `collMod`: drop and recreate what it would change",
+    ),
+    lacks(
+        Feature::Decimal128,
+        "FerretDB v1 drops the connection on a Decimal128 value: store the amount as an integer of cents or as a string",
+    ),
+];
+
+/// Amazon DocumentDB, from its developer guide: "Functional differences: Amazon DocumentDB and
+/// MongoDB" and "Supported MongoDB APIs, operations, and data types" (capped collections,
+/// `convertToCapped`, `cloneCollectionAsCapped`: no; `collMod`: partial, `expireAfterSeconds`
+/// and, from 5.0, the validator; `createView`: from 8.0; time-series data: no), "Partial
+/// index" (5.0 instance-based clusters), "Using Collation in Amazon DocumentDB 8.0", JSON
+/// schema validation (`$jsonSchema`) from 5.0, text indexes from 5.0.
+const DOCUMENTDB: &[Rule] = &[
+    lacks_before(
+        Feature::Validator,
+        5,
+        "Amazon DocumentDB has `$jsonSchema` validators from 5.0: upgrade the cluster, or remove the validator",
+    ),
+    lacks_before(
+        Feature::Collation,
+        8,
+        "Amazon DocumentDB has collations from 8.0: upgrade the cluster, or remove the collation",
+    ),
+    lacks_before(
+        Feature::PartialIndex,
+        5,
+        "Amazon DocumentDB has partial indexes from 5.0 (instance-based clusters)",
+    ),
+    lacks_before(
+        Feature::TextIndex,
+        5,
+        "Amazon DocumentDB has text indexes from 5.0",
+    ),
+    lacks_before(Feature::View, 8, "Amazon DocumentDB has views from 8.0"),
+    lacks(
+        Feature::TimeSeries,
+        "Amazon DocumentDB has no time-series collections",
+    ),
+    lacks(
+        Feature::Capped,
+        "Amazon DocumentDB has no capped collections: expire documents with a TTL index instead",
+    ),
+    lacks(
+        Feature::CollMod,
+        "Amazon DocumentDB's `collMod` changes only a TTL index's `expireAfterSeconds` and the validator",
+    ),
+];
+
+/// Azure Cosmos DB for MongoDB (RU), from "Azure Cosmos DB for MongoDB (4.0/4.2 server
+/// version): supported features and syntax" and "Manage indexing in Azure Cosmos DB for
+/// MongoDB": `collMod`, `convertToCapped`, `cloneCollectionAsCapped`: no; `$jsonSchema`: no;
+/// index properties Partial, Sparse, Case Insensitive: no; text and `2d` indexes: no; a TTL
+/// index only on the `_ts` field.
+const COSMOSDB: &[Rule] = &[
+    lacks(
+        Feature::Validator,
+        "Azure Cosmos DB has no validators (`$jsonSchema`): check documents in the application",
+    ),
+    lacks(
+        Feature::Collation,
+        "Azure Cosmos DB has no collations (case-insensitive indexes)",
+    ),
+    lacks(
+        Feature::TtlIndex,
+        "Azure Cosmos DB's only TTL index is on `_ts`: index `{_ts: 1}` with `expireAfterSeconds`",
+    ),
+    lacks(
+        Feature::PartialIndex,
+        "Azure Cosmos DB has no partial indexes",
+    ),
+    lacks(
+        Feature::SparseIndex,
+        "Azure Cosmos DB has no sparse indexes",
+    ),
+    lacks(
+        Feature::TextIndex,
+        "Azure Cosmos DB has no text indexes (use Azure AI Search)",
+    ),
+    lacks(
+        Feature::FlatGeoIndex,
+        "Azure Cosmos DB has no 2d indexes: use 2dsphere",
+    ),
+    lacks(Feature::Capped, "Azure Cosmos DB has no capped collections"),
+    lacks(Feature::CollMod, "Azure Cosmos DB has no `collMod`"),
+];
+
+/// The table of what `kind` lacks.
+pub(crate) fn rules(kind: PlatformKind) -> &'static [Rule] {
+    match kind {
+        PlatformKind::MongoDb => &[],
+        PlatformKind::FerretDb => FERRETDB,
+        PlatformKind::DocumentDb => DOCUMENTDB,
+        PlatformKind::CosmosDb => COSMOSDB,
     }
 }
 

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::commands::xml;
 use crate::support::cli::{Project, Run, exec_types};
-use crate::support::{ServerOptions, block_on, server, server_with};
+use crate::support::{ServerOptions, block_on, repo_root, server, server_with};
 
 pub(crate) const SHOP: &str = r#"
   <changeSet id="1" author="alice">
@@ -350,4 +350,342 @@ fn secantus_still_runs_document_writes_in_transactions() {
         serde_json::json!(["changelog.xml::3::bob", "changelog.xml::5::carol"])
     );
     assert_shop_applied(&p);
+}
+
+// --- The preflight (issue 13 item 4) --------------------------------------------------------
+
+/// Copies lbmongo's own `examples/` changelogs (XML, YAML and JSON trees) into the project.
+fn with_examples(p: &Project) {
+    let examples = repo_root().join("examples");
+    for root in ["changelog.xml", "changelog.yaml", "changelog.json"] {
+        p.write(
+            root,
+            &std::fs::read_to_string(examples.join(root)).expect("read an example changelog"),
+        );
+    }
+    for format in ["xml", "yaml", "json"] {
+        for part in ["customers", "products", "orders"] {
+            let path = format!("changes/{format}/{part}.{format}");
+            p.write(
+                &path,
+                &std::fs::read_to_string(examples.join(&path)).expect("read an example changelog"),
+            );
+        }
+    }
+}
+
+/// The findings of a refused run: `file:line: changeset `id::author`` of each, in order.
+fn findings(run: &Run) -> Vec<String> {
+    run.stderr
+        .lines()
+        .filter(|l| l.starts_with("  changes/"))
+        .map(|l| {
+            let end = l.find("`: ").expect("a finding names its changeset") + 1;
+            l[2..end].to_owned()
+        })
+        .collect()
+}
+
+/// What FerretDB v1.24.2 cannot run of `examples/changelog.xml`: its validators, the
+/// case-insensitive index, the partial and the TTL index, the `collMod` and the Decimal128 prices.
+const FERRETDB_FINDINGS: [&str; 9] = [
+    "changes/xml/customers.xml:12: changeset `customers-1::shop`",
+    "changes/xml/customers.xml:43: changeset `customers-2::shop`",
+    "changes/xml/products.xml:11: changeset `products-1::shop`",
+    "changes/xml/products.xml:38: changeset `products-2::shop`",
+    "changes/xml/products.xml:70: changeset `products-4::shop`",
+    "changes/xml/products.xml:95: changeset `products-5::shop`",
+    "changes/xml/orders.xml:11: changeset `orders-1::shop`",
+    "changes/xml/orders.xml:53: changeset `orders-2::shop`",
+    "changes/xml/orders.xml:63: changeset `orders-3::shop`",
+];
+
+fn examples_on_ferretdb(test: &str) -> Project {
+    let (_, db, url) = block_on(server_with(&ServerOptions::ferretdb()).fresh_db(test));
+    let p = Project::new(db, url);
+    with_examples(&p);
+    p
+}
+
+#[test]
+fn the_examples_are_refused_on_ferretdb_before_anything_is_written() {
+    let p = examples_on_ferretdb("ferret_preflight_update");
+    let run = p.run_changelog(&["update"]).failed();
+    run.assert_stderr_contains(
+        "error: FerretDB cannot run 9 changes of this changelog; nothing was written",
+    );
+    assert_eq!(findings(&run), FERRETDB_FINDINGS, "{}", run.stderr);
+    // Each finding says what is lacking and what to do.
+    run.assert_stderr_contains(
+        "changes/xml/customers.xml:12: changeset `customers-1::shop`: createCollection (`create` `customers`): a validator\n    hint: FerretDB has no validators",
+    );
+    run.assert_stderr_contains("createIndex (`createIndexes` `customers`): a collation");
+    run.assert_stderr_contains("createIndex (`createIndexes` `products`): a partial index");
+    run.assert_stderr_contains("runCommand (`collMod` `products`): a validator");
+    run.assert_stderr_contains("createIndex (`createIndexes` `carts`): a TTL index");
+    run.assert_stderr_contains("insertOne (`insert` `orders`): a Decimal128 value");
+    run.assert_stderr_contains("skip the check with `--platform mongodb`");
+    // Nothing was written: no tracking collections, no lock, no change.
+    assert_eq!(block_on(p.collections()), Vec::<String>::new());
+
+    // The variants of update refuse the same way, each judging what it would run.
+    for (args, count) in [
+        (&["update-count", "--count", "1"][..], 1),
+        (&["update-to-tag", "--tag", "v1.0"], 9),
+        (&["update-testing-rollback"], 9),
+    ] {
+        let run = p.run_changelog(args).failed();
+        assert_eq!(
+            findings(&run),
+            FERRETDB_FINDINGS[..count],
+            "{args:?}:\n{}",
+            run.stderr
+        );
+        assert_eq!(block_on(p.collections()), Vec::<String>::new(), "{args:?}");
+    }
+    // A context filter that leaves the seed data out leaves its Decimal128 findings out too.
+    let prod = p
+        .run_changelog(&["update", "--context-filter", "prod"])
+        .failed();
+    assert_eq!(findings(&prod).len(), 7, "{}", prod.stderr);
+    assert!(!prod.stderr.contains("products-4"), "{}", prod.stderr);
+}
+
+#[test]
+fn update_sql_and_validate_on_ferretdb_show_the_same_findings() {
+    let p = examples_on_ferretdb("ferret_preflight_sql");
+    let sql = p.run_changelog(&["update-sql"]).failed();
+    assert_eq!(findings(&sql), FERRETDB_FINDINGS, "{}", sql.stderr);
+    assert!(
+        !sql.stdout.contains("db.runCommand"),
+        "nothing previewed:\n{}",
+        sql.stdout
+    );
+    let validate = p.run_changelog(&["validate"]).failed();
+    assert_eq!(
+        findings(&validate),
+        FERRETDB_FINDINGS,
+        "{}",
+        validate.stderr
+    );
+    assert_eq!(block_on(p.collections()), Vec::<String>::new());
+
+    // YAML and JSON lower to the same commands: the same changesets, in their own files.
+    for format in ["yaml", "json"] {
+        let run = p
+            .run(&[
+                "validate",
+                "--changelog-file",
+                &format!("changelog.{format}"),
+            ])
+            .failed();
+        let ids: Vec<String> = findings(&run)
+            .iter()
+            .map(|f| f.split(": ").nth(1).unwrap_or_default().to_owned())
+            .collect();
+        let expected: Vec<String> = FERRETDB_FINDINGS
+            .iter()
+            .map(|f| f.split(": ").nth(1).unwrap_or_default().to_owned())
+            .collect();
+        assert_eq!(ids, expected, "{format}:\n{}", run.stderr);
+        assert!(
+            findings(&run)
+                .iter()
+                .all(|f| f.starts_with(&format!("changes/{format}/"))),
+            "{format}:\n{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn validate_checks_a_platform_offline() {
+    let p = examples_on_ferretdb("ferret_preflight_offline");
+    // No URL: nothing is connected to; DocumentDB of unknown version is judged strictly.
+    let run = p
+        .run_offline(&[
+            "--platform",
+            "documentdb",
+            "validate",
+            "--changelog-file",
+            "changelog.xml",
+        ])
+        .failed();
+    run.assert_stderr_contains(
+        "error: Amazon DocumentDB cannot run 6 changes of this changelog; nothing was written",
+    );
+    assert_eq!(
+        findings(&run),
+        [
+            "changes/xml/customers.xml:12: changeset `customers-1::shop`",
+            "changes/xml/customers.xml:43: changeset `customers-2::shop`",
+            "changes/xml/products.xml:11: changeset `products-1::shop`",
+            "changes/xml/products.xml:38: changeset `products-2::shop`",
+            "changes/xml/products.xml:95: changeset `products-5::shop`",
+            "changes/xml/orders.xml:11: changeset `orders-1::shop`",
+        ],
+        "{}",
+        run.stderr
+    );
+    run.assert_stderr_contains("validators from 5.0");
+    // The same through the environment and liquibase.properties, as every setting.
+    let env = {
+        let mut command = std::process::Command::new(crate::support::cli::binary());
+        command
+            .current_dir(p.dir.path())
+            .args(["validate", "--changelog-file", "changelog.xml"])
+            .env("LIQUIBASE_PLATFORM", "ferretdb")
+            .env_remove("LIQUIBASE_COMMAND_URL");
+        Run::of(command.output().expect("lbmongo can be started"))
+    };
+    assert_eq!(findings(&env.failed()), FERRETDB_FINDINGS);
+    p.write("liquibase.properties", "platform: cosmosdb\n");
+    let cosmos = p
+        .run_offline(&["validate", "--changelog-file", "changelog.xml"])
+        .failed();
+    cosmos.assert_stderr_contains("Azure Cosmos DB cannot run");
+    cosmos.assert_stderr_contains("Azure Cosmos DB's only TTL index is on `_ts`");
+    std::fs::remove_file(p.dir.path().join("liquibase.properties")).expect("remove");
+
+    // MongoDB runs all of it; an unknown platform is a usage error.
+    p.run_offline(&[
+        "--platform",
+        "mongodb",
+        "validate",
+        "--changelog-file",
+        "changelog.xml",
+    ])
+    .ok()
+    .assert_stderr_contains("every change can run on MongoDB");
+    let bad = p.run_offline(&["--platform", "oracle", "validate"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    bad.assert_stderr_contains(
+        "`--platform` must be mongodb, documentdb, cosmosdb, ferretdb or auto",
+    );
+}
+
+#[test]
+fn a_ferretdb_compatible_changelog_passes_the_preflight() {
+    let p = project("ferret_preflight_ok");
+    p.run_offline(&[
+        "--platform",
+        "ferretdb",
+        "validate",
+        "--changelog-file",
+        "changelog.xml",
+    ])
+    .ok()
+    .assert_stderr_contains("every change can run on FerretDB");
+    p.run_changelog(&["validate"])
+        .ok()
+        .assert_stderr_contains("No validation errors found.");
+    p.run_changelog(&["update-sql"])
+        .ok()
+        .assert_stdout_contains("createIndexes");
+    p.run_changelog(&["update"]).ok();
+    assert_shop_applied(&p);
+}
+
+#[test]
+fn mongosh_scripts_and_formatted_changelogs_are_judged_by_their_commands() {
+    let (_, db, url) =
+        block_on(server_with(&ServerOptions::ferretdb()).fresh_db("ferret_preflight_scripts"));
+    let p = Project::new(db, url);
+    p.write(
+        "changelog.xml",
+        &xml(r#"
+  <changeSet id="1" author="alice">
+    <mongodb:createCollection collectionName="plain"/>
+  </changeSet>
+  <changeSet id="2" author="alice" runWith="mongosh">
+    <mongodb:mongo>db.createCollection("people", { validator: { $jsonSchema: { required: ["name"] } } });</mongodb:mongo>
+  </changeSet>
+  <changeSet id="3" author="alice" runWith="mongosh">
+    <mongodb:mongo>db.people.createIndex({ seen: 1 }, { expireAfterSeconds: 60 });</mongodb:mongo>
+  </changeSet>
+"#),
+    );
+    let run = p.run_changelog(&["update"]).failed();
+    assert_eq!(
+        findings_in(&run, "changelog.xml"),
+        [
+            "changelog.xml:12: changeset `2::alice`",
+            "changelog.xml:15: changeset `3::alice`",
+        ],
+        "{}",
+        run.stderr
+    );
+    run.assert_stderr_contains("mongo (`create` `people`): a validator");
+    run.assert_stderr_contains("mongo (`createIndexes` `people`): a TTL index");
+    assert_eq!(block_on(p.collections()), Vec::<String>::new());
+
+    // A formatted mongosh changelog: the same statements, the same findings.
+    p.write(
+        "changelog.js",
+        "// liquibase formatted mongodb\n\n\
+         // changeset alice:1 runWith:mongosh\n\
+         db.createCollection(\"people\", { validator: { $jsonSchema: { required: [\"name\"] } } });\n",
+    );
+    let js = p
+        .run(&["update", "--changelog-file", "changelog.js"])
+        .failed();
+    js.assert_stderr_contains(
+        "changelog.js:3: changeset `1::alice`: mongo (`create` `people`): a validator",
+    );
+    assert_eq!(block_on(p.collections()), Vec::<String>::new());
+}
+
+/// The findings of a refused run in `file`, as [`findings`] reads them.
+fn findings_in(run: &Run, file: &str) -> Vec<String> {
+    run.stderr
+        .lines()
+        .filter(|l| l.starts_with(&format!("  {file}:")))
+        .map(|l| {
+            let end = l.find("`: ").expect("a finding names its changeset") + 1;
+            l[2..end].to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn an_explicit_platform_mongodb_skips_the_preflight() {
+    // The user vouches for the server: the changes are sent and FerretDB's own refusal comes
+    // back at the first changeset it cannot run.
+    let p = examples_on_ferretdb("ferret_preflight_skip");
+    let run = p
+        .run_changelog(&["--platform", "mongodb", "update"])
+        .failed();
+    assert!(!run.stderr.contains("cannot run"), "{}", run.stderr);
+    run.assert_stderr_contains("customers-1::shop");
+    run.assert_stderr_contains("not implemented");
+    // The tracking collections keep FerretDB's defaults (no validators), so they were created.
+    let collections = block_on(p.collections());
+    assert!(
+        collections.contains(&"DATABASECHANGELOG".to_owned()),
+        "{collections:?}"
+    );
+}
+
+#[test]
+fn an_explicit_platform_brings_its_defaults_and_its_preflight() {
+    // SecantusDB named FerretDB: FerretDB's defaults (no tracking validators) and its preflight.
+    let (_, db, url) = block_on(server().fresh_db("secantus_as_ferretdb"));
+    let p = Project::new(db, url);
+    p.write("changelog.xml", &xml(SHOP));
+    let run = p
+        .run_changelog(&["--platform", "ferretdb", "--output", "json", "update"])
+        .ok();
+    let report = json(&run);
+    assert_eq!(report["platform"]["name"], "ferretdb");
+    assert_eq!(report["platform"]["trackingValidators"], false);
+    assert_shop_applied(&p);
+
+    let (_, db, url) = block_on(server().fresh_db("secantus_as_ferretdb_examples"));
+    let examples = Project::new(db, url);
+    with_examples(&examples);
+    let refused = examples
+        .run_changelog(&["--platform", "ferretdb", "update"])
+        .failed();
+    assert_eq!(findings(&refused), FERRETDB_FINDINGS, "{}", refused.stderr);
+    assert_eq!(block_on(examples.collections()), Vec::<String>::new());
 }

@@ -899,3 +899,40 @@ fn a_killed_fleet_run_with_a_lease_is_resumed_by_a_rerun_alone() {
         assert_eq!(settings.len(), 2, "{name}");
     }
 }
+
+/// The platform preflight runs for each database of a fleet, before its lock and tracking
+/// collections: named FerretDB, every tenant refuses the validator and keeps only its own data.
+#[test]
+fn a_fleet_update_runs_the_platform_preflight_per_database() {
+    let p = project(CHANGELOG);
+    let client = client();
+    let prefix = db_name("fleet_preflight");
+    let names = tenants(&client, &prefix, 3);
+    let url = server().uri_for("");
+    let pattern = format!("^{prefix}_t[0-9]+$");
+    let fleet = [
+        "--platform",
+        "ferretdb",
+        "--url",
+        url.as_str(),
+        "--databases",
+        pattern.as_str(),
+        "--on-error",
+        "continue",
+    ];
+    for command in ["update", "validate"] {
+        let run = lbmongo(&p, &[&fleet[..], &[command]].concat(), &[]).failed();
+        run.assert_stdout_contains("3 databases: 0 succeeded, 3 failed, 0 not started");
+        for name in &names {
+            let row = run
+                .stdout
+                .lines()
+                .find(|l| l.starts_with(&format!("{name} ")))
+                .unwrap_or_else(|| panic!("no summary row for {name}:\n{}", run.stdout));
+            assert!(row.contains("FerretDB cannot run 1 change"), "{row}");
+            let collections =
+                block_on(client.database(name).list_collection_names()).expect("list collections");
+            assert_eq!(collections, ["customers"], "{command} {name}");
+        }
+    }
+}

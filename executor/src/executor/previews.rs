@@ -14,6 +14,13 @@ pub async fn update_sql(
     let history = History::new(connection, settings.tracking.clone());
     let ran = history.ran_change_sets().await?;
     let plan = plan(changelog, &ran, &settings.filter, goal)?;
+    preflight_plan(
+        changelog,
+        &plan,
+        &judged_platform(connection, settings),
+        &connection.database,
+        settings,
+    )?;
     let mut out = setup_preview(connection, settings).await?;
     let locked_by = crate::lock::locked_by(settings.lock.host_description.as_deref());
     let lock = &settings.tracking.lock_collection;
@@ -69,12 +76,7 @@ pub(super) fn forward_preview(
 ) -> Vec<Preview> {
     cs.changes
         .iter()
-        .flat_map(|c| match c {
-            Change::Mongo(_) | Change::MongoFile(_) => {
-                crate::mongosh::preview(c, &cs.id, url_db, mongosh.native)
-            }
-            _ => c.to_command().map(Preview::Command).into_iter().collect(),
-        })
+        .flat_map(|c| crate::mongosh::lowered(c, &cs.id, url_db, mongosh.native))
         .collect()
 }
 

@@ -123,6 +123,8 @@ pub async fn update(
     goal: &Goal,
     listener: &dyn Listener,
 ) -> Result<UpdateReport> {
+    // Before the lock and the tracking collections: a refusal writes nothing.
+    preflight(connection, changelog, settings, goal).await?;
     locked(connection, settings, listener, async |lock| {
         let history = History::new(connection, settings.tracking.clone());
         history.ensure().await?;

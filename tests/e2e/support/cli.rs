@@ -156,6 +156,18 @@ impl Project {
         Run::of(command.output().expect("lbmongo can be started"))
     }
 
+    /// Runs `lbmongo <args>` in the project directory with no URL at all (what `validate
+    /// --platform …` checks offline).
+    pub(crate) fn run_offline(&self, args: &[&str]) -> Run {
+        let mut command = std::process::Command::new(binary());
+        command
+            .current_dir(self.dir.path())
+            .args(args)
+            .env_remove("LIQUIBASE_COMMAND_URL")
+            .stdin(std::process::Stdio::null());
+        Run::of(command.output().expect("lbmongo can be started"))
+    }
+
     /// A file of the project, as text.
     pub(crate) fn read(&self, path: &str) -> String {
         std::fs::read_to_string(self.dir.path().join(path))
