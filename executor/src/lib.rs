@@ -74,7 +74,7 @@ pub use lock::{LockOptions, LockRow};
 pub use mongosh::{MongoshOptions, MongoshSettings, NativeMode, SettingNames};
 pub use parameter::{ChangeLogParameters, DatabaseInfo, MissingPropertyMode, ParameterOptions};
 pub use plan::{Filter, Goal, Plan, Reason, RollbackTarget};
-pub use platform::{Platform, PlatformKind};
+pub use platform::{LockStrategy, Platform, PlatformKind};
 
 // Readers of values a door takes from its users.
 pub use java::{date_of_epoch_day, parse_properties};
