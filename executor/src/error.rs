@@ -35,6 +35,11 @@ pub enum Error {
     /// The lock document did not change as expected.
     #[error("did not update change log lock correctly: {0}")]
     Lock(String),
+    /// The lock this command held is no longer its own (released by `release-locks`, taken
+    /// over after its lease expired, or overwritten by a tool whose lock is not atomic on this
+    /// server): another updater may be running beside it.
+    #[error("{0}")]
+    LockLost(String),
     /// A command sent to the server failed.
     #[error("{context}: {message}")]
     Command {
@@ -103,9 +108,13 @@ pub enum Error {
     #[error("{0}")]
     Server(ServerError),
     /// The server could not be reached or the connection failed: server selection, network,
-    /// TLS, DNS, authentication, or a connection dropped mid-command.
+    /// TLS, DNS, authentication.
     #[error("{0}")]
     Connection(String),
+    /// The server closed the connection while a command was on it (end of file, reset, broken
+    /// pipe): FerretDB v1 does this on a value it cannot store, such as a Decimal128.
+    #[error("{0}")]
+    ConnectionClosed(String),
     /// Anything else the driver reports (invalid arguments, BSON, …).
     #[error("{0}")]
     Driver(String),
@@ -121,6 +130,9 @@ impl Error {
             return Error::Server(server);
         }
         let text = describe(error);
+        if closed_mid_command(error) {
+            return Error::ConnectionClosed(text);
+        }
         match error.kind.as_ref() {
             ErrorKind::Io(_)
             | ErrorKind::ServerSelection { .. }
@@ -146,6 +158,9 @@ impl Error {
                 Error::Server(s)
             }
             Error::Connection(message) => Error::Connection(format!("{context}: {message}")),
+            Error::ConnectionClosed(message) => {
+                Error::ConnectionClosed(format!("{context}: {message}"))
+            }
             other => Error::Command {
                 context,
                 message: other.to_string(),
@@ -163,6 +178,11 @@ impl Error {
 
     fn has_code(&self, codes: &[i32]) -> bool {
         self.server().is_some_and(|s| codes.contains(&s.code))
+    }
+
+    /// The server closed the connection while the command was on it.
+    pub fn is_connection_closed(&self) -> bool {
+        matches!(self, Error::ConnectionClosed(_))
     }
 
     /// E11000: a unique index refused the write.
@@ -238,6 +258,10 @@ impl Error {
             )),
             Error::LockHeld { .. } => Some(
                 "if no other update is running (e.g. it was killed), free the lock with `lbmongo release-locks`"
+                    .to_owned(),
+            ),
+            Error::LockLost(_) => Some(
+                "another updater may have run changesets at the same time; wait for it to finish, then check `lbmongo status` and run the update again"
                     .to_owned(),
             ),
             _ => None,
@@ -460,22 +484,30 @@ impl fmt::Display for ServerError {
 /// place a driver error becomes text.
 pub fn describe(error: &mongodb::error::Error) -> String {
     use mongodb::error::ErrorKind;
-    use std::io::ErrorKind as Io;
     if let Some(server) = ServerError::from_driver(error) {
         return server.to_string();
     }
     let text = match error.kind.as_ref() {
-        ErrorKind::Io(io)
-            if matches!(
-                io.kind(),
-                Io::UnexpectedEof | Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe
-            ) =>
-        {
+        ErrorKind::Io(io) if closed_mid_command(error) => {
             format!("the server closed the connection during the command ({io})")
         }
         other => other.to_string(),
     };
     crate::redact::mask(&text)
+}
+
+/// Whether the driver lost the connection while a command was on it: the server hung up (end of
+/// file, reset, aborted, broken pipe), as opposed to a server that could not be reached at all.
+fn closed_mid_command(error: &mongodb::error::Error) -> bool {
+    use mongodb::error::ErrorKind;
+    use std::io::ErrorKind as Io;
+    matches!(
+        error.kind.as_ref(),
+        ErrorKind::Io(io) if matches!(
+            io.kind(),
+            Io::UnexpectedEof | Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe
+        )
+    )
 }
 
 /// `Result` with the engine's error.
@@ -668,7 +700,8 @@ mod tests {
             std::io::ErrorKind::ConnectionReset,
             "connection reset by peer",
         )));
-        assert!(matches!(network, Error::Connection(_)), "{network:?}");
+        assert!(matches!(network, Error::ConnectionClosed(_)), "{network:?}");
+        assert!(network.is_connection_closed());
         assert!(predicates.iter().all(|(_, p)| !p(&network)));
     }
 

@@ -94,6 +94,17 @@ async fn locked<T>(
     let lock = Lock::acquire(connection, &settings.tracking, &settings.lock, listener).await?;
     listener.on(&Event::LockAcquired(lock.locked_by().to_owned()));
     let outcome = body(&lock).await; // no `?` between acquire and release
+    // A failure while another updater ran beside us (our lock released by `release-locks`,
+    // taken over after an expired lease, or overwritten by a tool whose lock is not atomic on
+    // this server) is that lost lock, not the changeset's: its duplicate keys would otherwise
+    // advise `mark-next-changeset-ran`. The lock is then someone else's: left alone.
+    if let Err(e) = &outcome
+        && let Err(lost) = lock.verify().await
+        && matches!(lost, Error::LockLost(_))
+    {
+        lock.abandon().await;
+        return Err(Error::LockLost(format!("{lost}; the command failed: {e}")));
+    }
     let locked_by = lock.locked_by().to_owned();
     let released = lock.release().await.map_err(|e| unreleased(&e, &locked_by));
     match (outcome, released) {

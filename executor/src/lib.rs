@@ -76,7 +76,7 @@ pub use lock::{LockOptions, LockRow};
 pub use mongosh::{MongoshOptions, MongoshSettings, NativeMode, SettingNames};
 pub use parameter::{ChangeLogParameters, DatabaseInfo, MissingPropertyMode, ParameterOptions};
 pub use plan::{Filter, Goal, Plan, Reason, RollbackTarget};
-pub use platform::{Feature, Platform, PlatformKind};
+pub use platform::{Feature, LockStrategy, Platform, PlatformKind};
 pub use preflight::Finding;
 
 // Readers of values a door takes from its users.

@@ -83,6 +83,31 @@ impl PlatformKind {
     }
 }
 
+impl PlatformKind {
+    /// How the lock is taken when the user sets nothing: through claims (inserts on the unique
+    /// `_id`) on FerretDB v1, whose conditional updates are a read then a write (8 racing
+    /// `update {_id: 1, locked: false}` had several winners in every trial, issue 13), and the
+    /// official extension's conditional update everywhere else.
+    pub fn lock_strategy(self) -> LockStrategy {
+        match self {
+            PlatformKind::FerretDb => LockStrategy::Claims,
+            PlatformKind::MongoDb | PlatformKind::DocumentDb | PlatformKind::CosmosDb => {
+                LockStrategy::ConditionalUpdate
+            }
+        }
+    }
+}
+
+/// How the lock document (`crate::lock`) is taken and given back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockStrategy {
+    /// An update conditioned on `locked: false` (atomic on MongoDB, DocumentDB, Cosmos DB).
+    ConditionalUpdate,
+    /// An insert on the unique `_id` (a claim) before every write, for servers whose
+    /// conditional updates are not atomic (FerretDB v1).
+    Claims,
+}
+
 /// What the connection found out about the server's platform.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Platform {

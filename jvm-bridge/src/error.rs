@@ -54,7 +54,7 @@ impl From<executor::Error> for BridgeError {
             E::Read { .. } => "Read",
             E::ChecksumMismatch(_) => "ChecksumMismatch",
             E::LockHeld { .. } => "LockHeld",
-            E::Lock(_) => "Lock",
+            E::Lock(_) | E::LockLost(_) => "Lock",
             E::Command { .. } => "Command",
             E::ChangeSetFailed { .. } => "ChangeSetFailed",
             E::PreconditionFailed { .. } => "PreconditionFailed",
@@ -63,7 +63,7 @@ impl From<executor::Error> for BridgeError {
             E::Config { .. } => "Config",
             E::Mongosh(_) => "Mongosh",
             E::Server(_) => "Server",
-            E::Connection(_) => "Connection",
+            E::Connection(_) | E::ConnectionClosed(_) => "Connection",
             E::Driver(_) => "Driver",
             _ => "Other",
         };

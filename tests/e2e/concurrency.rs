@@ -64,7 +64,7 @@ fn clean(program: impl AsRef<std::ffi::OsStr>) -> Command {
 }
 
 /// `lbmongo <args>` on the project's changelog, polling a held lock five times a second.
-fn lbmongo(p: &Project, args: &[&str]) -> Command {
+pub(crate) fn lbmongo(p: &Project, args: &[&str]) -> Command {
     let mut command = clean(binary());
     command
         .current_dir(p.dir.path())
@@ -104,14 +104,14 @@ fn liquibase_update(p: &Project, minutes: &str) -> Command {
 /// One running updater. Its output goes to files (a full pipe could block it while it holds the
 /// lock) that the test reads while it runs. Dropped while still running (a failing test), it is
 /// killed, so no stopped process outlives the test.
-struct Racer {
+pub(crate) struct Racer {
     name: String,
     child: Child,
     logs: tempfile::TempDir,
 }
 
 impl Racer {
-    fn start(name: &str, mut command: Command) -> Racer {
+    pub(crate) fn start(name: &str, mut command: Command) -> Racer {
         let logs = tempfile::tempdir().expect("a directory for the output");
         let file = |stream: &str| {
             std::fs::File::create(logs.path().join(stream)).expect("create an output file")
@@ -175,7 +175,7 @@ impl Racer {
         self.child.wait().expect("reap the process");
     }
 
-    fn finish(mut self) -> (String, Run) {
+    pub(crate) fn finish(mut self) -> (String, Run) {
         let status = self.child.wait().expect("wait for the process");
         let run = Run {
             code: status.code().unwrap_or(-1),
@@ -432,10 +432,12 @@ fn liquibase_lock_is_never_taken_over_by_an_lbmongo_lease() {
         "Liquibase finished before it could be stopped"
     );
     let keys: Vec<&str> = lock.keys().map(String::as_str).collect();
+    // Liquibase's four fields and the acquisition's own token (`leaseOwner`, which lets only
+    // this holder release it), but no `expiresAt`: a lock without a lease never expires.
     assert_eq!(
         keys,
-        ["_id", "lockGranted", "lockedBy", "locked"],
-        "no lease fields"
+        ["_id", "lockGranted", "lockedBy", "locked", "leaseOwner"],
+        "no lease"
     );
     let before = history_len(&p);
 

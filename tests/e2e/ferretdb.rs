@@ -689,3 +689,222 @@ fn an_explicit_platform_brings_its_defaults_and_its_preflight() {
     assert_eq!(findings(&refused), FERRETDB_FINDINGS, "{}", refused.stderr);
     assert_eq!(block_on(examples.collections()), Vec::<String>::new());
 }
+
+/// The racing changelog: `begin` and `end` run on every update (`runAlways`) and stamp, with
+/// the server's clock, when the runner `${runner}` (a `-D` property) was inside the lock; the
+/// changesets between run once and insert `{ n: <id> }` with no `_id` of their own, so a
+/// changeset that ran twice leaves two documents.
+fn racing_changelog(once: usize) -> String {
+    let stamp = |id: &str, field: &str| {
+        format!(
+            r#"<changeSet id="{id}" author="race" runAlways="true"><mongodb:runCommand><mongodb:command>{{ update: "holds", updates: [{{ q: {{ runner: "${{runner}}" }}, u: {{ $currentDate: {{ {field}: true }} }}, upsert: true }}] }}</mongodb:command></mongodb:runCommand></changeSet>
+"#
+        )
+    };
+    let middle: String = (1..=once)
+        .map(|i| {
+            format!(
+                r#"<changeSet id="{i}" author="race"><mongodb:insertOne collectionName="items"><mongodb:document>{{ n: {i} }}</mongodb:document></mongodb:insertOne></changeSet>
+"#
+            )
+        })
+        .collect();
+    xml(&format!(
+        "{}{middle}{}",
+        stamp("begin", "begin"),
+        stamp("end", "end")
+    ))
+}
+
+/// FerretDB v1 runs a conditional update as a read then a write, so the official extension's
+/// lock (an update conditioned on `locked: false`) had several holders at once there (issue 13).
+/// lbmongo takes it there through claims, inserts on the unique `_id`: 8 racing `lbmongo update`,
+/// 10 times on a fresh database, each apply every changeset exactly once, every runner's stay
+/// inside the lock (from its `begin` stamp to its `end` stamp) is disjoint from the others', and
+/// the lock is free at the end.
+#[test]
+fn eight_racing_updates_on_ferretdb_hold_the_lock_one_at_a_time() {
+    use crate::concurrency::{Racer, lbmongo};
+    const RUNNERS: usize = 8;
+    const ONCE: usize = 5;
+    for repetition in 1..=10 {
+        let (_, db, url) = block_on(
+            server_with(&ServerOptions::ferretdb()).fresh_db(&format!("ferret_race_{repetition}")),
+        );
+        let p = Project::new(db, url);
+        p.write("changelog.xml", &racing_changelog(ONCE));
+        let racers: Vec<Racer> = (1..=RUNNERS)
+            .map(|i| {
+                let command = lbmongo(&p, &["update", &format!("-Drunner={i}")]);
+                Racer::start(&format!("lbmongo {i}"), command)
+            })
+            .collect();
+        let runs: Vec<(String, Run)> = racers.into_iter().map(Racer::finish).collect();
+        for (name, run) in &runs {
+            assert_eq!(
+                run.code, 0,
+                "repetition {repetition}: {name} failed\n--- stdout\n{}\n--- stderr\n{}",
+                run.stdout, run.stderr
+            );
+        }
+        let items: Vec<i32> = block_on(p.find("items", doc! { "n": 1 }))
+            .iter()
+            .map(|d| d.get_i32("n").expect("an int n"))
+            .collect();
+        let expected: Vec<i32> = (1..=i32::try_from(ONCE).expect("small")).collect();
+        assert_eq!(
+            items, expected,
+            "repetition {repetition}: each changeset ran once"
+        );
+        let mut stays: Vec<(i64, i64, String)> = block_on(p.find("holds", doc! {}))
+            .iter()
+            .map(|d| {
+                let at = |f: &str| {
+                    d.get_datetime(f)
+                        .unwrap_or_else(|_| panic!("repetition {repetition}: no `{f}` in {d}"))
+                        .timestamp_millis()
+                };
+                (
+                    at("begin"),
+                    at("end"),
+                    d.get_str("runner").unwrap_or("?").to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            stays.len(),
+            RUNNERS,
+            "repetition {repetition}: every runner held the lock"
+        );
+        stays.sort();
+        for pair in stays.windows(2) {
+            assert!(
+                pair[1].0 >= pair[0].1,
+                "repetition {repetition}: runners {} and {} held the lock at once: {stays:?}",
+                pair[0].2,
+                pair[1].2
+            );
+        }
+        let history = block_on(p.history());
+        assert_eq!(
+            history.len(),
+            ONCE + 2,
+            "repetition {repetition}: {history:?}"
+        );
+        let locks = block_on(p.find("DATABASECHANGELOGLOCK", doc! {}));
+        assert_eq!(
+            locks.len(),
+            1,
+            "repetition {repetition}: no claim left: {locks:?}"
+        );
+        assert_eq!(locks[0].get_bool("locked"), Ok(false), "the lock is free");
+        assert_eq!(
+            locks[0].keys().map(String::as_str).collect::<Vec<_>>(),
+            ["_id", "lockGranted", "lockedBy", "locked"],
+            "a released lock has Liquibase's four fields"
+        );
+    }
+}
+
+/// FerretDB v1 closes the connection instead of answering an insert of a Decimal128 value: the
+/// error says so in words, names the changeset and gives a hint (never the rerun advice of
+/// `mark-next-changeset-ran`), nothing is recorded for the changeset, and the lock is released
+/// on the driver's next connection.
+#[test]
+fn a_connection_closed_by_ferretdb_names_the_changeset_and_releases_the_lock() {
+    let p = project("ferret_decimal");
+    p.write(
+        "changelog.xml",
+        &xml(r#"
+  <changeSet id="1" author="alice">
+    <mongodb:createCollection collectionName="prices"/>
+  </changeSet>
+  <changeSet id="2" author="alice">
+    <mongodb:insertOne collectionName="prices">
+      <mongodb:document>{ sku: "a", price: NumberDecimal("9.99") }</mongodb:document>
+    </mongodb:insertOne>
+  </changeSet>
+"#),
+    );
+    // The preflight names Decimal128 on FerretDB before anything runs; `--platform mongodb`
+    // vouches for the server, so what is tested here is its own answer at the changeset's turn.
+    let run = p
+        .run_changelog(&["--platform", "mongodb", "update"])
+        .failed();
+    run.assert_stderr_contains(
+        "error: Migration failed for changeset changelog.xml::2::alice: the server closed the \
+         connection while running changeset changelog.xml::2::alice (",
+    );
+    run.assert_stderr_contains("hint: the server ended the connection instead of answering");
+    assert!(
+        !run.stderr.contains("mark-next-changeset-ran") && !run.stderr.contains("RawDocumentBuf"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(block_on(p.history_ids()), ["1"]);
+    let locks = block_on(p.find("DATABASECHANGELOGLOCK", doc! {}));
+    assert_eq!(locks.len(), 1, "{locks:?}");
+    assert_eq!(
+        locks[0].get_bool("locked"),
+        Ok(false),
+        "the lock is released"
+    );
+}
+
+/// What a process killed between its claim and its write leaves on FerretDB: the lock document
+/// as it was, and a claim of that state (made here by hand, as the engine writes one: keyed by
+/// the document's content). The claim holds the lock: an update waits and names the dead
+/// claimer; `release-locks` frees it; and with a lease, an expired claim is claimed over.
+#[test]
+fn a_claim_left_by_a_killed_process_holds_the_lock_until_release_locks_or_its_lease_ends() {
+    use mongodb::bson::DateTime;
+    let p = project("ferret_dead_claim");
+    p.run_changelog(&["update"]).ok();
+    let dead_claim = |expires: Option<DateTime>| {
+        let lock = block_on(p.find("DATABASECHANGELOGLOCK", doc! {}));
+        assert_eq!(lock.len(), 1, "{lock:?}");
+        let mut claim = doc! {
+            "_id": 7,
+            "lockGranted": DateTime::now(),
+            "lockedBy": "dead-host (10.0.0.9)",
+            "locked": false,
+            "claimOf": executor::internals::to_relaxed_json(&lock[0]),
+            "claimGeneration": 0,
+            "leaseOwner": "dead-host:1:0:0",
+        };
+        if let Some(at) = expires {
+            claim.insert("expiresAt", at);
+        }
+        block_on(
+            p.db.collection::<Document>("DATABASECHANGELOGLOCK")
+                .insert_one(claim),
+        )
+        .expect("leave a claim behind");
+    };
+    let update_now = |extra: &[&str]| {
+        p.run_changelog_env(
+            &[&["update"], extra].concat(),
+            &[("LIQUIBASE_CHANGELOG_LOCK_WAIT_TIME_IN_MINUTES", "0")],
+        )
+    };
+    dead_claim(None);
+    update_now(&[])
+        .failed()
+        .assert_stderr_contains("Currently locked by dead-host (10.0.0.9)");
+    // Liquibase's view: one lock document, free; the claim is not a lock of its own.
+    let locks = p.run(&["list-locks"]).ok();
+    assert!(!locks.stdout.contains("dead-host"), "{}", locks.stdout);
+    p.run(&["release-locks"]).ok();
+    update_now(&[]).ok();
+
+    // With a lease: a claim whose lease ended is claimed over.
+    let expired = DateTime::from_millis(DateTime::now().timestamp_millis() - 60_000);
+    dead_claim(Some(expired));
+    update_now(&[])
+        .failed()
+        .assert_stderr_contains("Currently locked by dead-host (10.0.0.9)");
+    update_now(&["--lock-lease-seconds", "5"]).ok();
+    let locks = block_on(p.find("DATABASECHANGELOGLOCK", doc! {}));
+    assert_eq!(locks.len(), 1, "the claims are gone: {locks:?}");
+    assert_eq!(locks[0].get_bool("locked"), Ok(false));
+}

@@ -287,6 +287,21 @@ pub(super) async fn upgrade_checksums(
 }
 
 pub(super) fn change_set_failed(cs: &ChangeSet, e: Error) -> Error {
+    if let Error::ConnectionClosed(detail) = &e {
+        // The driver's words name no changeset; the command the server hung up on was this
+        // changeset's. Its history row was not written, but the change may have been applied.
+        return Error::ChangeSetFailed {
+            id: cs.id.clone(),
+            message: format!(
+                "the server closed the connection while running changeset {} ({detail})",
+                cs.id
+            ),
+            hint: Some(
+                "the server ended the connection instead of answering: some servers do this on a value they cannot store (FerretDB v1: Decimal128) or when they stop; nothing was recorded for this changeset, so check whether its change was applied, then fix the changeset or the server and run the update again"
+                    .to_owned(),
+            ),
+        };
+    }
     // What a rerun of an applied change meets: its document already inserted, its collection
     // or index already created. Chosen by the server's code, never by the message's text.
     let hint = if e.is_duplicate_key() || e.is_namespace_exists() || e.is_index_conflict() {

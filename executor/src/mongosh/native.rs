@@ -22,7 +22,9 @@ pub async fn run_native(connection: &Connection, steps: &[Step]) -> Result<()> {
         let fail = |e: Error| {
             let context = format!("line {}: `{name}` failed", step.line);
             match e {
-                Error::Server(_) | Error::Connection(_) => e.within(context),
+                Error::Server(_) | Error::Connection(_) | Error::ConnectionClosed(_) => {
+                    e.within(context)
+                }
                 other => Error::Mongosh(format!("{context}: {other}")),
             }
         };
