@@ -13,6 +13,7 @@ pub mod ejson;
 pub mod error;
 pub mod introspect;
 pub mod snapshot;
+pub mod stamp;
 mod window;
 pub mod write;
 
