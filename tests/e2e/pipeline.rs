@@ -423,3 +423,146 @@ fn chrono_free_minute() -> String {
     // `2026-12-07T22:20:55.525Z` -> `2026-12-07 22:20+0000`
     format!("{} {}+0000", &text[..10], &text[11..16])
 }
+
+/// `offline:mongodb?snapshot=FILE` on either side and in `generate-changelog`, and the generated
+/// attributes in every format, through the CLI: each changelog applies in lbmongo, its history
+/// rows carry the author, labels and context, and the result equals the snapshot.
+#[test]
+fn offline_snapshots_and_generated_attributes_work_in_every_format() {
+    let (_, source, source_url) = block_on(server().fresh_db("pipeline_offline_source"));
+    block_on(change_by_hand(&source));
+    let project = tempfile::tempdir().expect("a temporary directory");
+    let dir = project.path();
+    lbmongo(
+        dir,
+        &["snapshot", "--output-file", "s.json", "--url", &source_url],
+    )
+    .ok();
+    let offline = "offline:mongodb?snapshot=s.json";
+
+    // The target side may be the snapshot too (Liquibase's `--url offline:…`).
+    lbmongo(
+        dir,
+        &["diff", "--reference-url", &source_url, "--url", offline],
+    )
+    .ok()
+    .assert_stdout_contains("No differences");
+
+    for ext in ["xml", "yaml", "json", "js"] {
+        let file = format!("generated.{ext}");
+        lbmongo(
+            dir,
+            &[
+                "generate-changelog",
+                "--url",
+                offline,
+                "--changelog-file",
+                &file,
+                "--author",
+                AUTHOR,
+                "--label-filter",
+                TICKET,
+                "--context-filter",
+                "ci",
+                "--generate-changeset-created-values",
+                "--generated-changeset-ids-contains-description",
+                "true",
+            ],
+        )
+        .ok();
+        let text = std::fs::read_to_string(dir.join(&file)).expect("the generated changelog");
+        // `created` everywhere but in formatted changelogs, which have no such attribute.
+        assert_eq!(text.contains("created"), ext != "js", "{ext}\n{text}");
+
+        let (_, target, target_url) = block_on(server().fresh_db("pipeline_offline_target"));
+        lbmongo(
+            dir,
+            &[
+                "update",
+                "--changelog-file",
+                &file,
+                "--context-filter",
+                "ci",
+                "--url",
+                &target_url,
+            ],
+        )
+        .ok();
+        let history = block_on(find(
+            &target,
+            "DATABASECHANGELOG",
+            doc! { "orderExecuted": 1 },
+        ));
+        assert!(history.len() >= 2, "{ext}: {history:#?}");
+        let root = history[0]
+            .get_str("id")
+            .expect("an id")
+            .split('-')
+            .next()
+            .expect("a root")
+            .to_owned();
+        for (n, row) in history.iter().enumerate() {
+            let id = row.get_str("id").expect("an id");
+            assert!(
+                id.starts_with(&format!("{root}-{} (", n + 1)),
+                "{ext}: descriptive id {id}"
+            );
+            assert_eq!(row.get_str("author"), Ok(AUTHOR), "{ext}: {row}");
+            assert_eq!(row.get_str("labels"), Ok("jira-4711"), "{ext}: {row}");
+            assert_eq!(row.get_str("contexts"), Ok("ci"), "{ext}: {row}");
+        }
+        lbmongo(
+            dir,
+            &[
+                "diff",
+                "--reference-snapshot",
+                "s.json",
+                "--url",
+                &target_url,
+            ],
+        )
+        .ok()
+        .assert_stdout_contains("No differences");
+    }
+
+    // Bad offline URLs are refused before anything is read or written.
+    let other = lbmongo(
+        dir,
+        &[
+            "diff-changelog",
+            "--url",
+            &source_url,
+            "--reference-url",
+            "offline:postgresql?snapshot=s.json",
+            "--changelog-file",
+            "never.yaml",
+        ],
+    );
+    assert_eq!(other.code, 2, "{other:?}");
+    other.assert_stderr_contains("`offline:postgresql` is not a MongoDB snapshot");
+    let missing = lbmongo(
+        dir,
+        &[
+            "diff",
+            "--reference-url",
+            "offline:mongodb?snapshot=missing.json",
+            "--url",
+            &source_url,
+        ],
+    );
+    assert_eq!(missing.code, 1, "{missing:?}");
+    missing.assert_stderr_contains("cannot read the snapshot file `missing.json`");
+    let live_only = lbmongo(
+        dir,
+        &[
+            "update",
+            "--changelog-file",
+            "generated.yaml",
+            "--url",
+            offline,
+        ],
+    );
+    assert_eq!(live_only.code, 2, "{live_only:?}");
+    live_only.assert_stderr_contains("is an offline snapshot, not a database");
+    assert!(!dir.join("never.yaml").exists());
+}
