@@ -18,6 +18,8 @@ deps-test:
 	@scripts/install-secantus.sh
 	@# The second, independent test server (issue 13): FerretDB built from the Go module proxy.
 	@scripts/install-ferretdb.sh
+	@# yq v4 from the Go module proxy: the snapshot-to-changelog pipeline test edits YAML with it.
+	@scripts/install-yq.sh
 	@scripts/ensure-jdk.sh
 	@if [[ -n "$(strip $(TEST_NODE_TOOLS))" ]]; then scripts/install-node-tools.sh $(TEST_NODE_TOOLS); fi
 	@# The real Liquibase and liquibase-mongodb jars (tests/liquibase/pom.xml) for the ground-truth

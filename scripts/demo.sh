@@ -73,6 +73,14 @@ pymongo.MongoClient(sys.argv[1]).get_default_database().products.create_index("p
         "$LBMONGO" diff --reference-url "$URL" --url "$URL2"
     step "...and diff-changelog writes the changeset that brings the copy back" \
         "$LBMONGO" diff-changelog --reference-url "$URL" --url "$URL2" --author demo --include-drops
+    # The published snapshot-to-changelog pipeline (README "From an authoring database to
+    # changesets"): the copy plays the authoring database, the first database development.
+    step "snapshot the authoring database (the copy, with its hand-made index) as JSON" \
+        "$LBMONGO" snapshot --url "$URL2" --snapshot-format json --output-file "$out/mySnapshot.json"
+    step "diff-changelog from the offline snapshot, each changeset with author, label, created and a descriptive id" \
+        "$LBMONGO" diff-changelog --url "$URL" --reference-url "offline:mongodb?snapshot=$out/mySnapshot.json" \
+        --author dana@example.com --label-filter JIRA-4711 --generate-changeset-created-values true \
+        --generated-changeset-ids-contains-description true --format yaml
 }
 
 die() {

@@ -6,8 +6,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 mod generator;
 
 pub(crate) use generator::{
-    DiffArgs, DiffChangelogArgs, GenerateArgs, Objects, PerArg, Sides, SnapshotArgs, Style,
-    TestingRollbackArgs,
+    DiffArgs, DiffChangelogArgs, GenerateArgs, Objects, PerArg, Sides, SnapshotArgs,
+    SnapshotFormat, Style, TestingRollbackArgs,
 };
 
 /// Liquibase-compatible MongoDB migrations, without a JVM.
@@ -153,6 +153,15 @@ pub(crate) struct Global {
     /// Also write a fleet's summary as JSON to this file.
     #[arg(long, global = true)]
     pub(crate) report_file: Option<String>,
+    /// `generate-changelog`/`diff-changelog`: give each changeset a `created` attribute with the
+    /// time of the run, as Liquibase writes it (`2026-12-07 22:20+0000`) [default: false].
+    #[arg(long, global = true, num_args = 0..=1, default_missing_value = "true")]
+    pub(crate) generate_changeset_created_values: Option<String>,
+    /// `generate-changelog`/`diff-changelog`: Liquibase's descriptive ids,
+    /// `<root>-<n> (<change descriptions>)`, instead of lbmongo's `createCollection-orders`
+    /// [default: false].
+    #[arg(long, global = true, num_args = 0..=1, default_missing_value = "true")]
+    pub(crate) generated_changeset_ids_contains_description: Option<String>,
     /// Output format for status, history, validate, list-locks and update reports.
     #[arg(long, global = true, value_enum)]
     pub(crate) output: Option<Output>,

@@ -203,6 +203,14 @@ fn cli_values(g: &Global) -> Vec<(&'static str, &Option<String>)> {
         ("canary", &g.canary),
         ("shard", &g.shard),
         ("report-file", &g.report_file),
+        (
+            "generate-changeset-created-values",
+            &g.generate_changeset_created_values,
+        ),
+        (
+            "generated-changeset-ids-contains-description",
+            &g.generated_changeset_ids_contains_description,
+        ),
     ]
 }
 

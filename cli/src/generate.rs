@@ -21,11 +21,14 @@ use generator::Snapshot;
 use generator::baseline::{self, BaselineOptions, ChangeSetPer, Ids};
 use generator::diff::{DiffOptions, diff as compare, diff_change_log};
 use generator::introspect::{self, IntrospectOptions, ObjectFilter};
+use generator::snapshot::offline_snapshot;
+use generator::stamp::{self, Stamp};
 use generator::write::{Writer, append, render};
 
 use crate::Session;
 use crate::args::{
-    DiffArgs, DiffChangelogArgs, GenerateArgs, Objects, Output, PerArg, Sides, SnapshotArgs, Style,
+    DiffArgs, DiffChangelogArgs, GenerateArgs, Objects, Output, PerArg, Sides, SnapshotArgs,
+    SnapshotFormat, Style,
 };
 
 fn introspect_options(ctx: &Session, objects: &Objects) -> Result<IntrospectOptions> {
@@ -71,7 +74,11 @@ pub(crate) async fn snapshot(ctx: &Session, args: SnapshotArgs) -> Result<()> {
     check_database(&connection)?;
     let db = connection.client.database(&connection.database);
     let snapshot = generator::introspect::snapshot(&db, &options).await?;
-    let text = snapshot.to_json();
+    // Liquibase's default is `txt`; lbmongo's stays the JSON file the comparisons read back.
+    let text = match args.snapshot_format {
+        None | Some(SnapshotFormat::Json) => snapshot.to_json(),
+        Some(SnapshotFormat::Txt) => snapshot.to_text(),
+    };
     match &args.output_file {
         Some(path) => std::fs::write(path, text)
             .with_context(|| format!("cannot write `{}`", path.display()))?,
@@ -106,6 +113,19 @@ fn baseline_options(style: &Style) -> BaselineOptions {
     }
 }
 
+/// What Liquibase puts on every changeset it generates: `--context-filter`, `--label-filter`,
+/// `--generate-changeset-created-values` and `--generated-changeset-ids-contains-description`
+/// (their shapes are in [`generator::stamp`]).
+fn stamp(ctx: &Session) -> Result<Stamp> {
+    let on = |key: &str| -> Result<bool> { Ok(ctx.config.flag(key)?.unwrap_or(false)) };
+    Ok(Stamp {
+        context: ctx.config.get("context-filter").map(str::to_owned),
+        labels: ctx.config.get("label-filter").map(str::to_owned),
+        created: on("generate-changeset-created-values")?.then(stamp::created_now),
+        id_root: on("generated-changeset-ids-contains-description")?.then(stamp::id_root_now),
+    })
+}
+
 /// `lbmongo generate-changelog`: streams changesets out collection by collection.
 pub(crate) async fn generate_changelog(ctx: &Session, args: GenerateArgs) -> Result<()> {
     let options = introspect_options(ctx, &args.objects)?;
@@ -119,9 +139,19 @@ pub(crate) async fn generate_changelog(ctx: &Session, args: GenerateArgs) -> Res
             path.display()
         );
     }
+    let stamp = stamp(ctx)?;
+    let style = baseline_options(&args.style);
+    if let Some(source) = ctx
+        .config
+        .get("url")
+        .map(|url| offline(url, "--url"))
+        .transpose()?
+        .flatten()
+    {
+        return generate_offline(ctx, &source, &args, style, stamp, file, format).await;
+    }
     let connection = crate::connect(ctx).await?;
     check_database(&connection)?;
-    let style = baseline_options(&args.style);
 
     // Written to a sibling first, so a failure never leaves half a changelog behind.
     let partial = file.as_ref().map(|p| partial_path(p));
@@ -135,6 +165,7 @@ pub(crate) async fn generate_changelog(ctx: &Session, args: GenerateArgs) -> Res
         &connection,
         &options,
         &style,
+        &stamp,
         args.include_data,
         format,
         out,
@@ -177,6 +208,48 @@ pub(crate) async fn generate_changelog(ctx: &Session, args: GenerateArgs) -> Res
     Ok(())
 }
 
+/// `generate-changelog --url offline:mongodb?snapshot=FILE`: the changelog that recreates the
+/// snapshot's schema (what `diff-changelog` writes against an empty database, which is how
+/// Liquibase generates one from an offline snapshot). A snapshot holds no documents, so
+/// `--include-data` is refused.
+async fn generate_offline(
+    ctx: &Session,
+    source: &Source,
+    args: &GenerateArgs,
+    baseline: BaselineOptions,
+    stamp: Stamp,
+    file: Option<PathBuf>,
+    format: Format,
+) -> Result<()> {
+    if args.include_data.is_some_and(|n| n > 0) {
+        return Err(crate::usage(
+            "`--include-data` needs a live database: a snapshot holds no documents\nhint: pass `--url mongodb://host:27017/db`",
+        ));
+    }
+    let snapshot = side(source, &IntrospectOptions::default()).await?;
+    let options = DiffOptions {
+        baseline,
+        include_drops: false,
+        stamp,
+    };
+    let result = diff_change_log(&snapshot, &Snapshot::new(""), &options, &mut Ids::default());
+    let text = render(format, &result.change_sets);
+    match &file {
+        Some(path) => {
+            std::fs::write(path, text)
+                .with_context(|| format!("cannot write `{}`", path.display()))?;
+            check_readable(ctx, path)?;
+            stderr(&format!(
+                "Generated changelog `{}` from the snapshot ({} changeset(s))",
+                path.display(),
+                result.change_sets.len()
+            ));
+        }
+        None => crate::render::Stdout.write_all(text.as_bytes())?,
+    }
+    Ok(())
+}
+
 /// `word` quoted for a POSIX shell when it holds anything but safe characters.
 fn shell_word(word: &str) -> String {
     let safe = |c: char| c.is_ascii_alphanumeric() || "-_./:@%+=,".contains(c);
@@ -198,6 +271,7 @@ async fn write_baseline(
     connection: &Connection,
     options: &IntrospectOptions,
     style: &BaselineOptions,
+    stamp: &Stamp,
     include_data: Option<u32>,
     format: Format,
     out: Box<dyn Write>,
@@ -215,27 +289,31 @@ async fn write_baseline(
             _ => Vec::new(),
         };
         for cs in baseline::collection_change_sets(&collection, &data, style, &mut ids) {
-            writer.write(&cs)?;
+            writer.write(&stamp.apply(cs, &mut ids))?;
         }
     }
     for view in introspect::views(&entries) {
-        writer.write(&baseline::view_change_set(&view, style, &mut ids))?;
+        let cs = baseline::view_change_set(&view, style, &mut ids);
+        writer.write(&stamp.apply(cs, &mut ids))?;
     }
     if options.roles {
         for role in introspect::roles(db, &options.filter).await? {
-            writer.write(&baseline::role_change_set(&role, style, &mut ids))?;
+            let cs = baseline::role_change_set(&role, style, &mut ids);
+            writer.write(&stamp.apply(cs, &mut ids))?;
         }
     }
     let mut users = Vec::new();
     if options.users {
         for user in introspect::users(db, &options.filter).await? {
-            writer.write(&baseline::user_change_set(&user, style, &mut ids))?;
+            let cs = baseline::user_change_set(&user, style, &mut ids);
+            writer.write(&stamp.apply(cs, &mut ids))?;
             users.push(user.name);
         }
     }
     if options.sharding {
         for key in introspect::shard_keys(db).await? {
-            writer.write(&baseline::shard_change_set(&key, style, &mut ids))?;
+            let cs = baseline::shard_change_set(&key, style, &mut ids);
+            writer.write(&stamp.apply(cs, &mut ids))?;
         }
     }
     writer.finish()?;
@@ -302,65 +380,101 @@ fn sync_arguments(path: &Path) -> String {
     }
 }
 
-async fn side(
-    file: Option<&Path>,
-    connection: Option<&Connection>,
-    options: &IntrospectOptions,
-) -> Result<Snapshot> {
-    if let Some(path) = file {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read `{}`", path.display()))?;
-        return Snapshot::from_json(&text).map_err(|message| {
-            generator::Error::Snapshot {
-                path: path.to_owned(),
-                message,
-            }
-            .into()
-        });
-    }
-    let connection = connection.ok_or_else(|| anyhow!("no database to read"))?;
-    check_database(connection)?;
-    let db = connection.client.database(&connection.database);
-    Ok(generator::introspect::snapshot(&db, options).await?)
+/// Where one side of a comparison comes from.
+enum Source {
+    /// A snapshot file: `--reference-snapshot`/`--target-snapshot`, or an
+    /// `offline:mongodb?snapshot=FILE` URL.
+    File(PathBuf),
+    /// `offline:mongodb` without a snapshot: Liquibase's empty offline database.
+    Empty,
+    /// A live database.
+    Live(Connection),
 }
 
-/// Reads the reference and the target.
+/// The source an `--url`/`--reference-url` names when it is an `offline:` URL.
+fn offline(url: &str, flag: &str) -> Result<Option<Source>> {
+    match offline_snapshot(url) {
+        None => Ok(None),
+        Some(Ok(Some(path))) => Ok(Some(Source::File(path))),
+        Some(Ok(None)) => Ok(Some(Source::Empty)),
+        Some(Err(message)) => Err(crate::usage(format!(
+            "{flag} {message}\nhint: write one with `lbmongo snapshot --snapshot-format json --output-file mySnapshot.json`, then pass `{flag} offline:mongodb?snapshot=mySnapshot.json`"
+        ))),
+    }
+}
+
+async fn side(source: &Source, options: &IntrospectOptions) -> Result<Snapshot> {
+    match source {
+        Source::File(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the snapshot file `{}`", path.display()))?;
+            Snapshot::from_json(&text).map_err(|message| {
+                generator::Error::Snapshot {
+                    path: path.to_owned(),
+                    message,
+                }
+                .into()
+            })
+        }
+        Source::Empty => Ok(Snapshot::new("")),
+        Source::Live(connection) => {
+            check_database(connection)?;
+            let db = connection.client.database(&connection.database);
+            Ok(generator::introspect::snapshot(&db, options).await?)
+        }
+    }
+}
+
+/// Reads the reference and the target. A snapshot file comes from `--reference-snapshot` /
+/// `--target-snapshot` or, as in Liquibase, from `--reference-url` / `--url`
+/// `offline:mongodb?snapshot=FILE`: one code path for both spellings.
 async fn sides(ctx: &Session, sides: &Sides, objects: &Objects) -> Result<(Snapshot, Snapshot)> {
     let mut options = introspect_options(ctx, objects)?;
-    let reference_file = sides.reference_snapshot.as_deref();
-    let target_file = sides.target_snapshot.as_deref();
-    let reference_connection = match (reference_file, &sides.reference_url) {
+    let reference = match (&sides.reference_snapshot, &sides.reference_url) {
         (Some(_), Some(_)) => {
             return Err(crate::usage(
                 "pass either `--reference-url` or `--reference-snapshot`, not both",
             ));
         }
-        (Some(_), None) => None,
-        (None, Some(url)) => Some(
-            ctx.open(&ConnectionOptions {
-                url: url.clone(),
-                username: sides.reference_username.clone(),
-                password: sides.reference_password.clone(),
-                ..ConnectionOptions::default()
-            })
-            .await?,
-        ),
+        (Some(path), None) => Source::File(path.clone()),
+        (None, Some(url)) => match offline(url, "--reference-url")? {
+            Some(source) => source,
+            None => Source::Live(
+                ctx.open(&ConnectionOptions {
+                    url: url.clone(),
+                    username: sides.reference_username.clone(),
+                    password: sides.reference_password.clone(),
+                    ..ConnectionOptions::default()
+                })
+                .await?,
+            ),
+        },
         (None, None) => {
             return Err(crate::usage(
-                "the reference is not set\nhint: pass `--reference-url mongodb://host:27017/db` or `--reference-snapshot snapshot.json`",
+                "the reference is not set\nhint: pass `--reference-url mongodb://host:27017/db`, `--reference-url offline:mongodb?snapshot=snapshot.json` or `--reference-snapshot snapshot.json`",
             ));
         }
     };
-    let reference = side(reference_file, reference_connection.as_ref(), &options).await?;
+    let reference = side(&reference, &options).await?;
     // A snapshot file that holds roles, users or shard keys is compared with those of the target.
     options.roles |= !reference.roles.is_empty();
     options.users |= !reference.users.is_empty();
     options.sharding |= !reference.shards.is_empty();
-    let target_connection = match target_file {
-        Some(_) => None,
-        None => Some(crate::connect(ctx).await?),
+    let url = ctx.config.get("url");
+    let target = match (&sides.target_snapshot, url.map(|u| offline(u, "--url"))) {
+        (Some(_), Some(Ok(Some(_)))) => {
+            return Err(crate::usage(
+                "pass either `--url offline:…` or `--target-snapshot`, not both",
+            ));
+        }
+        (Some(path), _) => Source::File(path.clone()),
+        (None, Some(offline)) => match offline? {
+            Some(source) => source,
+            None => Source::Live(crate::connect(ctx).await?),
+        },
+        (None, None) => Source::Live(crate::connect(ctx).await?),
     };
-    let target = side(target_file, target_connection.as_ref(), &options).await?;
+    let target = side(&target, &options).await?;
     Ok((reference, target))
 }
 
@@ -383,6 +497,7 @@ pub(crate) async fn diff(ctx: &Session, args: DiffArgs, output: Option<Output>) 
 /// `lbmongo diff-changelog`: appends to an existing changelog, else writes a new one.
 pub(crate) async fn diff_changelog(ctx: &Session, args: DiffChangelogArgs) -> Result<()> {
     let (file, format) = target_file(ctx, &args.style)?;
+    let stamp = stamp(ctx)?;
     let (reference, target) = sides(ctx, &args.sides, &args.objects).await?;
     let existing = match &file {
         Some(path) if path.exists() => Some(
@@ -407,6 +522,7 @@ pub(crate) async fn diff_changelog(ctx: &Session, args: DiffChangelogArgs) -> Re
     let options = DiffOptions {
         baseline: baseline_options(&args.style),
         include_drops: flag(args.include_drops.as_deref())?,
+        stamp,
     };
     let result = diff_change_log(&reference, &target, &options, &mut ids);
     for warning in &result.warnings {

@@ -655,6 +655,13 @@ async fn connect(ctx: &Session) -> Result<Connection> {
     let url = ctx.config.get("url").ok_or_else(|| {
         usage("the URL is not set\nhint: pass `--url mongodb://host:27017/mydb`, set `LIQUIBASE_COMMAND_URL`, or add `url` to liquibase.properties")
     })?;
+    if url.trim_start().starts_with("offline:") {
+        // An offline URL is a snapshot file: the commands that only read a schema take it
+        // (generate.rs); every other command needs the live database.
+        return Err(usage(format!(
+            "`{url}` is an offline snapshot, not a database: only `diff`, `diff-changelog` and `generate-changelog` read one\nhint: pass `--url mongodb://host:27017/mydb`"
+        )));
+    }
     ctx.open(&connection_options(ctx, url)?).await
 }
 

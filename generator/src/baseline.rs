@@ -66,6 +66,8 @@ impl Default for BaselineOptions {
 #[derive(Debug, Clone, Default)]
 pub struct Ids {
     used: HashSet<String>,
+    /// The number of the last descriptive id (Liquibase's `changeNumber`, first 1).
+    number: usize,
 }
 
 impl Ids {
@@ -73,6 +75,20 @@ impl Ids {
     pub fn with_existing(ids: impl IntoIterator<Item = String>) -> Ids {
         Ids {
             used: ids.into_iter().collect(),
+            number: 0,
+        }
+    }
+
+    /// Liquibase's descriptive id `<root>-<n> (<description> :: …)` ([`crate::stamp`]), `n`
+    /// counting from 1 over the run and skipping numbers whose id is taken.
+    pub fn descriptive(&mut self, root: &str, descriptions: &[String]) -> String {
+        let suffix = description_suffix(descriptions);
+        loop {
+            self.number += 1;
+            let id = format!("{root}-{}{suffix}", self.number);
+            if self.used.insert(id.clone()) {
+                return id;
+            }
         }
     }
 
@@ -98,6 +114,30 @@ impl Ids {
         }
         id
     }
+}
+
+/// `" (" + descriptions joined with " :: " + ")"`, cut as `DiffToChangeLog.generateId` cuts it:
+/// longer than 150 UTF-16 units, the first 146 and `...)`. Empty without changes.
+fn description_suffix(descriptions: &[String]) -> String {
+    if descriptions.is_empty() {
+        return String::new();
+    }
+    let full = format!(" ({})", descriptions.join(" :: "));
+    if full.encode_utf16().count() <= 150 {
+        return full;
+    }
+    // Java's substring counts UTF-16 units; a character is never split here.
+    let mut units = 0;
+    let mut cut = String::new();
+    for c in full.chars() {
+        units += c.len_utf16();
+        if units > 146 {
+            break;
+        }
+        cut.push(c);
+    }
+    cut.push_str("...)");
+    cut
 }
 
 /// A JSON-ish change property from a document.

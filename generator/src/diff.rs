@@ -31,6 +31,7 @@ use crate::baseline::{self, BaselineOptions, Ids, change_set, run_command};
 use crate::ejson;
 use crate::introspect::Kind;
 use crate::snapshot::{Collection, Index, Role, Snapshot, User, View};
+use crate::stamp::Stamp;
 
 /// How an object differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -369,6 +370,8 @@ pub struct DiffOptions {
     pub baseline: BaselineOptions,
     /// Drop unexpected objects.
     pub include_drops: bool,
+    /// Labels, context, `created` and descriptive ids of every changeset.
+    pub stamp: Stamp,
 }
 
 /// The changesets of `diff-changelog` and the warnings about what they do not (or roughly) do.
@@ -471,6 +474,11 @@ pub fn diff_change_log(
     }
 
     drops(reference, target, &d, options, ids, &mut out);
+    // Liquibase numbers and marks the changesets in the order it writes them.
+    out.change_sets = std::mem::take(&mut out.change_sets)
+        .into_iter()
+        .map(|cs| options.stamp.apply(cs, ids))
+        .collect();
     out
 }
 

@@ -68,6 +68,111 @@ impl Snapshot {
         }
     }
 
+    /// The snapshot for reading (`snapshot --snapshot-format txt`, Liquibase's default format):
+    /// a heading, then each kind of object with one indented block per object, values in
+    /// relaxed Extended JSON. Unlike the JSON form it is not read back.
+    pub fn to_text(&self) -> String {
+        use crate::ejson::{Dialect, compact};
+        let mut out = format!(
+            "Database snapshot for {}\n{}\n",
+            self.database,
+            "-".repeat(65)
+        );
+        let mut section = |title: &str, blocks: Vec<(String, Vec<String>)>| {
+            out.push_str(&format!("{title} ({}):\n", blocks.len()));
+            for (name, lines) in blocks {
+                out.push_str(&format!("    {name}\n"));
+                for line in lines {
+                    out.push_str(&format!("        {line}\n"));
+                }
+            }
+        };
+        let options = |d: &Document| {
+            (!d.is_empty()).then(|| format!("options: {}", compact(d, Dialect::Json)))
+        };
+        section(
+            "Collections",
+            self.collections
+                .iter()
+                .map(|c| {
+                    let mut lines: Vec<String> = options(&c.options).into_iter().collect();
+                    for ix in &c.indexes {
+                        let mut line =
+                            format!("index {}: {}", ix.name, compact(&ix.keys, Dialect::Json));
+                        if !ix.options.is_empty() {
+                            line.push_str(&format!(" {}", compact(&ix.options, Dialect::Json)));
+                        }
+                        lines.push(line);
+                    }
+                    (c.name.clone(), lines)
+                })
+                .collect(),
+        );
+        section(
+            "Views",
+            self.views
+                .iter()
+                .map(|v| {
+                    let pipeline: Vec<String> = v
+                        .pipeline
+                        .iter()
+                        .map(|s| compact(s, Dialect::Json))
+                        .collect();
+                    let mut lines = vec![
+                        format!("viewOn: {}", v.view_on),
+                        format!("pipeline: [{}]", pipeline.join(", ")),
+                    ];
+                    lines.extend(options(&v.options));
+                    (v.name.clone(), lines)
+                })
+                .collect(),
+        );
+        let definitions = |items: Vec<(&String, &Document)>| -> Vec<(String, Vec<String>)> {
+            items
+                .into_iter()
+                .map(|(name, d)| (name.clone(), vec![compact(d, Dialect::Json)]))
+                .collect()
+        };
+        if !self.roles.is_empty() {
+            section(
+                "Roles",
+                definitions(
+                    self.roles
+                        .iter()
+                        .map(|r| (&r.name, &r.definition))
+                        .collect(),
+                ),
+            );
+        }
+        if !self.users.is_empty() {
+            section(
+                "Users",
+                definitions(
+                    self.users
+                        .iter()
+                        .map(|u| (&u.name, &u.definition))
+                        .collect(),
+                ),
+            );
+        }
+        if !self.shards.is_empty() {
+            section(
+                "Shard keys",
+                self.shards
+                    .iter()
+                    .map(|k| {
+                        let unique = if k.unique { " unique" } else { "" };
+                        (
+                            k.collection.clone(),
+                            vec![format!("key: {}{unique}", compact(&k.key, Dialect::Json))],
+                        )
+                    })
+                    .collect(),
+            );
+        }
+        out
+    }
+
     /// The snapshot as JSON text, ending in a newline: each value on one line when it fits in
     /// [`crate::ejson::WIDTH`] columns, else one member per line, so files diff well.
     pub fn to_json(&self) -> String {
@@ -102,6 +207,33 @@ impl Snapshot {
 }
 
 /// A collection: its `create` options and its indexes.
+/// The snapshot file an `offline:` URL names, read as Liquibase's `OfflineConnection` reads
+/// `offline:<dbms>?snapshot=<file>&<name>=<value>…`: `None` when `url` is not an offline URL,
+/// an error when it names another dbms than `mongodb` (compared ignoring case), `Ok(None)` when
+/// it has no `snapshot` parameter (Liquibase's offline database is then empty). Other parameters
+/// (`version`, `productName`, `caseSensitive`, …) describe a SQL database and are ignored. The
+/// file is relative to the working directory, as the Liquibase documentation describes it.
+pub fn offline_snapshot(url: &str) -> Option<Result<Option<std::path::PathBuf>, String>> {
+    let rest = url.trim().strip_prefix("offline:")?;
+    let (dbms, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if !dbms.eq_ignore_ascii_case("mongodb") {
+        return Some(Err(format!(
+            "`offline:{dbms}` is not a MongoDB snapshot: lbmongo reads `offline:mongodb?snapshot=FILE`, a file written by `lbmongo snapshot --snapshot-format json`"
+        )));
+    }
+    let file = query
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .filter(|(name, _)| *name == "snapshot")
+        .map(|(_, value)| value)
+        .next_back();
+    Some(match file {
+        Some("") => Err("`snapshot=` names no file in the offline URL".to_owned()),
+        Some(path) => Ok(Some(std::path::PathBuf::from(path))),
+        None => Ok(None),
+    })
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Collection {
@@ -292,6 +424,60 @@ mod tests {
     use mongodb::bson::{DateTime, doc};
 
     use super::*;
+
+    #[test]
+    fn the_text_form_lists_each_object_once() {
+        let mut snapshot = Snapshot::new("shop");
+        snapshot.collections.push(Collection {
+            name: "orders".into(),
+            options: doc! { "validationLevel": "moderate" },
+            indexes: vec![Index {
+                name: "sku_1".into(),
+                keys: doc! { "sku": 1 },
+                options: doc! { "unique": true },
+            }],
+        });
+        snapshot.views.push(View {
+            name: "big".into(),
+            view_on: "orders".into(),
+            pipeline: vec![doc! { "$match": { "n": { "$gt": 1 } } }],
+            options: doc! {},
+        });
+        assert_eq!(
+            snapshot.to_text(),
+            format!(
+                "Database snapshot for shop\n{}\nCollections (1):\n    orders\n        \
+                 options: {{\"validationLevel\": \"moderate\"}}\n        index sku_1: {{\"sku\": 1}} \
+                 {{\"unique\": true}}\nViews (1):\n    big\n        viewOn: orders\n        \
+                 pipeline: [{{\"$match\": {{\"n\": {{\"$gt\": 1}}}}}}]\n",
+                "-".repeat(65)
+            )
+        );
+    }
+
+    #[test]
+    fn offline_urls_name_a_mongodb_snapshot_file() {
+        use std::path::PathBuf;
+        assert_eq!(offline_snapshot("mongodb://h/db"), None);
+        assert_eq!(
+            offline_snapshot("offline:mongodb?snapshot=mySnapshot.json"),
+            Some(Ok(Some(PathBuf::from("mySnapshot.json"))))
+        );
+        assert_eq!(
+            offline_snapshot("offline:MongoDB?version=7.0&snapshot=dir/s.json&caseSensitive=true"),
+            Some(Ok(Some(PathBuf::from("dir/s.json"))))
+        );
+        assert_eq!(offline_snapshot("offline:mongodb"), Some(Ok(None)));
+        let other = offline_snapshot("offline:postgresql?snapshot=s.json");
+        assert!(
+            matches!(&other, Some(Err(m)) if m.contains("`offline:postgresql` is not a MongoDB snapshot")),
+            "{other:?}"
+        );
+        assert!(matches!(
+            offline_snapshot("offline:mongodb?snapshot="),
+            Some(Err(_))
+        ));
+    }
 
     #[test]
     fn a_snapshot_file_reads_back_to_the_same_snapshot() {

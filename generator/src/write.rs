@@ -195,9 +195,21 @@ fn rollback_changes(cs: &ChangeSet) -> Vec<&Change> {
         .collect()
 }
 
-/// The changeset's own context expression as written, if any.
-fn context(cs: &ChangeSet) -> Option<String> {
-    cs.contexts.text().map(str::to_owned)
+/// The changeset attributes the generator sets besides id and author, in the order Liquibase
+/// 4.33 writes them: `contextFilter` (the name `ChangeSet.getSerializableFields` uses since
+/// 4.16; `context` is its older alias), `created` and `labels`.
+fn marks(cs: &ChangeSet) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    if let Some(context) = cs.contexts.text() {
+        out.push(("contextFilter", context.to_owned()));
+    }
+    if let Some(created) = &cs.created {
+        out.push(("created", created.clone()));
+    }
+    if let Some(labels) = cs.labels.text() {
+        out.push(("labels", labels.to_owned()));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ mod jar;
 mod jar_doors;
 mod jar_mongosh;
 mod mongosh;
+mod pipeline;
 mod reliability;
 mod security;
 mod server;

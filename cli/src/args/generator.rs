@@ -39,6 +39,19 @@ pub(crate) struct SnapshotArgs {
     /// Write the snapshot here instead of stdout.
     #[arg(long, alias = "outputFile")]
     pub(crate) output_file: Option<PathBuf>,
+    /// `json`, the file `--reference-snapshot` and `offline:mongodb?snapshot=FILE` read, or
+    /// `txt`, a listing for people [default: json].
+    #[arg(long, value_enum, ignore_case = true, alias = "snapshotFormat")]
+    pub(crate) snapshot_format: Option<SnapshotFormat>,
+}
+
+/// `snapshot --snapshot-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SnapshotFormat {
+    /// lbmongo's snapshot file, read back by `diff` and `diff-changelog`.
+    Json,
+    /// A listing of the objects, not read back.
+    Txt,
 }
 
 /// A changelog format.

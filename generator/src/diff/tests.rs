@@ -436,3 +436,28 @@ fn the_report_and_the_diff_changelog_are_pinned() {
         format!("{}\n\n{text}", result.warnings.join("\n"))
     );
 }
+
+/// `diff-changelog --label-filter … --generated-changeset-ids-contains-description`: every
+/// changeset is marked, and the descriptive ids number them in the order they are written.
+#[test]
+fn the_stamp_marks_every_changeset_in_written_order() {
+    let options = DiffOptions {
+        stamp: crate::stamp::Stamp {
+            labels: Some("T-7".into()),
+            id_root: Some("zz01".into()),
+            ..crate::stamp::Stamp::default()
+        },
+        ..DiffOptions::default()
+    };
+    let result = diff_change_log(&base(), &Snapshot::new("db"), &options, &mut Ids::default());
+    assert!(result.change_sets.len() > 2);
+    for (n, cs) in result.change_sets.iter().enumerate() {
+        let prefix = format!("zz01-{} (", n + 1);
+        assert!(cs.id.id.starts_with(&prefix), "{}", cs.id.id);
+        assert_eq!(cs.labels.values(), ["t-7"], "{}", cs.id.id);
+    }
+    assert_eq!(
+        result.change_sets[0].id.id, "zz01-1 (runCommand)",
+        "roles come first: their changeset is one runCommand"
+    );
+}

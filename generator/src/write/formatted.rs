@@ -12,7 +12,7 @@ use executor::change::Change;
 use executor::changelog::ChangeSet;
 use mongodb::bson::{Bson, Document};
 
-use super::{context, rollback_changes};
+use super::rollback_changes;
 use crate::ejson::{self, Dialect};
 
 pub(super) const HEAD: &str = "// liquibase formatted mongodb\n";
@@ -21,10 +21,17 @@ pub(super) const HEAD: &str = "// liquibase formatted mongodb\n";
 pub(super) fn change_set(cs: &ChangeSet) -> String {
     let mut out = format!(
         "\n// changeset {}:{} runWith:mongosh",
-        cs.id.author, cs.id.id
+        cs.id.author,
+        line_value(&cs.id.id)
     );
-    if let Some(ctx) = context(cs) {
-        out.push_str(&format!(" context:{}", ctx.replace(' ', "")));
+    // As Liquibase's formatted serializer: `labels:"a,b"` (`Labels.toString()`) and
+    // `contextFilter:"…"`, quoted so that an expression with spaces stays one value. It writes
+    // no `created` (the formatted parser has no such attribute), and neither do we.
+    if !cs.labels.is_empty() {
+        out.push_str(&format!(" labels:\"{}\"", cs.labels.values().join(",")));
+    }
+    if let Some(ctx) = cs.contexts.text() {
+        out.push_str(&format!(" contextFilter:\"{ctx}\""));
     }
     out.push('\n');
     if let Some(comment) = &cs.comment {
@@ -45,6 +52,17 @@ pub(super) fn change_set(cs: &ChangeSet) -> String {
         out.push_str(&format!("// rollback {}\n", statement(change, false)));
     }
     out
+}
+
+/// An id on the changeset line: double-quoted when it holds spaces, which the parser's
+/// `("[^"]+"|\S+)` id group then reads whole. (Liquibase's formatted serializer writes such an
+/// id bare, and its parser then reads only the part before the first space.)
+fn line_value(id: &str) -> String {
+    if id.chars().any(char::is_whitespace) && !id.contains('"') {
+        format!("\"{id}\"")
+    } else {
+        id.to_owned()
+    }
 }
 
 /// The mongosh statement of a change, spread over lines when `pretty`.

@@ -3,7 +3,7 @@
 
 use executor::changelog::ChangeSet;
 
-use super::{Element, context, element, rollback_changes};
+use super::{Element, element, marks, rollback_changes};
 use crate::ejson::{self, Dialect};
 
 pub(super) const HEAD: &str = "{\n  \"databaseChangeLog\": [\n";
@@ -26,8 +26,8 @@ pub(super) fn change_set(cs: &ChangeSet) -> String {
         format!("\"id\": {}", string(&cs.id.id)),
         format!("\"author\": {}", string(&cs.id.author)),
     ];
-    if let Some(ctx) = context(cs) {
-        fields.push(format!("\"context\": {}", string(&ctx)));
+    for (name, value) in marks(cs) {
+        fields.push(format!("\"{name}\": {}", string(&value)));
     }
     if let Some(comment) = &cs.comment {
         fields.push(format!("\"comment\": {}", string(comment)));

@@ -341,3 +341,93 @@ fn values_keep_their_bson_types_in_every_format() {
 fn the_snapshot_file_is_pinned() {
     insta::assert_snapshot!("snapshot_file", sample_snapshot().to_json());
 }
+
+/// The sample baseline marked as `diff-changelog --author --label-filter --context-filter
+/// --generate-changeset-created-values --generated-changeset-ids-contains-description` marks it.
+fn stamped_change_sets() -> Vec<ChangeSet> {
+    let stamp = crate::stamp::Stamp {
+        context: Some("dev and !prod".into()),
+        labels: Some("JIRA-42, Schema".into()),
+        created: Some("2026-12-07 22:20+0000".into()),
+        id_root: Some("3ujp".into()),
+    };
+    let mut ids = Ids::default();
+    sample_change_sets(ChangeSetPer::Collection)
+        .into_iter()
+        .map(|mut cs| {
+            cs.id.author = "dev@example.com".into();
+            stamp.apply(cs, &mut ids)
+        })
+        .collect()
+}
+
+#[test]
+fn labels_context_created_and_descriptive_ids_read_back_in_every_format() {
+    let written = stamped_change_sets();
+    assert_eq!(
+        written[0].id.id,
+        "3ujp-1 (createCollection collectionName=customers :: createIndex collectionName=customers \
+         :: createIndex collectionName=customers :: createIndex collect...)"
+    );
+    for format in [Format::Xml, Format::Yaml, Format::Json, Format::Formatted] {
+        let text = render(format, &written);
+        let back = read(&text, format);
+        assert_eq!(back.change_sets.len(), written.len(), "{format:?}");
+        for (w, r) in written.iter().zip(&back.change_sets) {
+            assert_eq!(r.id.id, w.id.id, "{format:?}\n{text}");
+            assert_eq!(r.id.author, "dev@example.com", "{format:?}");
+            assert_eq!(
+                r.labels.values(),
+                ["jira-42", "schema"],
+                "{format:?} {}",
+                w.id
+            );
+            let context = r.contexts.text().expect("a context");
+            assert!(context.starts_with("(dev and !prod)") || context == "dev and !prod");
+            assert_eq!(context, w.contexts.text().expect("written"), "{format:?}");
+            // Liquibase's formatted changelogs carry no `created` (neither its serializer nor
+            // its parser knows one); the other formats do.
+            let created = (format != Format::Formatted).then_some("2026-12-07 22:20+0000");
+            assert_eq!(r.created.as_deref(), created, "{format:?} {}", w.id);
+        }
+    }
+}
+
+/// The attribute spellings Liquibase 4.33's serializers use (checked by running its
+/// `diff-changelog` into each format): `contextFilter`, `created` and `labels` joined with
+/// `", "` (`","` on a formatted changeset line, where the id is quoted when it holds spaces).
+#[test]
+fn stamped_attributes_use_liquibases_spellings() {
+    let one = &stamped_change_sets()[1..2];
+    let id = &one[0].id.id;
+    let xml = render(Format::Xml, one);
+    assert!(
+        xml.contains(&format!(
+            "<changeSet id=\"{id}\" author=\"dev@example.com\" contextFilter=\"dev and !prod\" \
+             created=\"2026-12-07 22:20+0000\" labels=\"jira-42, schema\">"
+        )),
+        "{xml}"
+    );
+    let yaml = render(Format::Yaml, one);
+    assert!(
+        yaml.contains(
+            "      author: 'dev@example.com'\n      contextFilter: 'dev and !prod'\n      \
+             created: '2026-12-07 22:20+0000'\n      labels: 'jira-42, schema'\n"
+        ),
+        "{yaml}"
+    );
+    let json = render(Format::Json, one);
+    assert!(
+        json.contains(
+            "\"contextFilter\": \"dev and !prod\",\n        \"created\": \"2026-12-07 22:20+0000\",\n        \"labels\": \"jira-42, schema\","
+        ),
+        "{json}"
+    );
+    let js = render(Format::Formatted, one);
+    assert!(
+        js.contains(&format!(
+            "// changeset dev@example.com:\"{id}\" runWith:mongosh labels:\"jira-42,schema\" contextFilter:\"dev and !prod\"\n"
+        )),
+        "{js}"
+    );
+}

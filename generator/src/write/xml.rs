@@ -3,7 +3,7 @@
 
 use executor::changelog::ChangeSet;
 
-use super::{Element, context, element, rollback_changes};
+use super::{Element, element, marks, rollback_changes};
 use crate::ejson::{self, Dialect, WIDTH};
 
 pub(super) const HEAD: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -27,8 +27,8 @@ pub(super) fn change_set(cs: &ChangeSet) -> String {
         attribute(&cs.id.id),
         attribute(&cs.id.author)
     ));
-    if let Some(ctx) = context(cs) {
-        out.push_str(&format!(" context=\"{}\"", attribute(&ctx)));
+    for (name, value) in marks(cs) {
+        out.push_str(&format!(" {name}=\"{}\"", attribute(&value)));
     }
     out.push_str(">\n");
     if let Some(comment) = &cs.comment {

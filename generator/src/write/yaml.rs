@@ -3,7 +3,7 @@
 
 use executor::changelog::ChangeSet;
 
-use super::{Element, context, element, rollback_changes};
+use super::{Element, element, marks, rollback_changes};
 use crate::ejson::{self, Dialect, WIDTH};
 
 pub(super) const HEAD: &str = "databaseChangeLog:\n";
@@ -16,8 +16,8 @@ pub(super) fn change_set(cs: &ChangeSet, indent: usize) -> String {
     let mut out = format!("{pad}- changeSet:\n");
     out.push_str(&format!("{key}id: {}\n", scalar(&cs.id.id)));
     out.push_str(&format!("{key}author: {}\n", scalar(&cs.id.author)));
-    if let Some(ctx) = context(cs) {
-        out.push_str(&format!("{key}context: {}\n", scalar(&ctx)));
+    for (name, value) in marks(cs) {
+        out.push_str(&format!("{key}{name}: {}\n", scalar(&value)));
     }
     if let Some(comment) = &cs.comment {
         out.push_str(&format!("{key}comment: {}\n", scalar(comment)));
