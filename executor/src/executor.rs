@@ -33,7 +33,7 @@ mod update;
 pub(crate) use crate::events::{Event, Listener, UpdateReport};
 pub(crate) use preconditions::evaluate;
 use preconditions::{Verdict, check_change_set_preconditions, check_changelog_preconditions};
-pub(crate) use previews::setup_preview;
+pub(crate) use previews::{change_preview, setup_preview};
 pub use previews::{future_rollback_sql, rollback_sql, update_sql};
 pub use rollback::{RollbackReport, rollback};
 use transactions::{apply_in_transaction, transactional};

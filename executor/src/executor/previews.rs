@@ -69,13 +69,29 @@ pub(super) fn forward_preview(
 ) -> Vec<Preview> {
     cs.changes
         .iter()
-        .flat_map(|c| match c {
-            Change::Mongo(_) | Change::MongoFile(_) => {
-                crate::mongosh::preview(c, &cs.id, url_db, mongosh.native)
-            }
-            _ => c.to_command().map(Preview::Command).into_iter().collect(),
-        })
+        .flat_map(|c| change_preview(c, &cs.id, url_db, mongosh.native))
         .collect()
+}
+
+/// What one change of changeset `id` sends, as `update-sql` shows it: its command, or a
+/// `mongo`/`mongoFile` script's lowered commands (the script itself on the mongosh path).
+/// The policy checks' input reuses it, so a check judges exactly what `update-sql` prints.
+pub(crate) fn change_preview(
+    change: &Change,
+    id: &ChangeSetId,
+    url_db: &str,
+    native: crate::mongosh::NativeMode,
+) -> Vec<Preview> {
+    match change {
+        Change::Mongo(_) | Change::MongoFile(_) => {
+            crate::mongosh::preview(change, id, url_db, native)
+        }
+        _ => change
+            .to_command()
+            .map(Preview::Command)
+            .into_iter()
+            .collect(),
+    }
 }
 
 /// The tracking-collection setup a write command would do on this database.

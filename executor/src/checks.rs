@@ -1,0 +1,236 @@
+//! Policy checks (issue 15): judge the pending changesets before anything runs.
+//!
+//! Liquibase Pro's policy checks, for MongoDB: `checks run` evaluates the enabled checks over
+//! the changesets an `update` would run, `checks show` lists them, and a settings file kept in
+//! the project turns each on or off and sets its severity and parameters. Unlike Pro's MongoDB
+//! checks (regular expressions over the changelog text), every check here reads one JSON
+//! document per pending changeset, the *input* ([`input`]): the changeset's attributes, each
+//! change as written, the exact server commands it lowers to (what `update-sql` prints, from the
+//! same lowering), its rollback and the platform. So a rule holds the same whether the change
+//! was written in XML, YAML, JSON or a formatted mongosh file, and a custom policy written in
+//! Rego over the same document sees exactly what the built-in checks see.
+//!
+//! Parts: `input` builds the documents, `builtin` holds the built-in checks, `settings` reads
+//! the settings file, `sarif` writes a report as SARIF 2.1.0. Everything here is pure: the door
+//! reads the changelog (and, with the database scope, the history) and hands them in.
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+mod builtin;
+mod input;
+mod sarif;
+mod settings;
+
+pub use builtin::{CHECKS, CheckInfo, Parameter};
+pub use input::{INPUT_VERSION, InputOptions, input};
+pub use sarif::sarif;
+pub use settings::{ChecksSettings, DEFAULT_SETTINGS_FILE};
+
+/// How serious a finding is, with Liquibase's policy-check names and return codes: a run exits
+/// with the highest code among its findings (Liquibase's "Check Severity: CRITICAL (Return
+/// code: 3)"; every Liquibase check defaults to INFO, code 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// Reported, exit code 0.
+    Info,
+    /// Exit code 1.
+    Minor,
+    /// Exit code 2.
+    Major,
+    /// Exit code 3.
+    Critical,
+    /// Exit code 4.
+    Blocker,
+}
+
+impl Severity {
+    /// Every severity, lowest first.
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Minor,
+        Severity::Major,
+        Severity::Critical,
+        Severity::Blocker,
+    ];
+
+    /// The name Liquibase prints (`INFO`, `MINOR`, `MAJOR`, `CRITICAL`, `BLOCKER`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "INFO",
+            Severity::Minor => "MINOR",
+            Severity::Major => "MAJOR",
+            Severity::Critical => "CRITICAL",
+            Severity::Blocker => "BLOCKER",
+        }
+    }
+
+    /// Liquibase's return code for the severity (0 to 4).
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Severity::Info => 0,
+            Severity::Minor => 1,
+            Severity::Major => 2,
+            Severity::Critical => 3,
+            Severity::Blocker => 4,
+        }
+    }
+
+    /// Reads a severity by name (any case) or by its return code (`0`–`4`), as Liquibase's
+    /// `checks customize` accepts either.
+    pub fn parse(text: &str) -> Option<Severity> {
+        let t = text.trim();
+        Severity::ALL
+            .into_iter()
+            .find(|s| s.name().eq_ignore_ascii_case(t) || s.exit_code().to_string() == t)
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Which changesets, with what knowledge, the checks judge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The changelog alone, no connection: every changeset the filters select is pending.
+    Changelog,
+    /// Against a database (read-only): the changesets its history lacks, with its platform.
+    Database,
+}
+
+impl Scope {
+    /// `changelog` or `database`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::Changelog => "changelog",
+            Scope::Database => "database",
+        }
+    }
+}
+
+/// One check's effective setting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckSetting {
+    /// Whether `checks run` (and the update gate) runs it.
+    pub enabled: bool,
+    /// The severity of its findings.
+    pub severity: Severity,
+    /// Every parameter, the defaults filled in.
+    pub parameters: Map<String, Value>,
+}
+
+/// One thing a check found in one changeset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// The check's id (`IndexNamingConvention`, …).
+    pub check: String,
+    /// The configured severity of the check.
+    pub severity: Severity,
+    /// What is wrong, naming the collection, index or command.
+    pub message: String,
+    /// How to fix it.
+    pub hint: Option<String>,
+    /// The changeset's identity, `path::id::author`.
+    pub changeset: String,
+    /// The file the changeset was read from (relative to the search path).
+    pub file: String,
+    /// The changeset's 1-based line in that file, where the format gives one.
+    pub line: Option<usize>,
+}
+
+impl Finding {
+    /// The finding as JSON, as `checks run --output json` prints it.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "check": self.check,
+            "severity": self.severity.name(),
+            "returnCode": self.severity.exit_code(),
+            "message": self.message,
+            "hint": self.hint,
+            "changeset": self.changeset,
+            "file": self.file,
+            "line": self.line,
+        })
+    }
+}
+
+/// What a run of the checks found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// The scope the checks ran in.
+    pub scope: Scope,
+    /// How many changesets were judged.
+    pub changesets: usize,
+    /// The checks that ran, by id.
+    pub checks: Vec<String>,
+    /// Every finding, in changeset order, then check order.
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    /// The highest severity found, if anything was found.
+    pub fn highest(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+
+    /// Liquibase's exit code for the run: the highest return code among the findings, 0 when
+    /// nothing was found.
+    pub fn exit_code(&self) -> u8 {
+        self.highest().map_or(0, Severity::exit_code)
+    }
+
+    /// The findings at or above `severity`: what blocks an update gated at it.
+    pub fn blocking(&self, severity: Severity) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(move |f| f.severity >= severity)
+    }
+
+    /// The report as JSON, as `checks run --output json` prints it.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "scope": self.scope.name(),
+            "changesets": self.changesets,
+            "checks": self.checks,
+            "highestSeverity": self.highest().map(Severity::name),
+            "returnCode": self.exit_code(),
+            "findings": self.findings.iter().map(Finding::to_json).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// Runs the enabled built-in checks (or only those named in `only`) over the input documents.
+///
+/// `only` names checks by id, case-insensitively, as Liquibase's `--check-name` does; a name
+/// that is no check is an error, and so is one that is disabled, since running it would report
+/// nothing and look like a pass.
+pub fn run(
+    inputs: &[Value],
+    settings: &ChecksSettings,
+    scope: Scope,
+    only: &[String],
+) -> crate::error::Result<Report> {
+    let selected = settings.selected(only)?;
+    let mut findings = Vec::new();
+    for doc in inputs {
+        for (info, setting) in &selected {
+            builtin::evaluate(info, setting, doc, &mut findings);
+        }
+    }
+    Ok(Report {
+        scope,
+        changesets: inputs.len(),
+        checks: selected.iter().map(|(i, _)| i.id.to_owned()).collect(),
+        findings,
+    })
+}
+
+/// Every built-in check with its effective setting, for `checks show`.
+pub fn show(settings: &ChecksSettings) -> Vec<(&'static CheckInfo, CheckSetting)> {
+    CHECKS
+        .iter()
+        .map(|info| (info, settings.setting(info)))
+        .collect()
+}
