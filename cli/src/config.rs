@@ -202,6 +202,10 @@ fn cli_values(g: &Global) -> Vec<(&'static str, &Option<String>)> {
         ("canary", &g.canary),
         ("shard", &g.shard),
         ("report-file", &g.report_file),
+        ("checks-settings-file", &g.checks_settings_file),
+        ("checks-scope", &g.checks_scope),
+        ("checks-run-before-update", &g.checks_run_before_update),
+        ("platform", &g.platform),
     ]
 }
 

@@ -18,13 +18,20 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use crate::changelog::ChangeLog;
+use crate::connection::Connection;
+use crate::error::{Error, Result};
+use crate::executor::Settings;
+use crate::platform::{Platform, PlatformKind};
+
 mod builtin;
 mod input;
 mod sarif;
 mod settings;
 
 pub use builtin::{CHECKS, CheckInfo, Parameter};
-pub use input::{INPUT_VERSION, InputOptions, input};
+pub use input::INPUT_VERSION;
+use input::{InputOptions, input};
 pub use sarif::sarif;
 pub use settings::{ChecksSettings, DEFAULT_SETTINGS_FILE};
 
@@ -188,6 +195,12 @@ impl Report {
         self.findings.iter().filter(move |f| f.severity >= severity)
     }
 
+    /// Whether an update gated by `settings` must not run: a finding reaches its
+    /// `blockingSeverity`.
+    pub fn blocks(&self, settings: &ChecksSettings) -> bool {
+        self.blocking(settings.blocking()).next().is_some()
+    }
+
     /// The report as JSON, as `checks run --output json` prints it.
     pub fn to_json(&self) -> Value {
         serde_json::json!({
@@ -201,6 +214,88 @@ impl Report {
     }
 }
 
+/// The input documents of the changelog scope, without a connection: every changeset the
+/// filters select is pending. `url` (if any) names mongosh's `db` (else mongosh's default
+/// `test`); `platform` is `--platform`'s id (`mongodb`, `ferretdb`, `documentdb`, `cosmosdb`),
+/// else the platform is `unknown`.
+pub fn changelog_input(
+    changelog: &ChangeLog,
+    settings: &Settings,
+    url: Option<&str>,
+    platform: Option<&str>,
+) -> Result<Vec<Value>> {
+    let platform = platform
+        .map(|id| {
+            platform_kind(id)
+                .map(|kind| Platform {
+                    kind,
+                    version: None,
+                    transactions: false,
+                })
+                .ok_or_else(|| Error::Config {
+                    message: format!("`--platform` is `{id}`, which is no platform lbmongo knows"),
+                    hint: Some("use mongodb, ferretdb, documentdb or cosmosdb".to_owned()),
+                })
+        })
+        .transpose()?;
+    let database = url
+        .and_then(|u| crate::connection::database_name(u).ok())
+        .unwrap_or_else(|| "test".to_owned());
+    input(
+        changelog,
+        settings,
+        &InputOptions {
+            scope: Scope::Changelog,
+            platform: platform.as_ref(),
+            database: &database,
+            ran: &[],
+        },
+    )
+}
+
+/// The input documents of the database scope: the changesets the database's history lacks,
+/// with the connection's platform. Reads only (the history, if it exists).
+pub async fn database_input(
+    connection: &Connection,
+    changelog: &ChangeLog,
+    settings: &Settings,
+) -> Result<Vec<Value>> {
+    let ran = crate::executor::read_history(connection, settings).await?;
+    input(
+        changelog,
+        settings,
+        &InputOptions {
+            scope: Scope::Database,
+            platform: Some(&connection.platform),
+            database: &connection.database,
+            ran: &ran,
+        },
+    )
+}
+
+/// The update gate (`--checks-run-before-update`): the enabled checks over what `update` would
+/// run on this database, read-only. The caller writes nothing when [`Report::blocks`] says so.
+pub async fn gate(
+    connection: &Connection,
+    changelog: &ChangeLog,
+    settings: &Settings,
+    checks: &ChecksSettings,
+) -> Result<Report> {
+    let inputs = database_input(connection, changelog, settings).await?;
+    run(&inputs, checks, Scope::Database, &[])
+}
+
+fn platform_kind(id: &str) -> Option<PlatformKind> {
+    [
+        PlatformKind::MongoDb,
+        PlatformKind::FerretDb,
+        PlatformKind::DocumentDb,
+        PlatformKind::CosmosDb,
+    ]
+    .into_iter()
+    .find(|k| k.id().eq_ignore_ascii_case(id.trim()))
+}
+
 /// Runs the enabled built-in checks (or only those named in `only`) over the input documents.
 ///
 /// `only` names checks by id, case-insensitively, as Liquibase's `--check-name` does; a name
@@ -211,7 +306,7 @@ pub fn run(
     settings: &ChecksSettings,
     scope: Scope,
     only: &[String],
-) -> crate::error::Result<Report> {
+) -> Result<Report> {
     let selected = settings.selected(only)?;
     let mut findings = Vec::new();
     for doc in inputs {

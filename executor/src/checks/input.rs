@@ -26,7 +26,7 @@ pub const INPUT_VERSION: u32 = 1;
 
 /// What the input is built from besides the changelog.
 #[derive(Debug, Clone)]
-pub struct InputOptions<'a> {
+pub(super) struct InputOptions<'a> {
     /// The scope the checks run in.
     pub scope: Scope,
     /// The connection's platform; `None` offline (`"kind": "unknown"`).
@@ -39,7 +39,7 @@ pub struct InputOptions<'a> {
 }
 
 /// One input document per changeset an `update` would run now, in order.
-pub fn input(
+pub(super) fn input(
     changelog: &ChangeLog,
     settings: &Settings,
     options: &InputOptions<'_>,

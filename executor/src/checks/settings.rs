@@ -8,6 +8,7 @@
 //! ```json
 //! {
 //!   "blockingSeverity": "MINOR",
+//!   "runBeforeUpdate": true,
 //!   "checks": {
 //!     "IndexNamingConvention": { "severity": "MAJOR", "parameters": { "template": "ix_{collection}_{fields}" } },
 //!     "ChangesetCommentCheck": { "enabled": true }
@@ -35,6 +36,8 @@ pub struct ChecksSettings {
     /// The lowest severity that makes the update gate refuse to run (Liquibase: any non-zero
     /// return code, so `MINOR`).
     pub blocking_severity: Option<Severity>,
+    /// `runBeforeUpdate`: gate every update by the checks, as `--checks-run-before-update`.
+    pub run_before_update: Option<bool>,
     /// What the file says per check id.
     overrides: BTreeMap<&'static str, Override>,
 }
@@ -76,6 +79,14 @@ impl ChecksSettings {
                         )
                     })?);
                 }
+                "runBeforeUpdate" => {
+                    settings.run_before_update = Some(value.as_bool().ok_or_else(|| {
+                        bad(
+                            format!("`runBeforeUpdate` is `{value}`, not true or false"),
+                            "write `\"runBeforeUpdate\": true`",
+                        )
+                    })?);
+                }
                 "checks" => {
                     let Value::Object(checks) = value else {
                         return Err(bad(
@@ -98,7 +109,7 @@ impl ChecksSettings {
                 other => {
                     return Err(bad(
                         format!("unknown key `{other}`"),
-                        "the keys are `blockingSeverity` and `checks`",
+                        "the keys are `blockingSeverity`, `runBeforeUpdate` and `checks`",
                     ));
                 }
             }
