@@ -12,7 +12,7 @@ CARGO ?= cargo
 # --- install hooks ---------------------------------------------------------------------------
 # npm tools the tests need, as names scripts/install-node-tools.sh takes (a directory of
 # scripts/node/ each, holding the tool's lockfile).
-TEST_NODE_TOOLS := mongosh
+TEST_NODE_TOOLS := mongosh sarif-schema
 
 deps-test:
 	@scripts/install-secantus.sh
