@@ -4,8 +4,9 @@
 //! the changesets an `update` would run, `checks show` lists them, and a settings file kept in
 //! the project turns each on or off and sets its severity and parameters. Unlike Pro's MongoDB
 //! checks (regular expressions over the changelog text), every check here reads one JSON
-//! document per pending changeset, the *input* ([`input`]): the changeset's attributes, each
-//! change as written, the exact server commands it lowers to (what `update-sql` prints, from the
+//! document per pending changeset, the *input* ([`changelog_input`], [`database_input`];
+//! `docs/checks-input.schema.json` describes it): the changeset's attributes, each change as
+//! written, the exact server commands it lowers to (what `update-sql` prints, from the
 //! same lowering), its rollback and the platform. So a rule holds the same whether the change
 //! was written in XML, YAML, JSON or a formatted mongosh file, and a custom policy written in
 //! Rego over the same document sees exactly what the built-in checks see.

@@ -704,6 +704,18 @@ fn checks_input_carries_the_commands_update_sql_prints() {
         .find(|d| d["changeset"]["id"] == "rollback-good")
         .expect("the changeset");
     assert_eq!(good["rollback"]["kind"], "explicit");
+    // Every format's input follows the documented schema.
+    let schema = crate::support::repo_root().join("docs/checks-input.schema.json");
+    for format in [Format::Xml, Format::Yaml, Format::Json, Format::Mongosh] {
+        let (text, _) = render(format);
+        p.write(format.file(), &text);
+        let run = p
+            .run(&["checks", "input", "--changelog-file", format.file()])
+            .ok();
+        p.write("input.json", &run.stdout);
+        let n = validate(&schema, &p.dir.path().join("input.json"), true);
+        assert!(n >= 20, "{format:?}: {n} documents");
+    }
     // One document per line on request; `--platform` names the platform offline.
     let lines = p
         .run(&[
@@ -815,6 +827,38 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out
 }
 
+/// Validates the JSON file `instance` (each item of it when `each`) against a JSON schema
+/// with Python's `jsonschema`; returns how many documents were valid.
+fn validate(schema: &std::path::Path, instance: &std::path::Path, each: bool) -> usize {
+    let check = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import json, sys, jsonschema\n\
+             schema = json.load(open(sys.argv[1]))\n\
+             doc = json.load(open(sys.argv[2]))\n\
+             docs = doc if sys.argv[3] == 'each' else [doc]\n\
+             validator = jsonschema.validators.validator_for(schema)(schema)\n\
+             for d in docs: validator.validate(d)\n\
+             print(len(docs))\n",
+        )
+        .arg(schema)
+        .arg(instance)
+        .arg(if each { "each" } else { "one" })
+        .output()
+        .expect("python3 runs");
+    assert!(
+        check.status.success(),
+        "`{}` does not validate against `{}`: {}",
+        instance.display(),
+        schema.display(),
+        String::from_utf8_lossy(&check.stderr),
+    );
+    String::from_utf8_lossy(&check.stdout)
+        .trim()
+        .parse()
+        .expect("a count")
+}
+
 #[test]
 fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
     let p = project("checks_sarif");
@@ -830,28 +874,10 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
     ]);
     assert_eq!(run.code, 4, "{}", run.stderr);
     p.write("out.sarif", &run.stdout);
-    let schema = sarif_schema();
-    let check = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(
-            "import json, sys, jsonschema\n\
-             schema = json.load(open(sys.argv[1]))\n\
-             log = json.load(open(sys.argv[2]))\n\
-             jsonschema.validators.validator_for(schema)(schema).validate(log)\n\
-             print('valid', len(log['runs'][0]['results']))\n",
-        )
-        .arg(&schema)
-        .arg(p.dir.path().join("out.sarif"))
-        .output()
-        .expect("python3 runs");
-    let out = String::from_utf8_lossy(&check.stdout);
-    assert!(
-        check.status.success(),
-        "SARIF does not validate: {}\n{}",
-        String::from_utf8_lossy(&check.stderr),
-        run.stdout
+    assert_eq!(
+        validate(&sarif_schema(), &p.dir.path().join("out.sarif"), false),
+        1
     );
-    assert!(out.starts_with("valid "), "{out}");
     // Each result sits at the changelog file and its changeset's line.
     let log: Value = serde_json::from_str(&run.stdout).expect("JSON");
     let results = log["runs"][0]["results"].as_array().expect("results");
