@@ -18,6 +18,8 @@ deps-test:
 	@scripts/install-secantus.sh
 	@# The second, independent test server (issue 13): FerretDB built from the Go module proxy.
 	@scripts/install-ferretdb.sh
+	@# The real OPA (issue 15), ground truth of the Rego policies: built from the Go module proxy.
+	@scripts/install-opa.sh
 	@scripts/ensure-jdk.sh
 	@if [[ -n "$(strip $(TEST_NODE_TOOLS))" ]]; then scripts/install-node-tools.sh $(TEST_NODE_TOOLS); fi
 	@# The real Liquibase and liquibase-mongodb jars (tests/liquibase/pom.xml) for the ground-truth

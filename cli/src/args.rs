@@ -163,6 +163,10 @@ pub(crate) struct Global {
     /// finding reaches the settings file's `blockingSeverity` [default: false].
     #[arg(long, global = true, num_args = 0..=1, default_missing_value = "true")]
     pub(crate) checks_run_before_update: Option<String>,
+    /// A directory of Rego policies (`.rego` files with `deny`/`warn` rules) that `checks run`
+    /// and the update gate evaluate [default: the settings file's `policies`].
+    #[arg(long, global = true, alias = "checksPolicies")]
+    pub(crate) checks_policies: Option<String>,
     /// The platform the changelog-scope checks assume offline: mongodb, ferretdb, documentdb
     /// or cosmosdb [default: unknown].
     #[arg(long, global = true)]

@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 use executor::changelog::ChangeLog;
-use executor::checks::{self, ChecksSettings, DEFAULT_SETTINGS_FILE, Scope};
+use executor::checks::{self, ChecksSettings, DEFAULT_SETTINGS_FILE, RunOptions, Scope};
 use executor::{Connection, Settings};
 
 use crate::args::{Checks, Output};
@@ -82,7 +82,14 @@ pub(crate) async fn gate(
     let Some(settings) = gate_settings(ctx)? else {
         return Ok(());
     };
-    let report = checks::gate(connection, changelog, &ctx.settings, &settings).await?;
+    let report = checks::gate(
+        connection,
+        changelog,
+        &ctx.settings,
+        &settings,
+        &run_options(ctx, &[]),
+    )
+    .await?;
     if report.blocks(&settings) {
         render.checks_findings_stderr(&report);
         return Err(anyhow::Error::new(Found {
@@ -108,7 +115,14 @@ pub(crate) async fn fleet_gate(
     let Some(checks_settings) = gated else {
         return Ok(());
     };
-    let report = checks::gate(connection, changelog, settings, &checks_settings).await?;
+    let report = checks::gate(
+        connection,
+        changelog,
+        settings,
+        &checks_settings,
+        &run_options(ctx, &[]),
+    )
+    .await?;
     if report.blocks(&checks_settings) {
         return Err(executor::Error::Config {
             message: summary(&report, &checks_settings),
@@ -118,6 +132,14 @@ pub(crate) async fn fleet_gate(
         });
     }
     Ok(())
+}
+
+/// `--check-name` and `--checks-policies`.
+fn run_options<'a>(ctx: &'a Session, only: &'a [String]) -> RunOptions<'a> {
+    RunOptions {
+        only,
+        policies: ctx.config.get("checks-policies").map(std::path::Path::new),
+    }
 }
 
 fn scope(ctx: &Session) -> Result<Scope> {
@@ -180,7 +202,7 @@ pub(crate) async fn run(
             let settings = settings(ctx)?;
             let scope = scope(ctx)?;
             let docs = inputs(ctx, scope).await?;
-            let report = checks::run(&docs, &settings, scope, &a.check_name)?;
+            let report = checks::run(&docs, &settings, scope, &run_options(ctx, &a.check_name))?;
             render.checks_report(&report, output);
             let code = report.exit_code();
             if code != 0 {

@@ -204,6 +204,7 @@ fn cli_values(g: &Global) -> Vec<(&'static str, &Option<String>)> {
         ("report-file", &g.report_file),
         ("checks-settings-file", &g.checks_settings_file),
         ("checks-scope", &g.checks_scope),
+        ("checks-policies", &g.checks_policies),
         ("checks-run-before-update", &g.checks_run_before_update),
         ("platform", &g.platform),
     ]

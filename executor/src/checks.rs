@@ -27,12 +27,14 @@ use crate::platform::{Platform, PlatformKind};
 
 mod builtin;
 mod input;
+mod policy;
 mod sarif;
 mod settings;
 
 pub use builtin::{CHECKS, CheckInfo, Parameter};
 pub use input::INPUT_VERSION;
 use input::{InputOptions, input};
+pub use policy::{Policies, PolicySeverities};
 pub use sarif::sarif;
 pub use settings::{ChecksSettings, DEFAULT_SETTINGS_FILE};
 
@@ -281,9 +283,10 @@ pub async fn gate(
     changelog: &ChangeLog,
     settings: &Settings,
     checks: &ChecksSettings,
+    options: &RunOptions<'_>,
 ) -> Result<Report> {
     let inputs = database_input(connection, changelog, settings).await?;
-    run(&inputs, checks, Scope::Database, &[])
+    run(&inputs, checks, Scope::Database, options)
 }
 
 fn platform_kind(id: &str) -> Option<PlatformKind> {
@@ -297,28 +300,75 @@ fn platform_kind(id: &str) -> Option<PlatformKind> {
     .find(|k| k.id().eq_ignore_ascii_case(id.trim()))
 }
 
-/// Runs the enabled built-in checks (or only those named in `only`) over the input documents.
+/// What a run evaluates besides the settings file's built-in checks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions<'a> {
+    /// Only these checks (built-in ids or policy rule ids, `<package>.deny`), as Liquibase's
+    /// `--check-name`; empty: every enabled check and every policy rule.
+    pub only: &'a [String],
+    /// The Rego policies directory (`--checks-policies`), else the settings file's `policies`.
+    pub policies: Option<&'a std::path::Path>,
+}
+
+/// Runs the enabled built-in checks and the Rego policies over the input documents.
 ///
-/// `only` names checks by id, case-insensitively, as Liquibase's `--check-name` does; a name
-/// that is no check is an error, and so is one that is disabled, since running it would report
-/// nothing and look like a pass.
+/// A name in `only` that is neither a check nor a policy rule is an error, and so is a
+/// disabled check: running it would report nothing and look like a pass.
 pub fn run(
     inputs: &[Value],
     settings: &ChecksSettings,
     scope: Scope,
-    only: &[String],
+    options: &RunOptions<'_>,
 ) -> Result<Report> {
-    let selected = settings.selected(only)?;
+    let dir = options
+        .policies
+        .map(std::path::Path::to_path_buf)
+        .or_else(|| settings.policies.as_ref().map(std::path::PathBuf::from));
+    let mut policies = dir.as_deref().map(Policies::load).transpose()?;
+    let policy_ids = policies.as_ref().map(Policies::ids).unwrap_or_default();
+    let (builtin_names, policy_names): (Vec<String>, Vec<String>) = options
+        .only
+        .iter()
+        .cloned()
+        .partition(|n| !policy_ids.iter().any(|p| p == n));
+    let selected = if options.only.is_empty() || !builtin_names.is_empty() {
+        settings.selected(&builtin_names)?
+    } else {
+        Vec::new()
+    };
+    let run_policies = options.only.is_empty() || !policy_names.is_empty();
     let mut findings = Vec::new();
     for doc in inputs {
         for (info, setting) in &selected {
             builtin::evaluate(info, setting, doc, &mut findings);
         }
+        if run_policies && let Some(p) = policies.as_mut() {
+            let start = findings.len();
+            p.evaluate(doc, settings.policy_severities, &mut findings)?;
+            if !policy_names.is_empty() {
+                let mut i = start;
+                while i < findings.len() {
+                    if policy_names.contains(&findings[i].check) {
+                        i += 1;
+                    } else {
+                        findings.remove(i);
+                    }
+                }
+            }
+        }
+    }
+    let mut checks: Vec<String> = selected.iter().map(|(i, _)| i.id.to_owned()).collect();
+    if run_policies {
+        checks.extend(
+            policy_ids
+                .into_iter()
+                .filter(|id| policy_names.is_empty() || policy_names.contains(id)),
+        );
     }
     Ok(Report {
         scope,
         changesets: inputs.len(),
-        checks: selected.iter().map(|(i, _)| i.id.to_owned()).collect(),
+        checks,
         findings,
     })
 }

@@ -163,13 +163,32 @@ fn scripts(previews: &[Preview]) -> Vec<Value> {
 }
 
 /// One command: where it runs, its name, its body and the line `update-sql` prints for it.
+/// A `createIndexes` command also lists each index's key fields in order (`indexFields`):
+/// JSON objects in Rego, as in OPA, iterate in sorted key order, and an index's key order is
+/// its meaning.
 fn command_json(c: &Command) -> Value {
-    json!({
+    let mut out = json!({
         "database": match c.db { Db::Url => "url", Db::Admin => "admin" },
         "name": c.name(),
         "body": doc_json(&c.body),
         "text": c.to_js(),
-    })
+    });
+    if c.name() == "createIndexes"
+        && let Ok(indexes) = c.body.get_array("indexes")
+    {
+        let fields: Vec<Value> = indexes
+            .iter()
+            .map(|i| match i {
+                Bson::Document(d) => d
+                    .get_document("key")
+                    .map(|k| Value::from(k.keys().cloned().collect::<Vec<_>>()))
+                    .unwrap_or_else(|_| Value::from(Vec::<String>::new())),
+                _ => Value::from(Vec::<String>::new()),
+            })
+            .collect();
+        out["indexFields"] = Value::from(fields);
+    }
+    out
 }
 
 fn doc_json(d: &Document) -> Value {

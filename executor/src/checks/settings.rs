@@ -9,6 +9,8 @@
 //! {
 //!   "blockingSeverity": "MINOR",
 //!   "runBeforeUpdate": true,
+//!   "policies": "policies",
+//!   "policySeverity": { "deny": "MAJOR", "warn": "INFO" },
 //!   "checks": {
 //!     "IndexNamingConvention": { "severity": "MAJOR", "parameters": { "template": "ix_{collection}_{fields}" } },
 //!     "ChangesetCommentCheck": { "enabled": true }
@@ -24,6 +26,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::builtin::{CHECKS, CheckInfo};
+use super::policy::PolicySeverities;
 use super::{CheckSetting, Severity};
 use crate::error::{Error, Result};
 
@@ -38,6 +41,10 @@ pub struct ChecksSettings {
     pub blocking_severity: Option<Severity>,
     /// `runBeforeUpdate`: gate every update by the checks, as `--checks-run-before-update`.
     pub run_before_update: Option<bool>,
+    /// `policies`: the directory of Rego policies (relative to the working directory).
+    pub policies: Option<String>,
+    /// `policySeverity`: the severities of policies' `deny` and `warn` messages.
+    pub policy_severities: PolicySeverities,
     /// What the file says per check id.
     overrides: BTreeMap<&'static str, Override>,
 }
@@ -87,6 +94,42 @@ impl ChecksSettings {
                         )
                     })?);
                 }
+                "policies" => {
+                    settings.policies = Some(
+                        value
+                            .as_str()
+                            .ok_or_else(|| {
+                                bad(
+                                    format!("`policies` is `{value}`, not a directory name"),
+                                    "write `\"policies\": \"policies\"`",
+                                )
+                            })?
+                            .to_owned(),
+                    );
+                }
+                "policySeverity" => {
+                    let Value::Object(kinds) = value else {
+                        return Err(bad(
+                            "`policySeverity` must be an object".to_owned(),
+                            "write `\"policySeverity\": {\"deny\": \"MAJOR\", \"warn\": \"INFO\"}`",
+                        ));
+                    };
+                    for (kind, v) in kinds {
+                        let s = severity(&v).ok_or_else(|| {
+                            bad(format!("`policySeverity.{kind}` is `{v}`"), SEVERITY_HINT)
+                        })?;
+                        match kind.as_str() {
+                            "deny" => settings.policy_severities.deny = s,
+                            "warn" => settings.policy_severities.warn = s,
+                            other => {
+                                return Err(bad(
+                                    format!("unknown key `policySeverity.{other}`"),
+                                    "the keys are `deny` and `warn`",
+                                ));
+                            }
+                        }
+                    }
+                }
                 "checks" => {
                     let Value::Object(checks) = value else {
                         return Err(bad(
@@ -109,7 +152,7 @@ impl ChecksSettings {
                 other => {
                     return Err(bad(
                         format!("unknown key `{other}`"),
-                        "the keys are `blockingSeverity`, `runBeforeUpdate` and `checks`",
+                        "the keys are `blockingSeverity`, `runBeforeUpdate`, `policies`, `policySeverity` and `checks`",
                     ));
                 }
             }
