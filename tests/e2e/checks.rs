@@ -898,3 +898,161 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
     assert_eq!(location["region"]["startLine"], line);
     assert_eq!(naming["level"], "warning");
 }
+
+/// Changesets that the example policies judge beyond the built-in checks' fixtures: a short TTL,
+/// an uppercase and a placeholder author, a collation (denied on DocumentDB), an insert without
+/// `_id`, labels outside the team's list, ids with and without a ticket key.
+const POLICY_EXTRAS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:mongodb="http://www.liquibase.org/xml/ns/mongodb">
+  <changeSet id="DB-1-ttl" author="Alice" labels="app">
+    <comment>carts expire</comment>
+    <mongodb:createIndex collectionName="carts">
+      <mongodb:keys>{ "updatedAt": 1 }</mongodb:keys>
+      <mongodb:options>{ "name": "ttl_carts", "expireAfterSeconds": 60 }</mongodb:options>
+    </mongodb:createIndex>
+  </changeSet>
+  <changeSet id="DB-2" author="todo" labels="seed,weird,other">
+    <mongodb:insertOne collectionName="users">
+      <mongodb:document>{ "name": "no id" }</mongodb:document>
+    </mongodb:insertOne>
+    <mongodb:insertOne collectionName="teams">
+      <mongodb:document>{ "_id": 7 }</mongodb:document>
+    </mongodb:insertOne>
+  </changeSet>
+  <changeSet id="DB-3" author="bob smith" labels="catalog">
+    <comment>search by name</comment>
+    <mongodb:createIndex collectionName="products">
+      <mongodb:keys>{ "name": 1, "brand": -1 }</mongodb:keys>
+      <mongodb:options>{ "name": "idx_products_name__brand", "collation": { "locale": "en", "strength": 2 } }</mongodb:options>
+    </mongodb:createIndex>
+  </changeSet>
+</databaseChangeLog>
+"#;
+
+/// Every `(changeset, rule, message)` OPA gives for the policies over the input documents:
+/// one `opa eval`, each document bound as `input` in turn (`with input as`).
+fn opa_messages(
+    p: &Project,
+    policies: &std::path::Path,
+    docs: &[Value],
+) -> Vec<(String, String, String)> {
+    let root = crate::support::repo_root();
+    let status = std::process::Command::new("bash")
+        .arg(root.join("scripts/install-opa.sh"))
+        .status()
+        .expect("bash runs");
+    assert!(status.success(), "building OPA failed");
+    p.write("opa-data/docs.json", &json!({ "docs": docs }).to_string());
+    let out = std::process::Command::new(root.join(".cache/opa/bin/opa"))
+        .args(["eval", "--format", "json", "-d"])
+        .arg(policies)
+        .arg("-d")
+        .arg(p.dir.path().join("opa-data/docs.json"))
+        .arg("x := [[d.changeset.identifier, r] | some d in data.docs; r := data.lbmongo with input as d]")
+        .output()
+        .expect("opa runs");
+    assert!(
+        out.status.success(),
+        "opa eval failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result: Value = serde_json::from_slice(&out.stdout).expect("opa prints JSON");
+    let mut messages = Vec::new();
+    for pair in result["result"][0]["bindings"]["x"].as_array().expect("x") {
+        let id = pair[0].as_str().expect("an identifier").to_owned();
+        for (package, rules) in pair[1].as_object().expect("packages") {
+            for kind in ["deny", "warn"] {
+                for m in rules[kind].as_array().map_or(&[][..], Vec::as_slice) {
+                    messages.push((
+                        id.clone(),
+                        format!("lbmongo.{package}.{kind}"),
+                        m.as_str().expect("a message").to_owned(),
+                    ));
+                }
+            }
+        }
+    }
+    messages.sort();
+    messages
+}
+
+#[test]
+fn rego_policies_give_exactly_opas_messages() {
+    let p = project("checks_rego_opa");
+    let (text, _) = render(Format::Xml);
+    p.write("cases.xml", &text);
+    p.write("extras.xml", POLICY_EXTRAS);
+    p.write(
+        "changelog.xml",
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">
+  <include file="cases.xml"/>
+  <include file="extras.xml"/>
+</databaseChangeLog>
+"#,
+    );
+    let policies = crate::support::repo_root().join("examples/policies");
+    let policies_arg = policies.to_str().expect("a UTF-8 path");
+    let common = [
+        "--changelog-file",
+        "changelog.xml",
+        "--platform",
+        "documentdb",
+    ];
+    let input = p.run(&[&["checks", "input"][..], &common].concat()).ok();
+    let docs: Vec<Value> = serde_json::from_str(&input.stdout).expect("a JSON array");
+    let expected = opa_messages(&p, &policies, &docs);
+    let run = p.run(
+        &[
+            &[
+                "checks",
+                "run",
+                "--output",
+                "json",
+                "--checks-policies",
+                policies_arg,
+            ][..],
+            &common,
+        ]
+        .concat(),
+    );
+    let report = json_report(&run);
+    let mut got: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| {
+            f["check"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("lbmongo."))
+        })
+        .map(|f| {
+            (
+                f["changeset"].as_str().expect("changeset").to_owned(),
+                f["check"].as_str().expect("check").to_owned(),
+                f["message"].as_str().expect("message").to_owned(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got, expected,
+        "lbmongo (left) and opa eval (right) disagree"
+    );
+    // The corpus means something: every policy file has a rule that fired.
+    let fired: std::collections::BTreeSet<&str> = got
+        .iter()
+        .map(|(_, check, _)| check.rsplit_once('.').expect("pkg.rule").0)
+        .collect();
+    let files = std::fs::read_dir(&policies).expect("the policies").count();
+    assert!(files >= 10, "{files} policies");
+    assert_eq!(fired.len(), files, "policies that fired: {fired:?}");
+    // deny is MAJOR and warn INFO by default.
+    let deny = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["check"] == "lbmongo.index_naming.deny")
+        .expect("a naming finding");
+    assert_eq!(deny["severity"], "MAJOR");
+}
