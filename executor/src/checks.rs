@@ -26,6 +26,7 @@ use crate::executor::Settings;
 use crate::platform::{Platform, PlatformKind};
 
 mod builtin;
+mod database;
 mod input;
 mod policy;
 mod sarif;
@@ -257,14 +258,15 @@ pub fn changelog_input(
 }
 
 /// The input documents of the database scope: the changesets the database's history lacks,
-/// with the connection's platform. Reads only (the history, if it exists).
+/// with the connection's platform and what they will meet (`database`: the collections they
+/// touch, duplicates under a new unique index, documents a new validator rejects). Reads only.
 pub async fn database_input(
     connection: &Connection,
     changelog: &ChangeLog,
     settings: &Settings,
 ) -> Result<Vec<Value>> {
     let ran = crate::executor::read_history(connection, settings).await?;
-    input(
+    let mut docs = input(
         changelog,
         settings,
         &InputOptions {
@@ -273,7 +275,12 @@ pub async fn database_input(
             database: &connection.database,
             ran: &ran,
         },
-    )
+    )?;
+    let mut cache = database::Cache::default();
+    for doc in &mut docs {
+        doc["database"] = database::snapshot(connection, doc, &mut cache).await?;
+    }
+    Ok(docs)
 }
 
 /// The update gate (`--checks-run-before-update`): the enabled checks over what `update` would

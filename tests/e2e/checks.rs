@@ -608,6 +608,10 @@ fn settings_disable_checks_set_severities_and_reject_typos() {
         "ChangesetContextCheck",
         "ChangesetCommentCheck",
         "MixedChangeset",
+        "UniqueIndexDuplicates",
+        "ValidatorViolations",
+        "LargeCollectionIndexBuild",
+        "DuplicateIndexKeys",
     ] {
         checks.insert(id.to_owned(), json!({ "enabled": false }));
     }
@@ -1055,4 +1059,170 @@ fn rego_policies_give_exactly_opas_messages() {
         .find(|f| f["check"] == "lbmongo.index_naming.deny")
         .expect("a naming finding");
     assert_eq!(deny["severity"], "MAJOR");
+}
+
+/// Everything a database holds that a check could change: each collection's options, indexes
+/// and documents.
+async fn contents(db: &mongodb::Database) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    let mut names = db.list_collection_names().await.expect("list collections");
+    names.sort();
+    for name in names {
+        let collection = db.collection::<mongodb::bson::Document>(&name);
+        let docs = crate::support::cli::find(db, &name, doc! { "_id": 1 }).await;
+        let indexes: Vec<mongodb::IndexModel> = {
+            use futures_util::TryStreamExt as _;
+            collection
+                .list_indexes()
+                .await
+                .expect("list indexes")
+                .try_collect()
+                .await
+                .expect("read indexes")
+        };
+        let specs = db
+            .run_command(doc! { "listCollections": 1, "filter": { "name": &name } })
+            .await
+            .expect("listCollections");
+        out.push((
+            name,
+            json!({
+                "options": mongodb::bson::Bson::Document(specs).into_relaxed_extjson()["cursor"]["firstBatch"][0]["options"].clone(),
+                "indexes": format!("{indexes:?}"),
+                "documents": docs.into_iter().map(|d| mongodb::bson::Bson::Document(d).into_relaxed_extjson()).collect::<Vec<_>>(),
+            }),
+        ));
+    }
+    out
+}
+
+#[test]
+fn the_database_scope_finds_duplicates_and_violations_and_writes_nothing() {
+    let p = project("checks_database");
+    block_on(async {
+        let users = p.db.collection::<mongodb::bson::Document>("users");
+        users
+            .insert_many([
+                doc! { "_id": 1, "email": "a@example.com" },
+                doc! { "_id": 2, "email": "a@example.com" },
+                doc! { "_id": 3, "email": "b@example.com" },
+                doc! { "_id": 4, "email": 5 },
+            ])
+            .await
+            .expect("seed users");
+        users
+            .create_index(
+                mongodb::IndexModel::builder()
+                    .keys(doc! { "email": 1 })
+                    .options(
+                        mongodb::options::IndexOptions::builder()
+                            .name("idx_users_email".to_owned())
+                            .build(),
+                    )
+                    .build(),
+            )
+            .await
+            .expect("an index");
+    });
+    p.write(
+        "changelog.xml",
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:mongodb="http://www.liquibase.org/xml/ns/mongodb">
+  <changeSet id="1" author="t">
+    <mongodb:createIndex collectionName="users">
+      <mongodb:keys>{ "email": 1 }</mongodb:keys>
+      <mongodb:options>{ "name": "ux_users_email", "unique": true }</mongodb:options>
+    </mongodb:createIndex>
+  </changeSet>
+  <changeSet id="2" author="t">
+    <mongodb:runCommand>
+      <mongodb:command>{ "collMod": "users", "validator": { "$jsonSchema": { "required": ["email"], "properties": { "email": { "bsonType": "string" } } } } }</mongodb:command>
+    </mongodb:runCommand>
+  </changeSet>
+  <changeSet id="3" author="t">
+    <mongodb:createIndex collectionName="orders">
+      <mongodb:keys>{ "at": 1 }</mongodb:keys>
+      <mongodb:options>{ "name": "idx_orders_at", "unique": true }</mongodb:options>
+    </mongodb:createIndex>
+  </changeSet>
+</databaseChangeLog>
+"#,
+    );
+    p.write(
+        "settings.json",
+        r#"{"checks": {"LargeCollectionIndexBuild": {"parameters": {"maxDocuments": 3}}}}"#,
+    );
+    let before = block_on(contents(&p.db));
+    let run = p.run(&[
+        "checks",
+        "run",
+        "--changelog-file",
+        "changelog.xml",
+        "--checks-scope",
+        "database",
+        "--checks-settings-file",
+        "settings.json",
+        "--output",
+        "json",
+    ]);
+    let report = json_report(&run);
+    assert_eq!(report["scope"], "database");
+    let findings = report["findings"].as_array().expect("findings");
+    let of = |check: &str, cs: &str| -> Vec<String> {
+        findings
+            .iter()
+            .filter(|f| f["check"] == check && f["changeset"] == format!("changelog.xml::{cs}::t"))
+            .map(|f| f["message"].as_str().expect("a message").to_owned())
+            .collect()
+    };
+    let dup = of("UniqueIndexDuplicates", "1");
+    assert_eq!(dup.len(), 1, "{findings:#?}");
+    assert!(
+        dup[0].contains(r#"{"email":"a@example.com"} (2 documents, _id [1,2])"#),
+        "{}",
+        dup[0]
+    );
+    let bad = of("ValidatorViolations", "2");
+    assert_eq!(bad.len(), 1, "{findings:#?}");
+    assert!(
+        bad[0].contains("rejects 1 existing document(s), for example _id 4"),
+        "{}",
+        bad[0]
+    );
+    assert_eq!(
+        of("LargeCollectionIndexBuild", "1").len(),
+        1,
+        "{findings:#?}"
+    );
+    let same = of("DuplicateIndexKeys", "1");
+    assert_eq!(same.len(), 1, "{findings:#?}");
+    assert!(
+        same[0].contains("the existing index `idx_users_email`"),
+        "{}",
+        same[0]
+    );
+    // A collection that does not exist yet meets nothing.
+    for check in [
+        "UniqueIndexDuplicates",
+        "LargeCollectionIndexBuild",
+        "DuplicateIndexKeys",
+    ] {
+        assert!(of(check, "3").is_empty(), "{check}: {findings:#?}");
+    }
+    // The database scope's input follows the schema, and nothing was written by either run.
+    let input = p
+        .run(&[
+            "checks",
+            "input",
+            "--changelog-file",
+            "changelog.xml",
+            "--checks-scope",
+            "database",
+        ])
+        .ok();
+    p.write("input.json", &input.stdout);
+    let schema = crate::support::repo_root().join("docs/checks-input.schema.json");
+    assert_eq!(validate(&schema, &p.dir.path().join("input.json"), true), 3);
+    assert_eq!(block_on(contents(&p.db)), before);
+    assert_eq!(block_on(p.collections()), vec!["users".to_owned()]);
 }

@@ -54,7 +54,7 @@ fn hit(message: String, hint: impl Into<String>) -> Hit {
 }
 
 /// The built-in checks, in the order `checks show` lists and `checks run` reports them.
-pub static CHECKS: [CheckInfo; 11] = [
+pub static CHECKS: [CheckInfo; 15] = [
     CheckInfo {
         id: "IndexNamingConvention",
         description: "Every index an index build creates is named by the template: `{collection}` is the collection, `{fields}` the key's fields joined by the separator",
@@ -165,6 +165,43 @@ pub static CHECKS: [CheckInfo; 11] = [
             check: count,
         }],
         run: large_insert_many,
+    },
+    CheckInfo {
+        id: "UniqueIndexDuplicates",
+        description: "(database scope) A unique index over a key that existing documents already share: the build would fail",
+        severity: Severity::Critical,
+        enabled: true,
+        parameters: &[],
+        run: unique_index_duplicates,
+    },
+    CheckInfo {
+        id: "ValidatorViolations",
+        description: "(database scope) A validator set by `collMod` that existing documents violate",
+        severity: Severity::Major,
+        enabled: true,
+        parameters: &[],
+        run: validator_violations,
+    },
+    CheckInfo {
+        id: "LargeCollectionIndexBuild",
+        description: "(database scope) An index build on a collection holding more documents than the limit",
+        severity: Severity::Minor,
+        enabled: true,
+        parameters: &[Parameter {
+            name: "maxDocuments",
+            description: "The most documents a collection may hold for an index build in a changeset",
+            default: "1000000",
+            check: count,
+        }],
+        run: large_collection_index_build,
+    },
+    CheckInfo {
+        id: "DuplicateIndexKeys",
+        description: "(database scope) A new index with the same key as an existing index",
+        severity: Severity::Minor,
+        enabled: true,
+        parameters: &[],
+        run: duplicate_index_keys,
     },
 ];
 
@@ -556,4 +593,110 @@ fn large_insert_many(doc: &Value, setting: &CheckSetting) -> Vec<Hit> {
             })
         })
         .collect()
+}
+
+// ---- database scope: read `input.database` (null in the changelog scope)
+
+fn unique_index_duplicates(doc: &Value, _: &CheckSetting) -> Vec<Hit> {
+    array(&doc["database"]["uniqueDuplicates"])
+        .iter()
+        .map(|d| {
+            let groups: Vec<String> = array(&d["groups"])
+                .iter()
+                .map(|g| format!("{} ({} documents, _id {})", compact(&g["key"]), g["count"], compact(&g["ids"])))
+                .collect();
+            hit(
+                format!(
+                    "unique index `{}` on `{}`: existing documents share its key: {}",
+                    text(&d["index"]),
+                    text(&d["collection"]),
+                    groups.join("; ")
+                ),
+                "remove or merge the duplicates first (in an earlier changeset), or make the index non-unique",
+            )
+        })
+        .collect()
+}
+
+fn validator_violations(doc: &Value, _: &CheckSetting) -> Vec<Hit> {
+    array(&doc["database"]["validatorViolations"])
+        .iter()
+        .map(|v| {
+            hit(
+                format!(
+                    "the validator set on `{}` rejects {} existing document(s), for example _id {}",
+                    text(&v["collection"]),
+                    v["count"],
+                    compact(&v["exampleId"])
+                ),
+                "fix those documents first, or set `validationLevel: \"moderate\"` so existing invalid documents may stay",
+            )
+        })
+        .collect()
+}
+
+/// Each index a `createIndexes` command builds: the collection, the index and its key fields.
+fn index_builds(doc: &Value) -> Vec<(&str, &Value, Vec<&str>)> {
+    let mut out = Vec::new();
+    for (_, command) in commands(doc) {
+        if command["name"] != "createIndexes" || command["database"] != "url" {
+            continue;
+        }
+        let collection = text(&command["body"]["createIndexes"]);
+        for (i, index) in array(&command["body"]["indexes"]).iter().enumerate() {
+            let fields = array(&command["indexFields"][i])
+                .iter()
+                .filter_map(Value::as_str)
+                .collect();
+            out.push((collection, index, fields));
+        }
+    }
+    out
+}
+
+fn large_collection_index_build(doc: &Value, setting: &CheckSetting) -> Vec<Hit> {
+    let max = setting.parameters["maxDocuments"]
+        .as_u64()
+        .unwrap_or(1_000_000);
+    let mut hits = Vec::new();
+    for (collection, index, _) in index_builds(doc) {
+        let documents = doc["database"]["collections"][collection]["documents"]
+            .as_u64()
+            .unwrap_or(0);
+        if documents > max {
+            hits.push(hit(
+                format!(
+                    "index `{}` is built on `{collection}`, which holds {documents} documents (more than {max})",
+                    text(&index["name"])
+                ),
+                "build large indexes in a maintenance window, or with a rolling build, outside the changelog",
+            ));
+        }
+    }
+    hits
+}
+
+fn duplicate_index_keys(doc: &Value, _: &CheckSetting) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    for (collection, index, fields) in index_builds(doc) {
+        let existing = array(&doc["database"]["collections"][collection]["indexes"]);
+        for other in existing {
+            let other_fields: Vec<&str> = array(&other["keyFields"])
+                .iter()
+                .filter_map(Value::as_str)
+                .collect();
+            if other_fields == fields && other["key"] == index["key"] {
+                hits.push(hit(
+                    format!(
+                        "index `{}` on `{collection}` has the same key `{}` as the existing index `{}`",
+                        text(&index["name"]),
+                        compact(&index["key"]),
+                        text(&other["name"])
+                    ),
+                    "drop the new index from the changeset, or drop the old one if the new one replaces it",
+                ));
+            }
+        }
+    }
+    hits
 }

@@ -118,8 +118,8 @@ fn change_set_input(
         "changes": changes,
         "rollback": rollback,
         "platform": platform,
-        // The database scope's snapshot of the collections a changeset touches (issue 15 step
-        // 5) is not built yet: `null` in both scopes until it is.
+        // The database scope fills it in (`super::database`); the changelog scope knows no
+        // database.
         "database": Value::Null,
     })
 }
