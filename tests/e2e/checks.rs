@@ -1226,3 +1226,84 @@ fn the_database_scope_finds_duplicates_and_violations_and_writes_nothing() {
     assert_eq!(block_on(contents(&p.db)), before);
     assert_eq!(block_on(p.collections()), vec!["users".to_owned()]);
 }
+
+#[test]
+fn a_fleet_gate_blocks_only_the_databases_with_blocking_findings() {
+    let prefix = crate::support::db_name("checks_fleet");
+    let client = block_on(mongodb::Client::with_uri_str(server().uri())).expect("a client");
+    let names: Vec<String> = (0..3).map(|i| format!("{prefix}_t{i:03}")).collect();
+    block_on(async {
+        for (i, name) in names.iter().enumerate() {
+            let customers = client
+                .database(name)
+                .collection::<mongodb::bson::Document>("customers");
+            customers
+                .insert_one(doc! { "_id": 1, "name": "ada" })
+                .await
+                .expect("seed a tenant");
+            // Only the second tenant holds a duplicate under the new unique index.
+            let second = if i == 1 { "ada" } else { "grace" };
+            customers
+                .insert_one(doc! { "_id": 2, "name": second })
+                .await
+                .expect("seed a tenant");
+        }
+    });
+    let (_, db, _) = block_on(server().fresh_db("checks_fleet_project"));
+    let p = Project::new(db, server().uri_for(""));
+    p.write(
+        "changelog.xml",
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:mongodb="http://www.liquibase.org/xml/ns/mongodb">
+  <changeSet id="1" author="t" labels="app" context="prod">
+    <comment>one customer per name</comment>
+    <mongodb:createIndex collectionName="customers">
+      <mongodb:keys>{ "name": 1 }</mongodb:keys>
+      <mongodb:options>{ "name": "idx_customers_name", "unique": true }</mongodb:options>
+    </mongodb:createIndex>
+  </changeSet>
+</databaseChangeLog>
+"#,
+    );
+    let pattern = format!("^{prefix}_t");
+    let run = p.run(&[
+        "update",
+        "--changelog-file",
+        "changelog.xml",
+        "--databases",
+        &pattern,
+        "--on-error",
+        "continue",
+        "--checks-run-before-update",
+    ]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    run.assert_stdout_contains("3 databases: 2 succeeded, 1 failed, 0 not started");
+    let row = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with(&format!("{} ", names[1])))
+        .unwrap_or_else(|| panic!("no row for the blocked tenant:\n{}", run.stdout));
+    assert!(row.contains("UniqueIndexDuplicates"), "{row}");
+    for (i, name) in names.iter().enumerate() {
+        let mut collections =
+            block_on(client.database(name).list_collection_names()).expect("list");
+        collections.sort();
+        if i == 1 {
+            // Blocked: no tracking collection, no lock, no index.
+            assert_eq!(collections, vec!["customers".to_owned()], "{name}");
+            let indexes = block_on(
+                client
+                    .database(name)
+                    .collection::<mongodb::bson::Document>("customers")
+                    .list_index_names(),
+            )
+            .expect("indexes");
+            assert_eq!(indexes, vec!["_id_".to_owned()], "{name}");
+        } else {
+            assert!(
+                collections.contains(&"DATABASECHANGELOG".to_owned()),
+                "{name}: {collections:?}"
+            );
+        }
+    }
+}
