@@ -700,3 +700,105 @@ fn duplicate_index_keys(doc: &Value, _: &CheckSetting) -> Vec<Hit> {
     }
     hits
 }
+
+#[cfg(test)]
+mod tests {
+    //! Each check over hand-made input documents: the rules alone, without a changelog. The
+    //! e2e tests (`tests/e2e/checks.rs`) run them over every changelog format.
+
+    use super::*;
+    use crate::checks::ChecksSettings;
+
+    fn doc_with(commands: Value) -> Value {
+        json!({
+            "changeset": { "identifier": "a.xml::1::t", "file": "a.xml", "line": 3, "labels": [], "context": null, "comment": null },
+            "changes": [{ "type": "runCommand", "attributes": {}, "commands": commands, "scripts": [] }],
+            "rollback": { "kind": "automatic", "problem": null },
+            "database": null,
+        })
+    }
+
+    fn findings(id: &str, doc: &Value, settings: &ChecksSettings) -> Vec<Finding> {
+        let info = CHECKS.iter().find(|c| c.id == id).expect("a check");
+        let mut out = Vec::new();
+        evaluate(info, &settings.setting(info), doc, &mut out);
+        out
+    }
+
+    #[test]
+    fn each_check_reads_the_lowered_commands() {
+        let create = |name: &str| {
+            json!([{ "database": "url", "name": "createIndexes", "indexFields": [["b", "a"]],
+                "body": { "createIndexes": "c", "indexes": [{ "key": { "b": 1, "a": -1 }, "name": name }] } }])
+        };
+        let update = |q: Value, multi: bool| {
+            json!([{ "database": "url", "name": "update",
+                "body": { "update": "c", "updates": [{ "q": q, "u": { "$set": { "x": 1 } }, "multi": multi }] } }])
+        };
+        let delete = |q: Value, limit: i32| {
+            json!([{ "database": "url", "name": "delete",
+                "body": { "delete": "c", "deletes": [{ "q": q, "limit": limit }] } }])
+        };
+        let named =
+            |name: &str| json!([{ "database": "admin", "name": name, "body": { name: 1 } }]);
+        let defaults = ChecksSettings::default();
+        let custom = ChecksSettings::parse(
+            r#"{"checks": {"IndexNamingConvention": {"parameters": {"template": "ix-{fields}", "fieldSeparator": "+"}},
+                "CommandDenyList": {"parameters": {"commands": ["PING"]}}}}"#,
+            "s.json",
+        )
+        .expect("settings");
+        for (id, commands, settings, fires) in [
+            (
+                "IndexNamingConvention",
+                create("idx_c_b__a"),
+                &defaults,
+                false,
+            ),
+            (
+                "IndexNamingConvention",
+                create("idx_c_a__b"),
+                &defaults,
+                true,
+            ),
+            ("IndexNamingConvention", create("ix-b+a"), &custom, false),
+            ("UnfilteredWrite", update(json!({}), true), &defaults, true),
+            (
+                "UnfilteredWrite",
+                update(json!({}), false),
+                &defaults,
+                false,
+            ),
+            (
+                "UnfilteredWrite",
+                update(json!({ "x": 0 }), true),
+                &defaults,
+                false,
+            ),
+            ("UnfilteredWrite", delete(json!({}), 0), &defaults, true),
+            ("UnfilteredWrite", delete(json!({}), 1), &defaults, false),
+            ("DropWarn", named("dropDatabase"), &defaults, true),
+            ("DropWarn", named("ping"), &defaults, false),
+            ("CommandDenyList", named("dropDatabase"), &defaults, true),
+            ("CommandDenyList", named("ping"), &defaults, false),
+            ("CommandDenyList", named("ping"), &custom, true),
+            ("MixedChangeset", create("i"), &defaults, false),
+        ] {
+            let found = findings(id, &doc_with(commands.clone()), settings);
+            assert_eq!(!found.is_empty(), fires, "{id} over {commands}: {found:?}");
+            for f in found {
+                assert_eq!((f.file.as_str(), f.line), ("a.xml", Some(3)));
+                assert_eq!(f.changeset, "a.xml::1::t");
+            }
+        }
+    }
+
+    #[test]
+    fn a_script_outside_the_subset_is_read_for_drops() {
+        let mut doc = doc_with(json!([]));
+        doc["changes"][0]["scripts"] = json!(["for (const c of ['a']) db.getCollection(c).drop()"]);
+        let found = findings("DropWarn", &doc, &ChecksSettings::default());
+        assert_eq!(found.len(), 1);
+        assert!(found[0].message.contains("`.drop`"), "{}", found[0].message);
+    }
+}
