@@ -12,7 +12,7 @@ CARGO ?= cargo
 # --- install hooks ---------------------------------------------------------------------------
 # npm tools the tests need, as names scripts/install-node-tools.sh takes (a directory of
 # scripts/node/ each, holding the tool's lockfile).
-TEST_NODE_TOOLS := mongosh
+TEST_NODE_TOOLS := mongosh sarif-schema
 
 deps-test:
 	@scripts/install-secantus.sh
@@ -20,6 +20,8 @@ deps-test:
 	@scripts/install-ferretdb.sh
 	@# yq v4 from the Go module proxy: the snapshot-to-changelog pipeline test edits YAML with it.
 	@scripts/install-yq.sh
+	@# The real OPA (issue 15), ground truth of the Rego policies: built from the Go module proxy.
+	@scripts/install-opa.sh
 	@scripts/ensure-jdk.sh
 	@if [[ -n "$(strip $(TEST_NODE_TOOLS))" ]]; then scripts/install-node-tools.sh $(TEST_NODE_TOOLS); fi
 	@# The real Liquibase and liquibase-mongodb jars (tests/liquibase/pom.xml) for the ground-truth

@@ -32,4 +32,7 @@ if [[ ! -x "$deny" ]]; then
 fi
 
 cd "$root"
+# cargo-deny reads the metadata of every target's dependencies, some of which a Linux build
+# never downloads (redox_syscall, …); fetch them first (a no-op once they are in cargo's cache).
+"$cargo" fetch --locked --quiet
 "$deny" --locked --offline check --config deny.toml licenses bans sources

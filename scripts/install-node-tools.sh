@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the npm tools the tests and benchmarks use, each from its committed lockfile.
 #
-#   scripts/install-node-tools.sh [mongosh] [migrate-mongo]
+#   scripts/install-node-tools.sh [mongosh] [migrate-mongo] [sarif-schema]
 #
 # Every tool has a directory scripts/node/<tool>/ with a package.json pinning it and a
 # package-lock.json pinning its whole dependency tree; `npm ci` installs exactly that tree into
@@ -50,8 +50,11 @@ for name in "$@"; do
         exit 1
     fi
     rm -f "$log"
-    if [[ ! -d "$dest/node_modules/$name" ]]; then
-        echo "install-node-tools: npm finished but $name is not in \`$dest/node_modules\`" >&2
+    # The tool's package is the one dependency its package.json pins (for mongosh and
+    # migrate-mongo it has the tool's name; sarif-schema pins @microsoft/jest-sarif).
+    package="$(node -e 'console.log(Object.keys(require(process.argv[1]).dependencies)[0])' "$src/package.json")"
+    if [[ ! -d "$dest/node_modules/$package" ]]; then
+        echo "install-node-tools: npm finished but $package is not in \`$dest/node_modules\`" >&2
         exit 1
     fi
     echo "$stamp" >"$dest/.installed"

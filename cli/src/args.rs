@@ -162,9 +162,26 @@ pub(crate) struct Global {
     /// [default: false].
     #[arg(long, global = true, num_args = 0..=1, default_missing_value = "true")]
     pub(crate) generated_changeset_ids_contains_description: Option<String>,
-    /// Output format for status, history, validate, list-locks and update reports.
+    /// Output format for status, history, validate, list-locks and update reports; `sarif`
+    /// (SARIF 2.1.0) only for `checks run`.
     #[arg(long, global = true, value_enum)]
     pub(crate) output: Option<Output>,
+    /// The policy checks' settings file [default: lbmongo.checks-settings.json when it exists]
+    /// (Liquibase Pro's `--checks-settings-file`).
+    #[arg(long, global = true, alias = "checksSettingsFile")]
+    pub(crate) checks_settings_file: Option<String>,
+    /// `changelog` (no connection) or `database` (read-only, pending against the history)
+    /// [default: changelog].
+    #[arg(long, global = true, alias = "checksScope")]
+    pub(crate) checks_scope: Option<String>,
+    /// Run the policy checks before `update` (and its variants) and write nothing when a
+    /// finding reaches the settings file's `blockingSeverity` [default: false].
+    #[arg(long, global = true, num_args = 0..=1, default_missing_value = "true")]
+    pub(crate) checks_run_before_update: Option<String>,
+    /// A directory of Rego policies (`.rego` files with `deny`/`warn` rules) that `checks run`
+    /// and the update gate evaluate [default: the settings file's `policies`].
+    #[arg(long, global = true, alias = "checksPolicies")]
+    pub(crate) checks_policies: Option<String>,
     /// Accepted for Liquibase compatibility; lbmongo prints no banner.
     #[arg(long, global = true, hide = true)]
     pub(crate) show_banner: Option<String>,
@@ -180,6 +197,8 @@ pub(crate) enum Output {
     Text,
     /// One JSON document on stdout.
     Json,
+    /// SARIF 2.1.0 on stdout (`checks run` only).
+    Sarif,
 }
 
 /// The commands, with Liquibase's names.
@@ -267,6 +286,37 @@ pub(crate) enum Command {
     /// Write the changesets that turn the target into the reference.
     #[command(alias = "diffChangeLog", alias = "diffChangelog")]
     DiffChangelog(DiffChangelogArgs),
+    /// Policy checks over the pending changesets (`run`, `show`, `input`).
+    #[command(subcommand)]
+    Checks(Checks),
+}
+
+/// `checks` subcommands, with Liquibase Pro's names where Pro has them.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Checks {
+    /// Run the enabled checks; the exit code is the highest severity found (0 to 4).
+    Run(CheckNames),
+    /// List every check with its severity, parameters and whether it is enabled.
+    Show,
+    /// Print the JSON input the checks (and Rego policies) read: an array, one document per
+    /// pending changeset.
+    Input(InputArgs),
+}
+
+/// `--check-name`.
+#[derive(Debug, Args)]
+pub(crate) struct CheckNames {
+    /// Run only these checks (comma-separated ids), enabled or not being an error.
+    #[arg(long, alias = "checkName", value_delimiter = ',')]
+    pub(crate) check_name: Vec<String>,
+}
+
+/// `checks input` options.
+#[derive(Debug, Args)]
+pub(crate) struct InputArgs {
+    /// Print one document per line (JSON Lines) instead of one array.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    pub(crate) per_changeset: Option<String>,
 }
 
 /// `--count`.

@@ -211,6 +211,10 @@ fn cli_values(g: &Global) -> Vec<(&'static str, &Option<String>)> {
             "generated-changeset-ids-contains-description",
             &g.generated_changeset_ids_contains_description,
         ),
+        ("checks-settings-file", &g.checks_settings_file),
+        ("checks-scope", &g.checks_scope),
+        ("checks-policies", &g.checks_policies),
+        ("checks-run-before-update", &g.checks_run_before_update),
     ]
 }
 

@@ -211,9 +211,10 @@ pub(crate) async fn run(command: Command, ctx: &Session, render: &Render) -> Res
     let mut per_database = false;
     let changelog = match (job.needs_changelog(), members.first()) {
         (true, Some(first)) => {
-            let shared = crate::changelog(ctx, &first.connect().await).await?;
+            let shared = crate::changelog(ctx, Some(&first.connect().await)).await?;
             if let Some(second) = members.get(1) {
-                per_database = *crate::changelog(ctx, &second.connect().await).await? != *shared;
+                per_database =
+                    *crate::changelog(ctx, Some(&second.connect().await)).await? != *shared;
             }
             Some(shared)
         }
@@ -234,7 +235,7 @@ pub(crate) async fn run(command: Command, ctx: &Session, render: &Render) -> Res
                 pause: &pause,
             };
             let own = if per_database {
-                Some(crate::changelog(ctx, connection).await.map_err(|e| {
+                Some(crate::changelog(ctx, Some(connection)).await.map_err(|e| {
                     executor::Error::Config {
                         message: format!("{e:#}"),
                         hint: None,
@@ -243,6 +244,9 @@ pub(crate) async fn run(command: Command, ctx: &Session, render: &Render) -> Res
             } else {
                 changelog
             };
+            if let (Job::Update(..), Some(changelog)) = (&job, own) {
+                crate::checks::fleet_gate(ctx, connection, changelog, &ctx.settings).await?;
+            }
             job.run(connection, own, &ctx.settings, &listener).await
         },
         &done,

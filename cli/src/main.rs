@@ -4,6 +4,7 @@
 //! result to `render`, and pick the exit code in one place (0 ok, 1 failed, 2 usage).
 
 mod args;
+mod checks;
 mod config;
 mod fleet;
 mod generate;
@@ -43,6 +44,12 @@ fn main() -> ExitCode {
     });
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
+        // The report is printed; the code is the highest severity found, as Liquibase's.
+        Err(e) if e.downcast_ref::<checks::Found>().is_some() => {
+            let found = e.downcast_ref::<checks::Found>().expect("just matched");
+            eprintln_found(found);
+            ExitCode::from(found.code)
+        }
         Err(e) => {
             render.error(&e);
             if e.downcast_ref::<Usage>().is_some() {
@@ -52,6 +59,10 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+fn eprintln_found(found: &checks::Found) {
+    render::found(&found.summary);
 }
 
 /// A usage error found after argument parsing: a required setting missing or a value that
@@ -189,6 +200,11 @@ async fn run(cli: Cli, ctx: &Session, render: &Render) -> Result<()> {
 
 async fn dispatch(cli: Cli, ctx: &Session, render: &Render) -> Result<()> {
     let command = cli.command;
+    if cli.global.output == Some(Output::Sarif) && !matches!(command, Command::Checks(_)) {
+        return Err(usage(
+            "`--output sarif` is only for `checks run`\nhint: use `--output text` or `--output json`",
+        ));
+    }
     if fleet::wanted(ctx) {
         return fleet::run(command, ctx, render).await;
     }
@@ -208,7 +224,7 @@ async fn dispatch(cli: Cli, ctx: &Session, render: &Render) -> Result<()> {
             }
             _ => {
                 let connection = connect(ctx).await?;
-                let changelog = changelog(ctx, &connection).await?;
+                let changelog = changelog(ctx, Some(&connection)).await?;
                 let ran = engine::read_history(&connection, &ctx.settings).await?;
                 let platform = engine::judged_platform(&connection, &ctx.settings);
                 engine::validate_on(
@@ -242,14 +258,15 @@ async fn dispatch(cli: Cli, ctx: &Session, render: &Render) -> Result<()> {
         }
         Command::UpdateSql => {
             let connection = connect(ctx).await?;
-            let changelog = changelog(ctx, &connection).await?;
+            let changelog = changelog(ctx, Some(&connection)).await?;
             let commands =
                 engine::update_sql(&connection, changelog, &ctx.settings, &Goal::All).await?;
             render.commands(&commands);
         }
         Command::UpdateTestingRollback(a) => {
             let connection = connect(ctx).await?;
-            let changelog = changelog(ctx, &connection).await?;
+            let changelog = changelog(ctx, Some(&connection)).await?;
+            checks::gate(ctx, &connection, changelog, render).await?;
             let report = if flag(a.verify_snapshot.as_deref(), false)? {
                 generate::verified_update_testing_rollback(ctx, &connection, changelog, render)
                     .await?
@@ -261,7 +278,7 @@ async fn dispatch(cli: Cli, ctx: &Session, render: &Render) -> Result<()> {
         }
         Command::Status(v) => {
             let connection = connect(ctx).await?;
-            let changelog = changelog(ctx, &connection).await?;
+            let changelog = changelog(ctx, Some(&connection)).await?;
             // After the changelog is read: bad input's error stands alone, as Liquibase's does.
             render.platform(&connection.platform);
             let ran = engine::read_history(&connection, &ctx.settings).await?;
@@ -349,7 +366,7 @@ async fn dispatch(cli: Cli, ctx: &Session, render: &Render) -> Result<()> {
         }
         Command::FutureRollbackSql => {
             let connection = connect(ctx).await?;
-            let changelog = changelog(ctx, &connection).await?;
+            let changelog = changelog(ctx, Some(&connection)).await?;
             let commands =
                 engine::future_rollback_sql(&connection, changelog, &ctx.settings).await?;
             render.commands(&commands);
@@ -367,7 +384,7 @@ async fn dispatch(cli: Cli, ctx: &Session, render: &Render) -> Result<()> {
         Command::CalculateChecksum(sel) => {
             let wanted = selector(sel)?;
             let connection = connect(ctx).await?;
-            let changelog = changelog(ctx, &connection).await?;
+            let changelog = changelog(ctx, Some(&connection)).await?;
             let ran = engine::read_history(&connection, &ctx.settings).await?;
             let cs = changelog
                 .change_sets
@@ -404,7 +421,7 @@ async fn dispatch(cli: Cli, ctx: &Session, render: &Render) -> Result<()> {
         }
         Command::UnexpectedChangesets(v) => {
             let connection = connect(ctx).await?;
-            let changelog = changelog(ctx, &connection).await?;
+            let changelog = changelog(ctx, Some(&connection)).await?;
             let ran = engine::read_history(&connection, &ctx.settings).await?;
             let unexpected = engine::unexpected(changelog, &ran);
             render.unexpected(
@@ -431,15 +448,17 @@ async fn dispatch(cli: Cli, ctx: &Session, render: &Render) -> Result<()> {
         Command::GenerateChangelog(a) => generate::generate_changelog(ctx, a).await?,
         Command::Diff(a) => generate::diff(ctx, a, cli.global.output).await?,
         Command::DiffChangelog(a) => generate::diff_changelog(ctx, a).await?,
+        Command::Checks(c) => checks::run(c, ctx, render, cli.global.output).await?,
     }
     Ok(())
 }
 
 async fn update(ctx: &Session, render: &Render, goal: Goal, name: &str) -> Result<()> {
     let connection = connect(ctx).await?;
-    let changelog = changelog(ctx, &connection).await?;
+    let changelog = changelog(ctx, Some(&connection)).await?;
     // After the changelog is read: bad input's error stands alone, as Liquibase's does.
     render.platform(&connection.platform);
+    checks::gate(ctx, &connection, changelog, render).await?;
     let report = engine::update(&connection, changelog, &ctx.settings, &goal, render).await?;
     render.update(&report, name, &connection.platform);
     Ok(())
@@ -447,7 +466,7 @@ async fn update(ctx: &Session, render: &Render, goal: Goal, name: &str) -> Resul
 
 async fn sync(ctx: &Session, render: &Render, goal: Goal) -> Result<()> {
     let connection = connect(ctx).await?;
-    let changelog = changelog(ctx, &connection).await?;
+    let changelog = changelog(ctx, Some(&connection)).await?;
     let report =
         engine::changelog_sync(&connection, changelog, &ctx.settings, &goal, render).await?;
     render.synced(&report);
@@ -456,7 +475,7 @@ async fn sync(ctx: &Session, render: &Render, goal: Goal) -> Result<()> {
 
 async fn rollback(ctx: &Session, render: &Render, target: RollbackTarget, sql: bool) -> Result<()> {
     let connection = connect(ctx).await?;
-    let changelog = changelog(ctx, &connection).await?;
+    let changelog = changelog(ctx, Some(&connection)).await?;
     if sql {
         let commands = engine::rollback_sql(&connection, changelog, &ctx.settings, &target).await?;
         render.commands(&commands);
@@ -561,13 +580,21 @@ fn duration(seconds: f64, key: &str) -> Result<Duration> {
         .map_err(|_| usage(format!("`{key}` must be a non-negative number")))
 }
 
-/// Reads the changelog once connected, so Liquibase's `database.*` built-in properties
+/// Reads the changelog once connected (when connecting at all), so Liquibase's `database.*` built-in properties
 /// (`${database.defaultSchemaName}`, `${database.databaseProductVersion}`, …) have the values
 /// Liquibase gives them.
 /// The changelog, read once and kept for the rest of the process: a command reads one changelog
 /// and exits, and freeing 10,000 changesets piece by piece only to exit was a fifth of a no-op
 /// `update`'s CPU (`make bench`, P2).
-async fn changelog(ctx: &Session, connection: &Connection) -> Result<&'static ChangeLog> {
+pub(crate) async fn changelog(
+    ctx: &Session,
+    connection: Option<&Connection>,
+) -> Result<&'static ChangeLog> {
+    let Some(connection) = connection else {
+        // Without a connection (the changelog-scope checks) the `database.*` properties stay
+        // unset, as they are in Liquibase's offline commands.
+        return read_changelog(ctx, None);
+    };
     let database = DatabaseInfo {
         database_name: connection.database.clone(),
         server_version: connection.server_version().await.unwrap_or_default(),
@@ -675,7 +702,7 @@ fn tag(value: Option<String>) -> Result<String> {
         .ok_or_else(|| usage("`--tag` is required"))
 }
 
-fn flag(value: Option<&str>, default: bool) -> Result<bool> {
+pub(crate) fn flag(value: Option<&str>, default: bool) -> Result<bool> {
     match value {
         None => Ok(default),
         Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),

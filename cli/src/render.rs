@@ -876,3 +876,130 @@ impl Render {
         }
     }
 }
+
+/// The closing line of a checks run that found something (stderr).
+pub(crate) fn found(summary: &str) {
+    eprintln!("{summary}");
+}
+
+impl Render {
+    /// `checks show`: every check, its state, severity and parameters.
+    pub(crate) fn checks_show(
+        &self,
+        checks: &[(&executor::checks::CheckInfo, executor::checks::CheckSetting)],
+        settings: &executor::checks::ChecksSettings,
+    ) {
+        if self.json() {
+            let list: Vec<serde_json::Value> = checks
+                .iter()
+                .map(|(info, s)| {
+                    json!({
+                        "id": info.id,
+                        "description": info.description,
+                        "enabled": s.enabled,
+                        "severity": s.severity.name(),
+                        "returnCode": s.severity.exit_code(),
+                        "defaultSeverity": info.severity.name(),
+                        "parameters": s.parameters,
+                    })
+                })
+                .collect();
+            out(format_args!(
+                "{}\n",
+                json!({ "blockingSeverity": settings.blocking().name(), "checks": list })
+            ));
+            return;
+        }
+        for (info, s) in checks {
+            out(format_args!(
+                "{:<24} {:<8} {:<9} {}\n",
+                info.id,
+                if s.enabled { "enabled" } else { "disabled" },
+                s.severity.name(),
+                info.description
+            ));
+            for p in info.parameters {
+                out(format_args!(
+                    "{:<24} {} = {} ({})\n",
+                    "",
+                    p.name,
+                    s.parameters
+                        .get(p.name)
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                    p.description
+                ));
+            }
+        }
+        out(format_args!(
+            "\nAn update gated by the checks stops at {} or above.\n",
+            settings.blocking().name()
+        ));
+    }
+
+    /// `checks input`: one JSON array, or one document per line.
+    pub(crate) fn checks_input(&self, docs: &[serde_json::Value], per_line: bool) {
+        if per_line {
+            for d in docs {
+                out(format_args!("{d}\n"));
+            }
+        } else {
+            out(format_args!("{}\n", serde_json::Value::from(docs.to_vec())));
+        }
+    }
+
+    /// `checks run`: the findings as text, JSON or SARIF on stdout.
+    pub(crate) fn checks_report(&self, report: &executor::checks::Report, output: Output) {
+        match output {
+            Output::Json => out(format_args!("{}\n", report.to_json())),
+            Output::Sarif => out(format_args!(
+                "{:#}\n",
+                executor::checks::sarif(report, env!("CARGO_PKG_VERSION"))
+            )),
+            Output::Text => {
+                for f in &report.findings {
+                    out(format_args!("{}\n", finding_text(f)));
+                }
+                out(format_args!(
+                    "Checks run against {} changeset(s) in the {} scope: {} check(s), {} finding(s){}\n",
+                    report.changesets,
+                    report.scope.name(),
+                    report.checks.len(),
+                    report.findings.len(),
+                    report.highest().map_or(String::new(), |s| format!(
+                        ", highest severity {} (return code {})",
+                        s.name(),
+                        s.exit_code()
+                    )),
+                ));
+            }
+        }
+    }
+
+    /// The findings of a blocked update, on stderr (stdout stays the update's).
+    pub(crate) fn checks_findings_stderr(&self, report: &executor::checks::Report) {
+        for f in &report.findings {
+            self.say(finding_text(f));
+        }
+    }
+}
+
+/// One finding as Liquibase prints a triggered check, location first.
+fn finding_text(f: &executor::checks::Finding) -> String {
+    let location = match f.line {
+        Some(line) => format!("{}:{line}", f.file),
+        None => f.file.clone(),
+    };
+    let mut text = format!(
+        "Changeset ID:       {}\nChangeset Filepath: {location}\nCheck Name:         {}\nCheck Severity:     {} (Return code: {})\nMessage:            {}\n",
+        f.changeset,
+        f.check,
+        f.severity.name(),
+        f.severity.exit_code(),
+        f.message
+    );
+    if let Some(hint) = &f.hint {
+        text.push_str(&format!("Hint:               {hint}\n"));
+    }
+    text
+}

@@ -13,7 +13,8 @@
 //! Liquibase command, each over an open [`Connection`] and one [`Settings`] (or the options
 //! struct it names): [`update`], [`rollback`], [`changelog_sync`], [`tag`], [`validate`],
 //! [`update_sql`], [`release_locks`], [`list_locks`], [`drop_all`], … [`fleet`] runs any of
-//! them over many databases, each with its own lock and history. Beside them are the data
+//! them over many databases, each with its own lock and history. [`checks`] holds the policy
+//! checks (`checks run`, `checks show`, `checks input` and the update gate). Beside them are the data
 //! types they take and return ([`change`], [`changelog`], [`error`] and the re-exports below).
 //! What Liquibase's SPI needs in smaller pieces is in [`liquibase`], which only the JNI bridge
 //! uses. Everything else — the readers, the lock, the history, the mongosh runner, the execute
@@ -22,11 +23,12 @@
 //! Layers, lowest first (`scripts/check-architecture.py` keeps them free of cycles): `platform`, `redact`,
 //! `java`, `json` → `error` → `execute` → `change`, `changelog`, `checksum`, `expression`,
 //! `parameter` → `command`, `connection` → `format` → `tracking`, `history`, `events`, `lock`,
-//! `plan`, `mongosh` → `preflight` → `executor` → `liquibase`, `fleet`.
+//! `plan`, `mongosh` → `preflight` → `executor` → `liquibase`, `fleet`, `checks`.
 #![warn(missing_docs)]
 
 pub mod change;
 pub mod changelog;
+pub mod checks;
 mod checksum;
 mod command;
 mod connection;

@@ -5,6 +5,7 @@
 
 mod architecture;
 mod bridge;
+mod checks;
 mod commands;
 mod concurrency;
 mod crash;

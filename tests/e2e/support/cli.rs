@@ -74,6 +74,17 @@ impl Run {
         self
     }
 
+    /// Panics with both streams unless the run exited with `code`.
+    #[track_caller]
+    pub(crate) fn failed_with(self, code: i32) -> Run {
+        assert_eq!(
+            self.code, code,
+            "expected exit code {code}\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
     /// Panics with stdout unless it contains `text`.
     #[track_caller]
     pub(crate) fn assert_stdout_contains(&self, text: &str) -> &Run {
