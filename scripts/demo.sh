@@ -24,6 +24,8 @@ demo_steps() {
         "$LBMONGO" validate --changelog-file changelog.xml --url "$URL"
     step_refused "offline, no server: what FerretDB could not run of it (the preflight; exits 1)" \
         "$LBMONGO" --platform ferretdb validate --changelog-file changelog.xml
+    step_exits 2 "offline: the policy checks over the changelog (exit code = highest severity, MAJOR = 2)" \
+        "$LBMONGO" checks run --changelog-file changelog.xml
     step "preview every command an update would send, writing nothing" \
         "$LBMONGO" update-sql --changelog-file changelog.xml --url "$URL"
     step "what is pending" \
@@ -89,33 +91,24 @@ die() {
 }
 
 step_number=0
-step() {
-    local what=$1
-    shift
+# `step_exits CODE "what it shows" command args...`: runs a step that must exit with CODE (1 for
+# the platform preflight's refusal, the highest severity's return code for the policy checks);
+# any other outcome stops the demo.
+step_exits() {
+    local expected=$1 what=$2
+    shift 2
     step_number=$((step_number + 1))
     printf '\n==> %d. %s\n$ %s\n' "$step_number" "$what" "${*//$root\//}"
     local status=0
     "$@" || status=$?
-    if [[ $status -ne 0 ]]; then
-        echo "demo: step $step_number (\"$what\") failed with exit code $status" >&2
-        exit "$status"
+    if [[ $status -ne $expected ]]; then
+        echo "demo: step $step_number (\"$what\") should exit $expected, got exit code $status" >&2
+        exit $((status == 0 ? 1 : status))
     fi
 }
 
-# A step whose command must be refused with exit code 1 (the platform preflight's refusal); any
-# other outcome, success included, stops the demo.
-step_refused() {
-    local what=$1
-    shift
-    step_number=$((step_number + 1))
-    printf '\n==> %d. %s\n$ %s\n' "$step_number" "$what" "${*//$root\//}"
-    local status=0
-    "$@" || status=$?
-    if [[ $status -ne 1 ]]; then
-        echo "demo: step $step_number (\"$what\") should have been refused (exit 1), got exit code $status" >&2
-        exit 1
-    fi
-}
+step() { step_exits 0 "$@"; }
+step_refused() { step_exits 1 "$@"; }
 
 [[ -x "$secantusd" ]] || die "SecantusDB is not installed; run \`make demo\` (or scripts/install-secantus.sh)"
 [[ -x "$LBMONGO" ]] || die "\`$LBMONGO\` is missing; run \`make demo\` (or cargo build --release -p lbmongo)"
